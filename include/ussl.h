@@ -1,0 +1,353 @@
+/*
+ * ussl.h - public C API of ussl: TLS for any stream transport.
+ *
+ * Two opaque objects:
+ *
+ *   ussl_ctx   a configuration: role (client or server), verification
+ *              mode, own certificate chain and key, trusted CA store,
+ *              ALPN list, buffer sizes.  Reference-counted and shared by
+ *              any number of connections; certificates and keys are parsed
+ *              once, when loaded.  A context MUST NOT be modified once a
+ *              connection has been created from it (it may then be used
+ *              by several threads at once).
+ *
+ *   ussl_conn  one TLS connection over a transport.  A connection MUST
+ *              NOT be used by two threads at the same time; callers that
+ *              want full-duplex use serialise calls with their own lock
+ *              (calls never block when the transport does not).
+ *
+ * Transport: a pair of callbacks (ussl_transport).  The library never
+ * touches sockets itself; ussl_conn_set_fd() (ussl_fd.c, POSIX hosts only)
+ * is a thin adapter for file descriptors.
+ *
+ * Return convention for ussl_handshake/ussl_read/ussl_write/ussl_close:
+ *
+ *   >= 0             success (a byte count for read/write; 0 from
+ *                    ussl_read means the peer sent close_notify)
+ *   USSL_WANT_READ   wait until the transport is readable, then call the
+ *                    same function again with the same arguments
+ *   USSL_WANT_WRITE  wait until the transport is writable, then call again
+ *                    with the same arguments
+ *   USSL_ERROR       failure: ussl_conn_error() gives the code, the
+ *                    message and, for transport failures, the errno.
+ *                    Fatal errors are sticky: every later call returns
+ *                    USSL_ERROR with the same code.
+ *
+ * Which direction to wait for is what the code names, not which call was
+ * made: a read may need to write (TLS 1.3 key update, renegotiation
+ * refusal) and a write may need to read (deferred handshake).
+ *
+ * Errors: the codes below are ussl's own and do not depend on the engine
+ * (mbedTLS or OpenSSL); the message carries the engine's detail.
+ *
+ * Nothing in this API sleeps, spins or waits: blocking, if wanted, is
+ * done by the transport (a blocking fd) or by the caller (poll() on the
+ * direction named by USSL_WANT_*).
+ */
+#ifndef USSL_H
+#define USSL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && !defined(USSL_STATIC)
+#define USSL_API __attribute__((visibility("default")))
+#else
+#define USSL_API
+#endif
+
+#define USSL_VERSION_STRING "0.1.0"
+
+typedef struct ussl_ctx ussl_ctx;
+typedef struct ussl_conn ussl_conn;
+
+/* ---------------------------------------------------------------------- */
+/* Return codes of I/O calls and of transport callbacks.                   */
+
+#define USSL_OK          0
+#define USSL_ERROR      (-1)
+#define USSL_WANT_READ  (-2)
+#define USSL_WANT_WRITE (-3)
+
+/* ---------------------------------------------------------------------- */
+/* Error codes (ussl_conn_error(), ussl_ctx_error()).  Stable values.      */
+/* They start at 1000 so that they never collide with errno values.        */
+
+enum ussl_err {
+	USSL_E_NONE = 0,
+	USSL_E_IO = 1001,        /* transport failed; errno in ->sys_errno */
+	USSL_E_TIMEOUT = 1002,   /* the caller's deadline passed (adapters) */
+	USSL_E_VERIFY = 1003,    /* peer certificate rejected; see ->verify */
+	USSL_E_PROTOCOL = 1004,  /* malformed or unexpected TLS message */
+	USSL_E_PEER_ALERT = 1005,/* peer sent a fatal alert (->alert) */
+	USSL_E_HANDSHAKE = 1006, /* no common version/cipher/group, etc. */
+	USSL_E_TRUNCATED = 1007, /* transport EOF without close_notify */
+	USSL_E_CLOSED = 1008,    /* connection already closed by this side */
+	USSL_E_NOMEM = 1009,     /* out of memory */
+	USSL_E_BADARG = 1010,    /* invalid argument or call sequence */
+	USSL_E_BADKEY = 1011,    /* private key unparsable or not matching */
+	USSL_E_BADCERT = 1012,   /* certificate / CA data unparsable */
+	USSL_E_CONFIG = 1013,    /* context unusable (e.g. server w/o key) */
+	USSL_E_INTERNAL = 1014,  /* engine failure not covered above */
+	USSL_E_NOFILE = 1015     /* file could not be read; errno kept */
+};
+
+/* Verification failure flags (ussl_error.verify), several may be set. */
+#define USSL_VFY_EXPIRED        0x0001u /* validity period ended */
+#define USSL_VFY_NOT_YET_VALID  0x0002u /* validity period not begun */
+#define USSL_VFY_UNTRUSTED      0x0004u /* no path to a trusted root */
+#define USSL_VFY_NAME_MISMATCH  0x0008u /* host name / IP not in cert */
+#define USSL_VFY_BAD_USAGE      0x0010u /* key usage / EKU forbid role */
+#define USSL_VFY_NO_CERT        0x0020u /* peer sent no certificate */
+#define USSL_VFY_REVOKED        0x0040u /* listed in a CRL */
+#define USSL_VFY_BAD_SIGNATURE  0x0080u /* weak or invalid signature */
+#define USSL_VFY_BAD_KEY        0x0100u /* key type or size not allowed */
+#define USSL_VFY_POLICY         0x0200u /* other rule (CA as leaf, ...) */
+#define USSL_VFY_OTHER          0x8000u /* anything else */
+
+/* The error state of a context or connection. */
+typedef struct ussl_error {
+	int code;          /* enum ussl_err, USSL_E_NONE if no error */
+	int sys_errno;     /* errno of a transport/file failure, else 0 */
+	unsigned verify;   /* USSL_VFY_* flags when code == USSL_E_VERIFY */
+	int alert;         /* TLS alert number received, -1 if none */
+	const char *msg;   /* readable text; valid until the next call on
+	                      the same object, never NULL */
+} ussl_error;
+
+/* Name of an error code ("USSL_E_VERIFY"), never NULL. */
+USSL_API const char *ussl_strerror(int code);
+
+/* ---------------------------------------------------------------------- */
+/* Transport                                                               */
+
+/*
+ * send: write up to len bytes; return the count written (> 0),
+ *       USSL_WANT_WRITE if it would block, or USSL_ERROR with *err set to
+ *       an errno value.
+ * recv: read up to len bytes; return the count (> 0), 0 at end of stream,
+ *       USSL_WANT_READ if it would block, or USSL_ERROR with *err set.
+ * A callback that blocks makes the ussl call block; one that returns
+ * USSL_WANT_* makes it return that code.  arg is passed back unchanged.
+ * The timeout code: a callback MAY return USSL_ERROR with *err = -1 to
+ * report that the caller's deadline passed (USSL_E_TIMEOUT, not sticky).
+ */
+typedef struct ussl_transport {
+	void *arg;
+	long (*send)(void *arg, const unsigned char *buf, size_t len, int *err);
+	long (*recv)(void *arg, unsigned char *buf, size_t len, int *err);
+} ussl_transport;
+
+/* ---------------------------------------------------------------------- */
+/* Context                                                                 */
+
+#define USSL_CLIENT 0
+#define USSL_SERVER 1
+
+/*
+ * Verification modes (the seed's CERT_* values):
+ *   client NONE      no check at all (insecure; explicit opt-in)
+ *   client OPTIONAL  same as REQUIRED
+ *   client REQUIRED  chain to a trusted CA, validity time, host name
+ *   server NONE      no client certificate requested
+ *   server OPTIONAL  requested; if sent it must verify
+ *   server REQUIRED  requested and must be sent and verify
+ */
+#define USSL_VERIFY_NONE     0
+#define USSL_VERIFY_OPTIONAL 1
+#define USSL_VERIFY_REQUIRED 2
+
+/* TLS protocol versions for ussl_ctx_set_versions(). */
+#define USSL_TLS1_2 0x0303
+#define USSL_TLS1_3 0x0304
+
+/*
+ * Create a context for role USSL_CLIENT or USSL_SERVER.  Defaults: client
+ * USSL_VERIFY_REQUIRED, server USSL_VERIFY_NONE; TLS 1.2 to the highest
+ * version the engine offers; no CA, no certificate.  Returns NULL if out
+ * of memory or role is invalid.  The caller owns one reference.
+ */
+USSL_API ussl_ctx *ussl_ctx_new(int role);
+
+/* Take another reference; returns ctx. */
+USSL_API ussl_ctx *ussl_ctx_ref(ussl_ctx *ctx);
+
+/* Drop a reference; the last one frees the context and wipes the key.
+   NULL is accepted and ignored. */
+USSL_API void ussl_ctx_free(ussl_ctx *ctx);
+
+/* Role given to ussl_ctx_new(). */
+USSL_API int ussl_ctx_role(const ussl_ctx *ctx);
+
+/*
+ * All setters below return USSL_OK or USSL_ERROR; on error
+ * ussl_ctx_error() describes it and the context is left as it was.
+ * Data is copied or parsed during the call: the caller may free its
+ * buffers afterwards.  PEM and DER are both accepted (detected).
+ */
+
+/* Set USSL_VERIFY_NONE/OPTIONAL/REQUIRED. */
+USSL_API int ussl_ctx_set_verify(ussl_ctx *ctx, int mode);
+USSL_API int ussl_ctx_verify(const ussl_ctx *ctx);
+
+/* Restrict protocol versions (USSL_TLS1_2, USSL_TLS1_3; 0 = default).
+   Anything below TLS 1.2 is refused. */
+USSL_API int ussl_ctx_set_versions(ussl_ctx *ctx, int min, int max);
+
+/*
+ * Own certificate chain (leaf first, then intermediates; PEM may hold
+ * several certificates, and may also hold the key when key is NULL) and
+ * private key.  The key must match the leaf certificate.  password may be
+ * NULL.  Replaces any earlier chain.
+ */
+USSL_API int ussl_ctx_use_cert_chain(ussl_ctx *ctx,
+    const unsigned char *cert, size_t cert_len,
+    const unsigned char *key, size_t key_len, const char *password);
+
+/* Add trusted CA certificates (one DER certificate, or PEM with any
+   number).  May be called several times. */
+USSL_API int ussl_ctx_add_ca(ussl_ctx *ctx,
+    const unsigned char *data, size_t len);
+
+/*
+ * ALPN protocols to offer (client) or accept (server), in preference
+ * order; n == 0 clears the list.  Names are copied.
+ */
+USSL_API int ussl_ctx_set_alpn(ussl_ctx *ctx, const char *const *protos,
+    size_t n);
+
+/* The last error of a context operation.  Not thread-safe: read it right
+   after the failing call, from the same thread. */
+USSL_API const ussl_error *ussl_ctx_error(const ussl_ctx *ctx);
+
+/* File helpers (ussl_file.c; hosts with stdio): read the file and call
+   the function above.  A missing file gives USSL_E_NOFILE with errno. */
+USSL_API int ussl_ctx_use_cert_chain_file(ussl_ctx *ctx,
+    const char *cert_path, const char *key_path, const char *password);
+USSL_API int ussl_ctx_add_ca_file(ussl_ctx *ctx, const char *path);
+
+/* ---------------------------------------------------------------------- */
+/* Connection                                                              */
+
+/*
+ * Create a connection from ctx (a reference is taken; the caller may free
+ * its own).  server_name (client only, may be NULL) is copied; it is sent
+ * as SNI (unless it is an IP address literal) and the peer certificate
+ * must match it when verifying.  A client context with verification on
+ * and no server_name fails with USSL_E_BADARG: checking a chain without a
+ * name accepts any host.  Returns NULL and fills *err (if err is not NULL)
+ * on failure; err->msg then points to static text.
+ */
+USSL_API ussl_conn *ussl_conn_new(ussl_ctx *ctx, const char *server_name,
+    ussl_error *err);
+
+/* Free the connection: does not send close_notify (see ussl_close) and
+   does not close the transport.  Wipes keys.  NULL is ignored. */
+USSL_API void ussl_conn_free(ussl_conn *conn);
+
+/* Set the transport (copied).  Must be done before the first I/O call. */
+USSL_API void ussl_conn_set_transport(ussl_conn *conn,
+    const ussl_transport *tr);
+
+/* POSIX adapter (ussl_fd.c): send()/recv() on fd with MSG_NOSIGNAL; a
+   non-blocking fd makes calls return USSL_WANT_*.  fd is not owned. */
+USSL_API void ussl_conn_set_fd(ussl_conn *conn, int fd);
+
+/*
+ * Wait with poll() for fd in the direction named by want (USSL_WANT_READ
+ * or USSL_WANT_WRITE) for at most timeout_ms (-1: no limit).  Returns
+ * 1 when ready, 0 on timeout, -1 with errno on error (EINTR included, so
+ * callers can handle signals).
+ */
+USSL_API int ussl_fd_wait(int fd, int want, int timeout_ms);
+
+/*
+ * Run the handshake.  Optional: the first ussl_read/ussl_write runs it
+ * (deferred handshake).  Returns USSL_OK once done.
+ */
+USSL_API int ussl_handshake(ussl_conn *conn);
+
+/* 1 once the handshake has completed successfully, else 0. */
+USSL_API int ussl_handshake_done(const ussl_conn *conn);
+
+/*
+ * Read up to len bytes of application data (at most one record).
+ * Returns the count, 0 when the peer sent close_notify (every later read
+ * returns 0 too), or USSL_WANT_* or USSL_ERROR.  End of the transport
+ * without close_notify is USSL_E_TRUNCATED.
+ */
+USSL_API long ussl_read(ussl_conn *conn, void *buf, size_t len);
+
+/*
+ * Write len bytes.  Returns the count written (which may be less than len
+ * when the transport would block after some records went out), or
+ * USSL_WANT_* or USSL_ERROR.  After USSL_WANT_*, call again with the same
+ * buf and len: part of that data may already sit in the engine's output
+ * buffer.  len == 0 returns 0.
+ */
+USSL_API long ussl_write(ussl_conn *conn, const void *buf, size_t len);
+
+/* Bytes of decrypted data buffered and readable without I/O. */
+USSL_API size_t ussl_pending(const ussl_conn *conn);
+
+/*
+ * Send close_notify (once).  Returns USSL_OK when sent (or when the
+ * connection had failed or never started, as there is nothing to
+ * close cleanly), or USSL_WANT_WRITE.  Does not wait for the peer's
+ * close_notify and does not close the transport.  Later reads/writes
+ * fail with USSL_E_CLOSED.
+ */
+USSL_API int ussl_close(ussl_conn *conn);
+
+/* The connection's error state (code USSL_E_NONE when none). */
+USSL_API const ussl_error *ussl_conn_error(const ussl_conn *conn);
+
+/*
+ * Record a timeout seen by a blocking adapter, so that the message and
+ * code are the library's own.  Not sticky: the connection stays usable.
+ */
+USSL_API void ussl_conn_set_timeout_error(ussl_conn *conn);
+
+/* --- after the handshake: what was negotiated (NULL / 0 before) ------- */
+
+/* "TLSv1.2" or "TLSv1.3". */
+USSL_API const char *ussl_conn_version(const ussl_conn *conn);
+/* IANA cipher suite name, e.g. "TLS_AES_128_GCM_SHA256". */
+USSL_API const char *ussl_conn_cipher(const ussl_conn *conn);
+/* Secret bits of the cipher (128, 256). */
+USSL_API int ussl_conn_cipher_bits(const ussl_conn *conn);
+/* Negotiated ALPN protocol, NULL if none. */
+USSL_API const char *ussl_conn_alpn(const ussl_conn *conn);
+/* DER of the peer's leaf certificate; returns 0 and sets *der and *len
+   (valid while conn lives), or -1 if the peer sent none. */
+USSL_API int ussl_conn_peer_cert(const ussl_conn *conn,
+    const unsigned char **der, size_t *len);
+/* Verification flags of the peer certificate (0 = verified, or not
+   checked when the mode is NONE). */
+USSL_API unsigned ussl_conn_verify_flags(const ussl_conn *conn);
+/* 1 if the peer certificate was checked and passed. */
+USSL_API int ussl_conn_peer_verified(const ussl_conn *conn);
+/* Role of the connection. */
+USSL_API int ussl_conn_role(const ussl_conn *conn);
+
+/*
+ * Readable summary of a certificate (DER): writes the subject DN
+ * ("CN=example.com, O=Example") into buf (always NUL-terminated when
+ * size > 0).  Returns the length, or -1 if der is not a certificate.
+ */
+USSL_API int ussl_cert_subject(const unsigned char *der, size_t len,
+    char *buf, size_t size);
+USSL_API int ussl_cert_issuer(const unsigned char *der, size_t len,
+    char *buf, size_t size);
+
+/* Engine name and version, e.g. "mbedTLS 3.6.4". */
+USSL_API const char *ussl_engine_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* USSL_H */

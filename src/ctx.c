@@ -1,0 +1,188 @@
+/*
+ * ctx.c - the reference-counted, shareable configuration (ussl_ctx).
+ *
+ * Parsing of certificates and keys is the engine's; this file keeps the
+ * engine-neutral settings, their validation and secure defaults.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+ussl_ctx *ussl_ctx_new(int role)
+{
+	ussl_ctx *ctx;
+
+	if (role != USSL_CLIENT && role != USSL_SERVER)
+		return NULL;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		return NULL;
+	ctx->refs = 1;
+	ctx->role = role;
+	/* Secure default: a client verifies; a server does not ask. */
+	ctx->verify = role == USSL_CLIENT ? USSL_VERIFY_REQUIRED :
+	    USSL_VERIFY_NONE;
+	ctx->min_version = USSL_TLS1_2;
+	ctx->max_version = 0;
+	ussl_err_clear(&ctx->err);
+	if (eng_ctx_init(ctx) != USSL_OK) {
+		free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+ussl_ctx *ussl_ctx_ref(ussl_ctx *ctx)
+{
+	/* Atomic so that connections on several threads may share it. */
+#if defined(__GNUC__)
+	__atomic_add_fetch(&ctx->refs, 1, __ATOMIC_RELAXED);
+#else
+	ctx->refs++;
+#endif
+	return ctx;
+}
+
+static void alpn_clear(ussl_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; ctx->alpn[i] != NULL; i++) {
+		free(ctx->alpn[i]);
+		ctx->alpn[i] = NULL;
+	}
+}
+
+void ussl_ctx_free(ussl_ctx *ctx)
+{
+	int left;
+
+	if (ctx == NULL)
+		return;
+#if defined(__GNUC__)
+	left = __atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL);
+#else
+	left = --ctx->refs;
+#endif
+	if (left > 0)
+		return;
+	eng_ctx_free(ctx);
+	alpn_clear(ctx);
+	ussl_wipe(ctx, sizeof(*ctx));
+	free(ctx);
+}
+
+int ussl_ctx_role(const ussl_ctx *ctx)
+{
+	return ctx->role;
+}
+
+const ussl_error *ussl_ctx_error(const ussl_ctx *ctx)
+{
+	return &ctx->err.pub;
+}
+
+int ussl_ctx_set_verify(ussl_ctx *ctx, int mode)
+{
+	ussl_err_clear(&ctx->err);
+	if (mode != USSL_VERIFY_NONE && mode != USSL_VERIFY_OPTIONAL &&
+	    mode != USSL_VERIFY_REQUIRED)
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "invalid verify mode %d", mode);
+	ctx->verify = mode;
+	return eng_ctx_update(ctx);
+}
+
+int ussl_ctx_verify(const ussl_ctx *ctx)
+{
+	return ctx->verify;
+}
+
+static int version_ok(int v)
+{
+	return v == 0 || v == USSL_TLS1_2 || v == USSL_TLS1_3;
+}
+
+int ussl_ctx_set_versions(ussl_ctx *ctx, int min, int max)
+{
+	ussl_err_clear(&ctx->err);
+	if (!version_ok(min) || !version_ok(max))
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "unsupported TLS version (only TLS 1.2 and 1.3)");
+	if (min == 0)
+		min = USSL_TLS1_2;
+	if (max != 0 && max < min)
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "maximum TLS version below the minimum");
+	ctx->min_version = min;
+	ctx->max_version = max;
+	return eng_ctx_update(ctx);
+}
+
+int ussl_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
+    size_t cert_len, const unsigned char *key, size_t key_len,
+    const char *password)
+{
+	ussl_err_clear(&ctx->err);
+	if (cert == NULL || cert_len == 0)
+		return ussl_err_set(&ctx->err, USSL_E_BADCERT,
+		    "no certificate data");
+	if (key != NULL && key_len == 0)
+		return ussl_err_set(&ctx->err, USSL_E_BADKEY, "no key data");
+	if (eng_ctx_use_cert_chain(ctx, cert, cert_len, key, key_len,
+	    password) != USSL_OK)
+		return USSL_ERROR;
+	ctx->has_chain = 1;
+	return USSL_OK;
+}
+
+int ussl_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
+{
+	ussl_err_clear(&ctx->err);
+	if (data == NULL || len == 0)
+		return ussl_err_set(&ctx->err, USSL_E_BADCERT,
+		    "no CA certificate data");
+	if (eng_ctx_add_ca(ctx, data, len) != USSL_OK)
+		return USSL_ERROR;
+	ctx->n_ca++;
+	return USSL_OK;
+}
+
+int ussl_ctx_set_alpn(ussl_ctx *ctx, const char *const *protos, size_t n)
+{
+	char *copy[USSL_ALPN_MAX];
+	size_t i, len;
+
+	ussl_err_clear(&ctx->err);
+	if (n > USSL_ALPN_MAX)
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "too many ALPN protocols (at most %d)", USSL_ALPN_MAX);
+	for (i = 0; i < n; i++) {
+		len = protos[i] ? strlen(protos[i]) : 0;
+		if (len == 0 || len > 255) {
+			while (i > 0)
+				free(copy[--i]);
+			return ussl_err_set(&ctx->err, USSL_E_BADARG,
+			    "ALPN protocol names must be 1 to 255 bytes");
+		}
+		copy[i] = malloc(len + 1);
+		if (copy[i] == NULL) {
+			while (i > 0)
+				free(copy[--i]);
+			return ussl_err_set(&ctx->err, USSL_E_NOMEM,
+			    "out of memory");
+		}
+		memcpy(copy[i], protos[i], len + 1);
+	}
+	alpn_clear(ctx);
+	for (i = 0; i < n; i++)
+		ctx->alpn[i] = copy[i];
+	ctx->alpn[n] = NULL;
+	return eng_ctx_update(ctx);
+}
+
+const char *ussl_engine_version(void)
+{
+	return eng_version();
+}

@@ -1,0 +1,65 @@
+/*
+ * engine.h - the one interface between the core and a TLS engine.
+ *
+ * Exactly one engine is linked per build (engine_mbedtls.c, later
+ * engine_openssl.c).  The core (ctx.c, conn.c) owns state, policy and
+ * error codes; an engine only translates.  Rules for engines:
+ *   - never touch sockets: all I/O goes through conn->tr via the
+ *     helpers eng_io_send/eng_io_recv in conn.c;
+ *   - report failures with ussl_err_set() on the object's errstate using
+ *     the library's codes, the engine's own text appended as detail;
+ *   - I/O calls return >= 0, USSL_WANT_READ, USSL_WANT_WRITE or
+ *     USSL_ERROR, exactly like the public API.
+ */
+#ifndef USSL_ENGINE_H
+#define USSL_ENGINE_H
+
+#include "internal.h"
+
+/* Engine name and version ("mbed TLS 3.6.4"). */
+const char *eng_version(void);
+
+/* Context: allocate ctx->eng; free it (wiping keys). */
+int eng_ctx_init(ussl_ctx *ctx);
+void eng_ctx_free(ussl_ctx *ctx);
+/* Re-apply the context's settings (verify mode, versions, ALPN) to the
+   engine's configuration; called after every change. */
+int eng_ctx_update(ussl_ctx *ctx);
+/* Parse and install chain + key (replacing any earlier ones). */
+int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
+    size_t cert_len, const unsigned char *key, size_t key_len,
+    const char *password);
+/* Parse and add CA certificates. */
+int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len);
+
+/* Connection: set up conn->eng from conn->ctx (errors go to conn->err). */
+int eng_conn_init(ussl_conn *conn);
+void eng_conn_free(ussl_conn *conn);
+int eng_handshake(ussl_conn *conn);
+long eng_read(ussl_conn *conn, unsigned char *buf, size_t len);
+long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len);
+int eng_close_notify(ussl_conn *conn);
+size_t eng_pending(const ussl_conn *conn);
+
+/* Negotiated parameters (valid after the handshake). */
+const char *eng_conn_version(const ussl_conn *conn);
+const char *eng_conn_cipher(const ussl_conn *conn);
+int eng_conn_cipher_bits(const ussl_conn *conn);
+const char *eng_conn_alpn(const ussl_conn *conn);
+int eng_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
+    size_t *len);
+
+/* Distinguished names of a DER certificate. */
+int eng_cert_dn(const unsigned char *der, size_t len, int issuer,
+    char *buf, size_t size);
+
+/* Transport glue offered by conn.c to engines: the same return codes
+   as ussl_transport, with errno/EOF/timeout recorded in conn. */
+long eng_io_send(ussl_conn *conn, const unsigned char *buf, size_t len);
+long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len);
+
+/* The policy's host-name/EKU/leaf checks (verify.c) are run by the
+   engine from inside its chain verification, so that a failure aborts
+   the handshake with the right alert. */
+
+#endif /* USSL_ENGINE_H */

@@ -1,0 +1,771 @@
+/*
+ * engine_mbedtls.c - the mbedTLS engine (2.28 and 3.6) behind engine.h.
+ *
+ * Translates between the core's model (states, codes, policy) and
+ * mbedTLS.  Version differences live in mbedtls_compat.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "mbedtls_compat.h"
+
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/oid.h>
+
+/* Return code our transport callbacks give mbedTLS for a hard failure;
+   the real cause (errno) is kept in the connection. */
+#define IO_FAILED MBEDTLS_ERR_NET_SEND_FAILED
+
+struct eng_ctx {
+	mbedtls_ssl_config conf;
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_x509_crt chain;
+	mbedtls_pk_context key;
+	mbedtls_x509_crt ca;
+	int has_ca;
+};
+
+struct eng_conn {
+	mbedtls_ssl_context ssl;
+	char cipher[64];
+};
+
+/* Modern suites only: AEAD with forward secrecy. */
+static const int ciphersuites[] = {
+	COMPAT_TLS13_SUITES
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	0
+};
+
+const char *eng_version(void)
+{
+	return MBEDTLS_VERSION_STRING_FULL;
+}
+
+/* "(mbedTLS -0x2700: X509 - Certificate verification failed...)" */
+static void append_detail(ussl_errstate *e, int ret)
+{
+	char text[120];
+
+	text[0] = '\0';
+#if defined(MBEDTLS_ERROR_C)
+	mbedtls_strerror(ret, text, sizeof(text));
+#endif
+	ussl_err_append(e, "mbedTLS -0x%04X%s%s", (unsigned)-ret,
+	    text[0] ? ": " : "", text);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Context                                                                 */
+
+static int conf_apply(ussl_ctx *ctx);
+
+int eng_ctx_init(ussl_ctx *ctx)
+{
+	struct eng_ctx *e;
+	int endpoint;
+	static const char pers[] = "ussl";
+
+	if (compat_global_init() != 0)
+		return USSL_ERROR;
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return USSL_ERROR;
+	mbedtls_ssl_config_init(&e->conf);
+	mbedtls_entropy_init(&e->entropy);
+	mbedtls_ctr_drbg_init(&e->drbg);
+	mbedtls_x509_crt_init(&e->chain);
+	mbedtls_pk_init(&e->key);
+	mbedtls_x509_crt_init(&e->ca);
+	ctx->eng = e;
+	endpoint = ctx->role == USSL_SERVER ? MBEDTLS_SSL_IS_SERVER :
+	    MBEDTLS_SSL_IS_CLIENT;
+	if (mbedtls_ctr_drbg_seed(&e->drbg, mbedtls_entropy_func, &e->entropy,
+	    (const unsigned char *)pers, sizeof(pers) - 1) != 0 ||
+	    mbedtls_ssl_config_defaults(&e->conf, endpoint,
+	    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+		eng_ctx_free(ctx);
+		return USSL_ERROR;
+	}
+	mbedtls_ssl_conf_rng(&e->conf, mbedtls_ctr_drbg_random, &e->drbg);
+	mbedtls_ssl_conf_ciphersuites(&e->conf, ciphersuites);
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+	mbedtls_ssl_conf_renegotiation(&e->conf,
+	    MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
+	conf_apply(ctx);
+	return USSL_OK;
+}
+
+void eng_ctx_free(ussl_ctx *ctx)
+{
+	struct eng_ctx *e = ctx->eng;
+
+	if (e == NULL)
+		return;
+	mbedtls_ssl_config_free(&e->conf);
+	mbedtls_x509_crt_free(&e->chain);
+	mbedtls_pk_free(&e->key);
+	mbedtls_x509_crt_free(&e->ca);
+	mbedtls_ctr_drbg_free(&e->drbg);
+	mbedtls_entropy_free(&e->entropy);
+	ussl_wipe(e, sizeof(*e));
+	free(e);
+	ctx->eng = NULL;
+}
+
+/*
+ * Bring the mbedTLS configuration in line with the context's settings.
+ * Called after every change; mbedTLS keeps pointers to chain, key, CA
+ * and ALPN list, which live as long as the context.
+ */
+static int conf_apply(ussl_ctx *ctx)
+{
+	struct eng_ctx *e = ctx->eng;
+	int max = ctx->max_version ? ctx->max_version : compat_max_version();
+	int authmode;
+
+	if (max > compat_max_version())
+		max = compat_max_version();
+	compat_conf_versions(&e->conf, ctx->min_version, max);
+	if (ctx->verify == USSL_VERIFY_NONE)
+		authmode = MBEDTLS_SSL_VERIFY_NONE;
+	else if (ctx->role == USSL_SERVER &&
+	    ctx->verify == USSL_VERIFY_OPTIONAL)
+		authmode = MBEDTLS_SSL_VERIFY_OPTIONAL;
+	else
+		authmode = MBEDTLS_SSL_VERIFY_REQUIRED;
+	mbedtls_ssl_conf_authmode(&e->conf, authmode);
+	mbedtls_ssl_conf_ca_chain(&e->conf, e->has_ca ? &e->ca : NULL, NULL);
+#if defined(MBEDTLS_SSL_ALPN)
+	if (ctx->alpn[0] != NULL)
+		mbedtls_ssl_conf_alpn_protocols(&e->conf,
+		    (const char **)ctx->alpn);
+	else
+		e->conf.COMPAT_PRIV(alpn_list) = NULL;   /* no setter clears */
+#endif
+	return USSL_OK;
+}
+
+int eng_ctx_update(ussl_ctx *ctx)
+{
+	return conf_apply(ctx);
+}
+
+/*
+ * mbedTLS parses PEM only from a NUL-terminated buffer whose length
+ * counts the NUL; DER is taken as is.  Returns a buffer to pass (maybe
+ * data itself) and its length, or NULL if out of memory.
+ */
+static const unsigned char *as_parse_input(const unsigned char *data,
+    size_t len, size_t *out_len, unsigned char **owned)
+{
+	static const char marker[] = "-----BEGIN";
+	unsigned char *copy;
+	size_t i;
+	int pem = 0;
+
+	*owned = NULL;
+	*out_len = len;
+	for (i = 0; i + sizeof(marker) - 1 <= len; i++) {
+		if (data[i] == '-' &&
+		    memcmp(data + i, marker, sizeof(marker) - 1) == 0) {
+			pem = 1;
+			break;
+		}
+	}
+	if (!pem || data[len - 1] == '\0')
+		return data;
+	copy = malloc(len + 1);
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, data, len);
+	copy[len] = '\0';
+	*owned = copy;
+	*out_len = len + 1;
+	return copy;
+}
+
+static void free_parse_input(unsigned char *owned, size_t len)
+{
+	if (owned != NULL) {
+		ussl_wipe(owned, len);
+		free(owned);
+	}
+}
+
+/* Parse certificates into crt; a partial failure is a failure. */
+static int parse_certs(ussl_errstate *err, mbedtls_x509_crt *crt,
+    const unsigned char *data, size_t len, const char *what)
+{
+	const unsigned char *in;
+	unsigned char *owned;
+	size_t in_len;
+	int ret;
+
+	in = as_parse_input(data, len, &in_len, &owned);
+	if (in == NULL)
+		return ussl_err_set(err, USSL_E_NOMEM, "out of memory");
+	ret = mbedtls_x509_crt_parse(crt, in, in_len);
+	free_parse_input(owned, in_len);
+	if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
+		return ussl_err_set(err, USSL_E_NOMEM, "out of memory");
+	if (ret > 0) {
+		return ussl_err_set(err, USSL_E_BADCERT,
+		    "%s: %d certificate(s) could not be parsed", what, ret);
+	}
+	if (ret < 0 || crt->raw.p == NULL) {
+		ussl_err_set(err, USSL_E_BADCERT,
+		    "%s: not a valid PEM or DER certificate", what);
+		if (ret < 0)
+			append_detail(err, ret);
+		return USSL_ERROR;
+	}
+	return USSL_OK;
+}
+
+int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
+    size_t cert_len, const unsigned char *key, size_t key_len,
+    const char *password)
+{
+	struct eng_ctx *e = ctx->eng;
+	mbedtls_x509_crt chain;
+	mbedtls_pk_context pk;
+	const unsigned char *in;
+	unsigned char *owned;
+	size_t in_len, pwlen = password ? strlen(password) : 0;
+	int ret;
+
+	mbedtls_x509_crt_init(&chain);
+	mbedtls_pk_init(&pk);
+	if (parse_certs(&ctx->err, &chain, cert, cert_len,
+	    "certificate") != USSL_OK)
+		goto fail;
+	/* Without a separate key, the key is in the certificate data. */
+	if (key == NULL) {
+		key = cert;
+		key_len = cert_len;
+	}
+	in = as_parse_input(key, key_len, &in_len, &owned);
+	if (in == NULL) {
+		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	ret = compat_pk_parse_key(&pk, in, in_len,
+	    (const unsigned char *)password, pwlen, &e->drbg);
+	free_parse_input(owned, in_len);
+	if (ret != 0) {
+		if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
+			ussl_err_set(&ctx->err, USSL_E_BADKEY,
+			    "private key is encrypted and no password given");
+		else if (ret == MBEDTLS_ERR_PK_PASSWORD_MISMATCH)
+			ussl_err_set(&ctx->err, USSL_E_BADKEY,
+			    "wrong password for the private key");
+		else if (ret == MBEDTLS_ERR_PK_ALLOC_FAILED)
+			ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+		else
+			ussl_err_set(&ctx->err, USSL_E_BADKEY,
+			    "not a valid PEM or DER private key");
+		append_detail(&ctx->err, ret);
+		goto fail;
+	}
+	ret = compat_pk_check_pair(&chain.pk, &pk, &e->drbg);
+	if (ret != 0) {
+		ussl_err_set(&ctx->err, USSL_E_BADKEY,
+		    "private key does not match the certificate");
+		goto fail;
+	}
+	/* Swap in only now, so a failure leaves the context as it was. */
+	mbedtls_x509_crt_free(&e->chain);
+	mbedtls_pk_free(&e->key);
+	e->chain = chain;
+	e->key = pk;
+	if ((ret = mbedtls_ssl_conf_own_cert(&e->conf, &e->chain,
+	    &e->key)) != 0) {
+		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+		return USSL_ERROR;
+	}
+	return USSL_OK;
+fail:
+	mbedtls_x509_crt_free(&chain);
+	mbedtls_pk_free(&pk);
+	return USSL_ERROR;
+}
+
+int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
+{
+	struct eng_ctx *e = ctx->eng;
+	mbedtls_x509_crt add;
+	mbedtls_x509_crt *last;
+
+	/* Parse apart first so that bad data leaves the store untouched. */
+	mbedtls_x509_crt_init(&add);
+	if (parse_certs(&ctx->err, &add, data, len, "CA data") != USSL_OK) {
+		mbedtls_x509_crt_free(&add);
+		return USSL_ERROR;
+	}
+	if (!e->has_ca) {
+		e->ca = add;
+		e->has_ca = 1;
+	} else {
+		/* Append the new list: move its head into a heap node. */
+		mbedtls_x509_crt *head = malloc(sizeof(*head));
+
+		if (head == NULL) {
+			mbedtls_x509_crt_free(&add);
+			return ussl_err_set(&ctx->err, USSL_E_NOMEM,
+			    "out of memory");
+		}
+		*head = add;
+		for (last = &e->ca; last->next != NULL; last = last->next)
+			;
+		last->next = head;
+	}
+	return conf_apply(ctx);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Verification glue                                                       */
+
+static unsigned map_vflags(uint32_t f)
+{
+	unsigned u = 0;
+
+	if (f & MBEDTLS_X509_BADCERT_EXPIRED)
+		u |= USSL_VFY_EXPIRED;
+	if (f & MBEDTLS_X509_BADCERT_FUTURE)
+		u |= USSL_VFY_NOT_YET_VALID;
+	if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
+		u |= USSL_VFY_UNTRUSTED;
+	if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH)
+		u |= USSL_VFY_NAME_MISMATCH;
+	if (f & (MBEDTLS_X509_BADCERT_KEY_USAGE |
+	    MBEDTLS_X509_BADCERT_EXT_KEY_USAGE | MBEDTLS_X509_BADCERT_NS_CERT_TYPE))
+		u |= USSL_VFY_BAD_USAGE;
+	if (f & MBEDTLS_X509_BADCERT_REVOKED)
+		u |= USSL_VFY_REVOKED;
+	if (f & MBEDTLS_X509_BADCERT_MISSING)
+		u |= USSL_VFY_NO_CERT;
+	if (f & MBEDTLS_X509_BADCERT_BAD_MD)
+		u |= USSL_VFY_BAD_SIGNATURE;
+	if (f & (MBEDTLS_X509_BADCERT_BAD_PK | MBEDTLS_X509_BADCERT_BAD_KEY))
+		u |= USSL_VFY_BAD_KEY;
+	if (f & MBEDTLS_X509_BADCERT_OTHER)
+		u |= USSL_VFY_POLICY;
+	if (f & MBEDTLS_X509_BADCERT_SKIP_VERIFY)
+		u |= USSL_VFY_OTHER;
+	if (f != 0 && u == 0)
+		u = USSL_VFY_OTHER;
+	return u;
+}
+
+static int san_next(const void *cert, const void **it, int *type,
+    const unsigned char **p, size_t *len)
+{
+	const mbedtls_x509_crt *c = cert;
+	const mbedtls_x509_sequence *s = *it;
+
+	s = s == NULL ? &c->subject_alt_names : s->next;
+	if (s == NULL || s->buf.p == NULL)
+		return 0;
+	*it = s;
+	*type = s->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK;
+	*p = s->buf.p;
+	*len = s->buf.len;
+	return 1;
+}
+
+/* Fill the engine-neutral view of a leaf that verify.c inspects. */
+static void leaf_view(const mbedtls_x509_crt *c, ussl_leaf_view *v)
+{
+	const mbedtls_x509_name *n;
+	const mbedtls_x509_sequence *s;
+
+	memset(v, 0, sizeof(*v));
+	v->cert = c;
+	v->next_san = san_next;
+	v->has_san = compat_crt_has_ext(c, MBEDTLS_X509_EXT_SUBJECT_ALT_NAME);
+	for (n = &c->subject; n != NULL; n = n->next) {
+		if (n->oid.p != NULL && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN,
+		    &n->oid) == 0) {
+			v->cn = n->val.p;
+			v->cn_len = n->val.len;
+		}
+	}
+	v->is_ca = compat_crt_is_ca(c);
+	v->has_eku = compat_crt_has_ext(c, MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE);
+	for (s = &c->ext_key_usage; v->has_eku && s != NULL; s = s->next) {
+		if (s->buf.p == NULL)
+			continue;
+		if (MBEDTLS_OID_CMP(MBEDTLS_OID_SERVER_AUTH, &s->buf) == 0)
+			v->eku_server = 1;
+		else if (MBEDTLS_OID_CMP(MBEDTLS_OID_CLIENT_AUTH, &s->buf) == 0)
+			v->eku_client = 1;
+		else if (MBEDTLS_OID_CMP(MBEDTLS_OID_ANY_EXTENDED_KEY_USAGE,
+		    &s->buf) == 0)
+			v->eku_any = 1;
+	}
+}
+
+/*
+ * Called by mbedTLS for every certificate of the chain, root first.  At
+ * the leaf our policy replaces mbedTLS's own name check (which knows
+ * nothing of IP addresses and falls back to the CN too eagerly).
+ */
+static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
+    uint32_t *flags)
+{
+	ussl_conn *conn = arg;
+	ussl_leaf_view v;
+	unsigned ours;
+
+	if (depth == 0) {
+		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
+		leaf_view(crt, &v);
+		ours = ussl_verify_leaf(conn, &v);
+		if (ours & USSL_VFY_NAME_MISMATCH)
+			*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+		if (ours & USSL_VFY_BAD_USAGE)
+			*flags |= MBEDTLS_X509_BADCERT_EXT_KEY_USAGE;
+		if (ours & USSL_VFY_POLICY)
+			*flags |= MBEDTLS_X509_BADCERT_OTHER;
+	}
+	conn->verify_flags |= map_vflags(*flags);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Connection                                                              */
+
+static int bio_send(void *arg, const unsigned char *buf, size_t len)
+{
+	long r = eng_io_send(arg, buf, len);
+
+	if (r >= 0)
+		return (int)r;
+	return r == USSL_WANT_WRITE ? MBEDTLS_ERR_SSL_WANT_WRITE :
+	    r == USSL_WANT_READ ? MBEDTLS_ERR_SSL_WANT_READ : IO_FAILED;
+}
+
+static int bio_recv(void *arg, unsigned char *buf, size_t len)
+{
+	long r = eng_io_recv(arg, buf, len);
+
+	if (r >= 0)
+		return (int)r;   /* 0 is end of stream: mbedTLS says CONN_EOF */
+	return r == USSL_WANT_READ ? MBEDTLS_ERR_SSL_WANT_READ :
+	    r == USSL_WANT_WRITE ? MBEDTLS_ERR_SSL_WANT_WRITE : IO_FAILED;
+}
+
+int eng_conn_init(ussl_conn *conn)
+{
+	struct eng_ctx *ec = conn->ctx->eng;
+	struct eng_conn *e;
+	int ret;
+
+	e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return ussl_err_set(&conn->err, USSL_E_NOMEM, "out of memory");
+	conn->eng = e;
+	mbedtls_ssl_init(&e->ssl);
+	ret = mbedtls_ssl_setup(&e->ssl, &ec->conf);
+	if (ret == 0 && conn->role == USSL_CLIENT) {
+		/* SNI and mbedTLS's name check take the DNS name; an IP
+		   literal is never sent as SNI and is checked by us. */
+		ret = mbedtls_ssl_set_hostname(&e->ssl,
+		    conn->name.host != NULL && !conn->name.is_ip ?
+		    conn->name.host : NULL);
+	}
+	if (ret != 0) {
+		ussl_err_set(&conn->err, ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ?
+		    USSL_E_NOMEM : USSL_E_CONFIG, "cannot set up TLS session");
+		append_detail(&conn->err, ret);
+		eng_conn_free(conn);
+		return USSL_ERROR;
+	}
+	mbedtls_ssl_set_verify(&e->ssl, verify_cb, conn);
+	mbedtls_ssl_set_bio(&e->ssl, conn, bio_send, bio_recv, NULL);
+	return USSL_OK;
+}
+
+void eng_conn_free(ussl_conn *conn)
+{
+	struct eng_conn *e = conn->eng;
+
+	if (e == NULL)
+		return;
+	mbedtls_ssl_free(&e->ssl);
+	ussl_wipe(e, sizeof(*e));
+	free(e);
+	conn->eng = NULL;
+}
+
+static const char *alert_name(int a)
+{
+	switch (a) {
+	case 10: return "unexpected_message";
+	case 20: return "bad_record_mac";
+	case 40: return "handshake_failure";
+	case 42: return "bad_certificate";
+	case 43: return "unsupported_certificate";
+	case 44: return "certificate_revoked";
+	case 45: return "certificate_expired";
+	case 46: return "certificate_unknown";
+	case 47: return "illegal_parameter";
+	case 48: return "unknown_ca";
+	case 49: return "access_denied";
+	case 50: return "decode_error";
+	case 51: return "decrypt_error";
+	case 70: return "protocol_version";
+	case 71: return "insufficient_security";
+	case 80: return "internal_error";
+	case 86: return "inappropriate_fallback";
+	case 90: return "user_canceled";
+	case 109: return "missing_extension";
+	case 110: return "unsupported_extension";
+	case 112: return "unrecognized_name";
+	case 116: return "certificate_required";
+	case 120: return "no_application_protocol";
+	default: return "alert";
+	}
+}
+
+/*
+ * Turn an mbedTLS failure into the library's error.  The transport's own
+ * outcome (errno, EOF, timeout) takes precedence over mbedTLS's code.
+ */
+static int fail(ussl_conn *conn, int ret, const char *during)
+{
+	struct eng_conn *e = conn->eng;
+	ussl_errstate *err = &conn->err;
+	char vtext[200];
+	int alert;
+
+	if (ret == MBEDTLS_ERR_SSL_WANT_READ)
+		return USSL_WANT_READ;
+	if (ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+		return USSL_WANT_WRITE;
+	if (ret == IO_FAILED && conn->tr_errno != 0) {
+		ussl_err_set(err, USSL_E_IO, "%s: transport error", during);
+		err->pub.sys_errno = conn->tr_errno;
+		return USSL_ERROR;
+	}
+	switch (ret) {
+	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+	case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE:
+		if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE)
+			conn->verify_flags |= USSL_VFY_NO_CERT;
+		if (conn->verify_flags == 0)
+			conn->verify_flags = map_vflags(
+			    mbedtls_ssl_get_verify_result(&e->ssl));
+		if (conn->verify_flags == 0)
+			conn->verify_flags = USSL_VFY_OTHER;
+		ussl_vfy_describe(conn->verify_flags, vtext, sizeof(vtext));
+		ussl_err_set(err, USSL_E_VERIFY,
+		    "certificate verify failed: %s", vtext);
+		err->pub.verify = conn->verify_flags;
+		return USSL_ERROR;
+	case MBEDTLS_ERR_SSL_CONN_EOF:
+		return ussl_err_set(err, USSL_E_TRUNCATED, conn->state ==
+		    ST_HANDSHAKE ? "connection closed by peer during the "
+		    "handshake" : "connection truncated: peer closed the "
+		    "transport without close_notify");
+	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+		alert = compat_last_alert(&e->ssl);
+		ussl_err_set(err, USSL_E_PEER_ALERT,
+		    "%s: peer sent fatal alert %d (%s)", during, alert,
+		    alert_name(alert));
+		err->pub.alert = alert;
+		return USSL_ERROR;
+	case MBEDTLS_ERR_SSL_ALLOC_FAILED:
+	case MBEDTLS_ERR_X509_ALLOC_FAILED:
+	case MBEDTLS_ERR_PK_ALLOC_FAILED:
+		return ussl_err_set(err, USSL_E_NOMEM, "%s: out of memory",
+		    during);
+	case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
+	case COMPAT_ERR_HS_FAILURE:
+	case COMPAT_ERR_BAD_VERSION:
+	case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
+	case MBEDTLS_ERR_SSL_UNSUPPORTED_EXTENSION:
+		ussl_err_set(err, USSL_E_HANDSHAKE,
+		    "%s: no protocol version, cipher or parameters in common",
+		    during);
+		break;
+	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+		ussl_err_set(err, USSL_E_PROTOCOL,
+		    "%s: peer closed the connection", during);
+		break;
+	default:
+		ussl_err_set(err, USSL_E_PROTOCOL, "%s failed", during);
+		break;
+	}
+	append_detail(err, ret);
+	return USSL_ERROR;
+}
+
+/* Server with VERIFY_OPTIONAL: mbedTLS lets a bad certificate through
+   (its OPTIONAL means "do not enforce"); ours means "check if sent". */
+static int check_optional_client_cert(ussl_conn *conn)
+{
+	struct eng_conn *e = conn->eng;
+	uint32_t flags;
+
+	if (mbedtls_ssl_get_peer_cert(&e->ssl) == NULL)
+		return USSL_OK;
+	flags = mbedtls_ssl_get_verify_result(&e->ssl);
+	if (flags == 0)
+		return USSL_OK;
+	mbedtls_ssl_send_alert_message(&e->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+	    MBEDTLS_SSL_ALERT_MSG_BAD_CERT);
+	conn->verify_flags |= map_vflags(flags);
+	return fail(conn, MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, "handshake");
+}
+
+int eng_handshake(ussl_conn *conn)
+{
+	struct eng_conn *e = conn->eng;
+	int ret;
+
+	ret = mbedtls_ssl_handshake(&e->ssl);
+	if (ret != 0)
+		return fail(conn, ret, "handshake");
+	if (conn->role == USSL_SERVER &&
+	    conn->ctx->verify == USSL_VERIFY_OPTIONAL &&
+	    check_optional_client_cert(conn) != USSL_OK)
+		return USSL_ERROR;
+	conn->peer_verified = conn->ctx->verify != USSL_VERIFY_NONE &&
+	    mbedtls_ssl_get_peer_cert(&e->ssl) != NULL &&
+	    mbedtls_ssl_get_verify_result(&e->ssl) == 0;
+	return USSL_OK;
+}
+
+long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
+{
+	struct eng_conn *e = conn->eng;
+	int ret;
+
+	if (len > 0x7fffffff)
+		len = 0x7fffffff;
+	for (;;) {
+		ret = mbedtls_ssl_read(&e->ssl, buf, len);
+		if (ret > 0)
+			return ret;
+		/* A TLS 1.3 ticket is not data: go on. */
+		if (ret == COMPAT_ERR_NEW_TICKET)
+			continue;
+		/* mbedTLS reports a transport EOF without close_notify as 0. */
+		if (ret == 0)
+			ret = MBEDTLS_ERR_SSL_CONN_EOF;
+		if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+			return 0;
+		return fail(conn, ret, "read");
+	}
+}
+
+long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len)
+{
+	struct eng_conn *e = conn->eng;
+	int ret;
+
+	if (len > 0x7fffffff)
+		len = 0x7fffffff;
+	ret = mbedtls_ssl_write(&e->ssl, buf, len);
+	if (ret >= 0)
+		return ret;
+	return fail(conn, ret, "write");
+}
+
+int eng_close_notify(ussl_conn *conn)
+{
+	int ret = mbedtls_ssl_close_notify(&conn->eng->ssl);
+
+	return ret == 0 ? USSL_OK : fail(conn, ret, "close");
+}
+
+size_t eng_pending(const ussl_conn *conn)
+{
+	return mbedtls_ssl_get_bytes_avail(&conn->eng->ssl);
+}
+
+const char *eng_conn_version(const ussl_conn *conn)
+{
+	return mbedtls_ssl_get_version(&conn->eng->ssl);
+}
+
+/* mbedTLS names suites "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256" and
+   "TLS1-3-AES-128-GCM-SHA256"; report the IANA names. */
+const char *eng_conn_cipher(const ussl_conn *conn)
+{
+	struct eng_conn *e = conn->eng;
+	const char *name = mbedtls_ssl_get_ciphersuite(&e->ssl);
+	size_t i;
+
+	if (name == NULL)
+		return NULL;
+	if (strncmp(name, "TLS1-3-", 7) == 0)
+		snprintf(e->cipher, sizeof(e->cipher), "TLS_%s", name + 7);
+	else
+		snprintf(e->cipher, sizeof(e->cipher), "%s", name);
+	for (i = 0; e->cipher[i] != '\0'; i++)
+		if (e->cipher[i] == '-')
+			e->cipher[i] = '_';
+	return e->cipher;
+}
+
+int eng_conn_cipher_bits(const ussl_conn *conn)
+{
+	const char *c = eng_conn_cipher(conn);
+
+	if (c == NULL)
+		return 0;
+	if (strstr(c, "_128_") != NULL)
+		return 128;
+	if (strstr(c, "_256_") != NULL || strstr(c, "CHACHA20") != NULL)
+		return 256;
+	return 0;
+}
+
+const char *eng_conn_alpn(const ussl_conn *conn)
+{
+#if defined(MBEDTLS_SSL_ALPN)
+	return mbedtls_ssl_get_alpn_protocol(&conn->eng->ssl);
+#else
+	(void)conn;
+	return NULL;
+#endif
+}
+
+int eng_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
+    size_t *len)
+{
+	const mbedtls_x509_crt *c = mbedtls_ssl_get_peer_cert(&conn->eng->ssl);
+
+	if (c == NULL || c->raw.p == NULL)
+		return -1;
+	*der = c->raw.p;
+	*len = c->raw.len;
+	return 0;
+}
+
+int eng_cert_dn(const unsigned char *der, size_t len, int issuer, char *buf,
+    size_t size)
+{
+	mbedtls_x509_crt c;
+	int ret;
+
+	mbedtls_x509_crt_init(&c);
+	ret = mbedtls_x509_crt_parse_der(&c, der, len);
+	if (ret == 0)
+		ret = mbedtls_x509_dn_gets(buf, size,
+		    issuer ? &c.issuer : &c.subject);
+	mbedtls_x509_crt_free(&c);
+	return ret < 0 ? -1 : ret;
+}

@@ -1,0 +1,102 @@
+/*
+ * error.c - error state of contexts and connections: codes, names,
+ * messages, and the readable list of verification failures.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const err_names[] = {
+	"USSL_E_IO", "USSL_E_TIMEOUT", "USSL_E_VERIFY", "USSL_E_PROTOCOL",
+	"USSL_E_PEER_ALERT", "USSL_E_HANDSHAKE", "USSL_E_TRUNCATED",
+	"USSL_E_CLOSED", "USSL_E_NOMEM", "USSL_E_BADARG", "USSL_E_BADKEY",
+	"USSL_E_BADCERT", "USSL_E_CONFIG", "USSL_E_INTERNAL", "USSL_E_NOFILE",
+};
+
+const char *ussl_strerror(int code)
+{
+	if (code == USSL_E_NONE)
+		return "USSL_E_NONE";
+	if (code >= USSL_E_IO && code <= USSL_E_NOFILE)
+		return err_names[code - USSL_E_IO];
+	return "USSL_E_UNKNOWN";
+}
+
+void ussl_err_clear(ussl_errstate *e)
+{
+	e->pub.code = USSL_E_NONE;
+	e->pub.sys_errno = 0;
+	e->pub.verify = 0;
+	e->pub.alert = -1;
+	e->buf[0] = '\0';
+	e->pub.msg = e->buf;
+}
+
+int ussl_err_set(ussl_errstate *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	ussl_err_clear(e);
+	e->pub.code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->buf, sizeof(e->buf), fmt, ap);
+	va_end(ap);
+	return USSL_ERROR;
+}
+
+void ussl_err_append(ussl_errstate *e, const char *fmt, ...)
+{
+	char detail[160];
+	size_t n = strlen(e->buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(e->buf + n, sizeof(e->buf) - n, n ? " (%s)" : "%s", detail);
+}
+
+static const struct {
+	unsigned flag;
+	const char *text;
+} vfy_texts[] = {
+	{ USSL_VFY_EXPIRED, "certificate has expired" },
+	{ USSL_VFY_NOT_YET_VALID, "certificate is not yet valid" },
+	{ USSL_VFY_UNTRUSTED, "unable to get a trusted issuer "
+	    "(unknown CA, self-signed or incomplete chain)" },
+	{ USSL_VFY_NAME_MISMATCH, "host name mismatch" },
+	{ USSL_VFY_BAD_USAGE, "key usage does not allow this role" },
+	{ USSL_VFY_NO_CERT, "peer sent no certificate" },
+	{ USSL_VFY_REVOKED, "certificate revoked" },
+	{ USSL_VFY_BAD_SIGNATURE, "unacceptable signature" },
+	{ USSL_VFY_BAD_KEY, "unacceptable key" },
+	{ USSL_VFY_POLICY, "certificate policy violation" },
+	{ USSL_VFY_OTHER, "other verification failure" },
+};
+
+void ussl_vfy_describe(unsigned flags, char *buf, size_t size)
+{
+	size_t i, n = 0;
+
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(vfy_texts) / sizeof(vfy_texts[0]); i++) {
+		if (!(flags & vfy_texts[i].flag))
+			continue;
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
+		    n ? ", " : "", vfy_texts[i].text);
+		if (n >= size)
+			return;
+	}
+}
+
+void ussl_wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n--)
+		*v++ = 0;
+}

@@ -1,0 +1,119 @@
+/*
+ * internal.h - the core's private structures, shared by ctx.c, conn.c,
+ * verify.c, error.c and the engine.  Nothing here is public API.
+ */
+#ifndef USSL_INTERNAL_H
+#define USSL_INTERNAL_H
+
+#include "ussl.h"
+
+#define USSL_ERRMSG_MAX 256
+#define USSL_ALPN_MAX 16
+
+/* Error state embedded in contexts and connections. */
+typedef struct ussl_errstate {
+	ussl_error pub;
+	char buf[USSL_ERRMSG_MAX];
+} ussl_errstate;
+
+struct eng_ctx;
+struct eng_conn;
+
+struct ussl_ctx {
+	int refs;
+	int role;
+	int verify;
+	int min_version, max_version;
+	int has_chain;
+	int n_ca;
+	/* ALPN names, NULL-terminated (engines keep a pointer to it). */
+	char *alpn[USSL_ALPN_MAX + 1];
+	ussl_errstate err;
+	struct eng_ctx *eng;
+};
+
+enum conn_state {
+	ST_NEW = 0,      /* nothing sent yet */
+	ST_HANDSHAKE,    /* handshake under way */
+	ST_OPEN,         /* application data flows */
+	ST_PEER_CLOSED,  /* close_notify received: reads return 0 */
+	ST_CLOSED,       /* ussl_close called */
+	ST_FAILED        /* sticky fatal error */
+};
+
+/* Name the peer must prove, kept in the forms verify.c compares. */
+typedef struct ussl_peer_name {
+	char *host;              /* as given, NULL if none */
+	int is_ip;               /* host is an IPv4/IPv6 literal */
+	unsigned char ip[16];
+	size_t ip_len;           /* 4 or 16 when is_ip */
+} ussl_peer_name;
+
+struct ussl_conn {
+	ussl_ctx *ctx;
+	int role;
+	int state;
+	int close_sent;
+	int peer_verified;
+	unsigned verify_flags;
+	ussl_peer_name name;
+	ussl_transport tr;
+	int tr_errno;            /* errno of the last transport failure */
+	int tr_timeout;          /* the transport reported a timeout */
+	int tr_eof;              /* the transport reported end of stream */
+	ussl_errstate err;
+	struct eng_conn *eng;
+};
+
+/* error.c */
+void ussl_err_clear(ussl_errstate *e);
+/* Set code and a printf-style message; returns USSL_ERROR. */
+int ussl_err_set(ussl_errstate *e, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Append "; text" to the message (for engine detail). */
+void ussl_err_append(ussl_errstate *e, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Readable list of USSL_VFY_* flags ("expired, host name mismatch"). */
+void ussl_vfy_describe(unsigned flags, char *buf, size_t size);
+
+/* verify.c: our policy on top of the engine's chain check. */
+
+/* One entry of a certificate's subjectAltName. */
+#define USSL_SAN_DNS 2
+#define USSL_SAN_IP 7
+
+/* An engine-neutral view of a leaf certificate for policy checks. */
+typedef struct ussl_leaf_view {
+	/* Iterate subjectAltName entries: returns 1 and fills type/p/len,
+	   or 0 at the end.  *it starts at NULL. */
+	int (*next_san)(const void *cert, const void **it, int *type,
+	    const unsigned char **p, size_t *len);
+	const void *cert;
+	int has_san;             /* extension present */
+	const unsigned char *cn; /* last subject CN (NULL if none) */
+	size_t cn_len;
+	int is_ca;               /* basicConstraints cA */
+	int has_eku;
+	int eku_server, eku_client, eku_any;
+} ussl_leaf_view;
+
+int ussl_parse_ip(const char *s, unsigned char out[16], size_t *len);
+int ussl_name_set(ussl_peer_name *n, const char *host);
+void ussl_name_free(ussl_peer_name *n);
+/* USSL_VFY_* flags for the leaf under the connection's policy. */
+unsigned ussl_verify_leaf(const ussl_conn *conn, const ussl_leaf_view *v);
+/* Exposed for unit tests: does DNS pattern (from a certificate) match
+   host?  Both are compared case-insensitively. */
+int ussl_dns_match(const unsigned char *pat, size_t pat_len,
+    const char *host);
+
+/* Secure wipe that the compiler cannot drop. */
+void ussl_wipe(void *p, size_t n);
+
+#endif /* USSL_INTERNAL_H */
