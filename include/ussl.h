@@ -220,6 +220,39 @@ USSL_API int ussl_ctx_add_ca(ussl_ctx *ctx,
 USSL_API int ussl_ctx_set_alpn(ussl_ctx *ctx, const char *const *protos,
     size_t n);
 
+/*
+ * Cipher suites, by IANA name ("TLS_AES_128_GCM_SHA256",
+ * "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"; mbedTLS's dashed names are
+ * accepted too), in preference order.  n == 0 restores the default list
+ * (AEAD suites with forward secrecy only).  A name the engine does not
+ * support fails with USSL_E_BADARG naming it; nothing is changed then.
+ */
+USSL_API int ussl_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names,
+    size_t n);
+
+/*
+ * The i-th suite (from 0) the context offers, by IANA name, written into
+ * buf (NUL-terminated).  Returns the name's length, or -1 when i is past
+ * the end of the list or buf is too small.
+ */
+USSL_API int ussl_ctx_cipher_name(const ussl_ctx *ctx, size_t i,
+    char *buf, size_t size);
+
+/*
+ * Verification callback: called during the handshake for each
+ * certificate of the peer's chain, from the root (highest depth) down to
+ * the leaf (depth 0), after the library's own checks.  *flags holds the
+ * USSL_VFY_* failures found for that certificate; the callback may clear
+ * (accept anyway) or set flags.  Returning non-zero rejects the
+ * certificate (USSL_VFY_OTHER).  der is valid during the call only.
+ * The callback runs only when the verify mode is not USSL_VERIFY_NONE.
+ * fn == NULL removes it.  arg is shared by every connection of ctx.
+ */
+typedef int (*ussl_verify_fn)(void *arg, const unsigned char *der,
+    size_t len, int depth, unsigned *flags);
+USSL_API void ussl_ctx_set_verify_cb(ussl_ctx *ctx, ussl_verify_fn fn,
+    void *arg);
+
 /* The last error of a context operation.  Not thread-safe: read it right
    after the failing call, from the same thread. */
 USSL_API const ussl_error *ussl_ctx_error(const ussl_ctx *ctx);

@@ -3,7 +3,6 @@
  * sticky errors, clean close versus truncation, and the transport glue
  * the engine calls.  Engine-neutral.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -53,7 +52,7 @@ ussl_conn *ussl_conn_new(ussl_ctx *ctx, const char *server_name,
 		    "verification needs trusted CA certificates");
 		return NULL;
 	}
-	conn = calloc(1, sizeof(*conn));
+	conn = USSL_CALLOC(1, sizeof(*conn));
 	if (conn == NULL) {
 		set_static_err(err, USSL_E_NOMEM, "out of memory");
 		return NULL;
@@ -63,7 +62,7 @@ ussl_conn *ussl_conn_new(ussl_ctx *ctx, const char *server_name,
 	conn->state = ST_NEW;
 	if (ctx->role == USSL_CLIENT && server_name != NULL &&
 	    ussl_name_set(&conn->name, server_name) != USSL_OK) {
-		free(conn);
+		USSL_FREE(conn);
 		set_static_err(err, USSL_E_NOMEM, "out of memory");
 		return NULL;
 	}
@@ -74,7 +73,7 @@ ussl_conn *ussl_conn_new(ussl_ctx *ctx, const char *server_name,
 		    "cannot create the TLS session");
 		ussl_name_free(&conn->name);
 		ussl_ctx_free(conn->ctx);
-		free(conn);
+		USSL_FREE(conn);
 		return NULL;
 	}
 	if (err != NULL)
@@ -90,7 +89,7 @@ void ussl_conn_free(ussl_conn *conn)
 	ussl_name_free(&conn->name);
 	ussl_ctx_free(conn->ctx);
 	ussl_wipe(conn, sizeof(*conn));
-	free(conn);
+	USSL_FREE(conn);
 }
 
 void ussl_conn_set_transport(ussl_conn *conn, const ussl_transport *tr)

@@ -4,7 +4,6 @@
  * Parsing of certificates and keys is the engine's; this file keeps the
  * engine-neutral settings, their validation and secure defaults.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -15,7 +14,7 @@ ussl_ctx *ussl_ctx_new(int role)
 
 	if (role != USSL_CLIENT && role != USSL_SERVER)
 		return NULL;
-	ctx = calloc(1, sizeof(*ctx));
+	ctx = USSL_CALLOC(1, sizeof(*ctx));
 	if (ctx == NULL)
 		return NULL;
 	ctx->refs = 1;
@@ -27,7 +26,7 @@ ussl_ctx *ussl_ctx_new(int role)
 	ctx->max_version = 0;
 	ussl_err_clear(&ctx->err);
 	if (eng_ctx_init(ctx) != USSL_OK) {
-		free(ctx);
+		USSL_FREE(ctx);
 		return NULL;
 	}
 	return ctx;
@@ -49,7 +48,7 @@ static void alpn_clear(ussl_ctx *ctx)
 	size_t i;
 
 	for (i = 0; ctx->alpn[i] != NULL; i++) {
-		free(ctx->alpn[i]);
+		USSL_FREE(ctx->alpn[i]);
 		ctx->alpn[i] = NULL;
 	}
 }
@@ -70,7 +69,7 @@ void ussl_ctx_free(ussl_ctx *ctx)
 	eng_ctx_free(ctx);
 	alpn_clear(ctx);
 	ussl_wipe(ctx, sizeof(*ctx));
-	free(ctx);
+	USSL_FREE(ctx);
 }
 
 int ussl_ctx_role(const ussl_ctx *ctx)
@@ -162,14 +161,14 @@ int ussl_ctx_set_alpn(ussl_ctx *ctx, const char *const *protos, size_t n)
 		len = protos[i] ? strlen(protos[i]) : 0;
 		if (len == 0 || len > 255) {
 			while (i > 0)
-				free(copy[--i]);
+				USSL_FREE(copy[--i]);
 			return ussl_err_set(&ctx->err, USSL_E_BADARG,
 			    "ALPN protocol names must be 1 to 255 bytes");
 		}
-		copy[i] = malloc(len + 1);
+		copy[i] = USSL_CALLOC(1, len + 1);
 		if (copy[i] == NULL) {
 			while (i > 0)
-				free(copy[--i]);
+				USSL_FREE(copy[--i]);
 			return ussl_err_set(&ctx->err, USSL_E_NOMEM,
 			    "out of memory");
 		}
@@ -180,6 +179,26 @@ int ussl_ctx_set_alpn(ussl_ctx *ctx, const char *const *protos, size_t n)
 		ctx->alpn[i] = copy[i];
 	ctx->alpn[n] = NULL;
 	return eng_ctx_update(ctx);
+}
+
+int ussl_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n)
+{
+	ussl_err_clear(&ctx->err);
+	if (n > 0 && names == NULL)
+		return ussl_err_set(&ctx->err, USSL_E_BADARG, "no cipher list");
+	return eng_ctx_set_ciphers(ctx, names, n);
+}
+
+int ussl_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,
+    size_t size)
+{
+	return eng_ctx_cipher_name(ctx, i, buf, size);
+}
+
+void ussl_ctx_set_verify_cb(ussl_ctx *ctx, ussl_verify_fn fn, void *arg)
+{
+	ctx->verify_fn = fn;
+	ctx->verify_arg = arg;
 }
 
 const char *ussl_engine_version(void)

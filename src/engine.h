@@ -32,6 +32,11 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 /* Parse and add CA certificates. */
 int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len);
 
+/* Cipher suites by name (IANA or engine spelling); n == 0: default. */
+int eng_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n);
+int eng_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,
+    size_t size);
+
 /* Connection: set up conn->eng from conn->ctx (errors go to conn->err). */
 int eng_conn_init(ussl_conn *conn);
 void eng_conn_free(ussl_conn *conn);

@@ -5,7 +5,6 @@
  * mbedTLS.  Version differences live in mbedtls_compat.h.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
@@ -13,6 +12,7 @@
 
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/platform.h>
 
 /* Return code our transport callbacks give mbedTLS for a hard failure;
    the real cause (errno) is kept in the connection. */
@@ -26,6 +26,7 @@ struct eng_ctx {
 	mbedtls_pk_context key;
 	mbedtls_x509_crt ca;
 	int has_ca;
+	int *suites;          /* set_ciphers list, NULL: the default */
 };
 
 struct eng_conn {
@@ -76,7 +77,7 @@ int eng_ctx_init(ussl_ctx *ctx)
 
 	if (compat_global_init() != 0)
 		return USSL_ERROR;
-	e = calloc(1, sizeof(*e));
+	e = USSL_CALLOC(1, sizeof(*e));
 	if (e == NULL)
 		return USSL_ERROR;
 	mbedtls_ssl_config_init(&e->conf);
@@ -115,10 +116,11 @@ void eng_ctx_free(ussl_ctx *ctx)
 	mbedtls_x509_crt_free(&e->chain);
 	mbedtls_pk_free(&e->key);
 	mbedtls_x509_crt_free(&e->ca);
+	USSL_FREE(e->suites);
 	mbedtls_ctr_drbg_free(&e->drbg);
 	mbedtls_entropy_free(&e->entropy);
 	ussl_wipe(e, sizeof(*e));
-	free(e);
+	USSL_FREE(e);
 	ctx->eng = NULL;
 }
 
@@ -184,7 +186,7 @@ static const unsigned char *as_parse_input(const unsigned char *data,
 	}
 	if (!pem || data[len - 1] == '\0')
 		return data;
-	copy = malloc(len + 1);
+	copy = USSL_CALLOC(1, len + 1);
 	if (copy == NULL)
 		return NULL;
 	memcpy(copy, data, len);
@@ -198,7 +200,7 @@ static void free_parse_input(unsigned char *owned, size_t len)
 {
 	if (owned != NULL) {
 		ussl_wipe(owned, len);
-		free(owned);
+		USSL_FREE(owned);
 	}
 }
 
@@ -316,8 +318,9 @@ int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
 		e->ca = add;
 		e->has_ca = 1;
 	} else {
-		/* Append the new list: move its head into a heap node. */
-		mbedtls_x509_crt *head = malloc(sizeof(*head));
+		/* Append the new list: move its head into a heap node,
+		   allocated as mbedtls_x509_crt_free() will free it. */
+		mbedtls_x509_crt *head = mbedtls_calloc(1, sizeof(*head));
 
 		if (head == NULL) {
 			mbedtls_x509_crt_free(&add);
@@ -330,6 +333,97 @@ int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
 		last->next = head;
 	}
 	return conf_apply(ctx);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Cipher suites                                                           */
+
+/* mbedTLS names suites "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256" and
+   "TLS1-3-AES-128-GCM-SHA256"; the API speaks IANA names. */
+static int to_iana(const char *name, char *buf, size_t size)
+{
+	size_t i;
+	int n;
+
+	if (strncmp(name, "TLS1-3-", 7) == 0)
+		n = snprintf(buf, size, "TLS_%s", name + 7);
+	else
+		n = snprintf(buf, size, "%s", name);
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '-')
+			buf[i] = '_';
+	return n;
+}
+
+/* Suite id for an IANA or mbedTLS name, 0 if the engine lacks it. */
+static int suite_id(const char *name)
+{
+	char buf[80];
+	size_t i;
+	int n;
+
+	n = mbedtls_ssl_get_ciphersuite_id(name);
+	if (n != 0)
+		return n;
+	if (strncmp(name, "TLS_", 4) != 0 || strlen(name) + 4 > sizeof(buf))
+		return 0;
+	/* IANA: TLS 1.3 suites have no "_WITH_". */
+	if (strstr(name, "_WITH_") == NULL)
+		snprintf(buf, sizeof(buf), "TLS1-3-%s", name + 4);
+	else
+		snprintf(buf, sizeof(buf), "%s", name);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '_')
+			buf[i] = '-';
+	return mbedtls_ssl_get_ciphersuite_id(buf);
+}
+
+int eng_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n)
+{
+	struct eng_ctx *e = ctx->eng;
+	int *list;
+	size_t i;
+
+	if (n == 0) {
+		USSL_FREE(e->suites);
+		e->suites = NULL;
+		mbedtls_ssl_conf_ciphersuites(&e->conf, ciphersuites);
+		return USSL_OK;
+	}
+	list = USSL_CALLOC(n + 1, sizeof(*list));
+	if (list == NULL)
+		return ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		list[i] = names[i] != NULL ? suite_id(names[i]) : 0;
+		if (list[i] == 0) {
+			USSL_FREE(list);
+			return ussl_err_set(&ctx->err, USSL_E_BADARG,
+			    "unknown or unsupported cipher suite: %s",
+			    names[i] ? names[i] : "(null)");
+		}
+	}
+	mbedtls_ssl_conf_ciphersuites(&e->conf, list);
+	USSL_FREE(e->suites);
+	e->suites = list;
+	return USSL_OK;
+}
+
+int eng_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,
+    size_t size)
+{
+	const struct eng_ctx *e = ctx->eng;
+	const int *list = e->suites ? e->suites : ciphersuites;
+	const char *name;
+	size_t k;
+
+	for (k = 0; k < i && list[k] != 0; k++)
+		;
+	if (list[k] == 0)
+		return -1;
+	name = mbedtls_ssl_get_ciphersuite_name(list[k]);
+	return name != NULL ? to_iana(name, buf, size) : -1;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -365,6 +459,36 @@ static unsigned map_vflags(uint32_t f)
 	if (f != 0 && u == 0)
 		u = USSL_VFY_OTHER;
 	return u;
+}
+
+/* The inverse of map_vflags, for flags a verify callback set. */
+static uint32_t unmap_vflags(unsigned u)
+{
+	uint32_t f = 0;
+
+	if (u & USSL_VFY_EXPIRED)
+		f |= MBEDTLS_X509_BADCERT_EXPIRED;
+	if (u & USSL_VFY_NOT_YET_VALID)
+		f |= MBEDTLS_X509_BADCERT_FUTURE;
+	if (u & USSL_VFY_UNTRUSTED)
+		f |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
+	if (u & USSL_VFY_NAME_MISMATCH)
+		f |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+	if (u & USSL_VFY_BAD_USAGE)
+		f |= MBEDTLS_X509_BADCERT_EXT_KEY_USAGE;
+	if (u & USSL_VFY_NO_CERT)
+		f |= MBEDTLS_X509_BADCERT_MISSING;
+	if (u & USSL_VFY_REVOKED)
+		f |= MBEDTLS_X509_BADCERT_REVOKED;
+	if (u & USSL_VFY_BAD_SIGNATURE)
+		f |= MBEDTLS_X509_BADCERT_BAD_MD;
+	if (u & USSL_VFY_BAD_KEY)
+		f |= MBEDTLS_X509_BADCERT_BAD_KEY;
+	if (u & USSL_VFY_POLICY)
+		f |= MBEDTLS_X509_BADCERT_OTHER;
+	if (u & USSL_VFY_OTHER)
+		f |= MBEDTLS_X509_BADCERT_SKIP_VERIFY;
+	return f;
 }
 
 static int san_next(const void *cert, const void **it, int *type,
@@ -438,6 +562,14 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
 		if (ours & USSL_VFY_POLICY)
 			*flags |= MBEDTLS_X509_BADCERT_OTHER;
 	}
+	if (conn->ctx->verify_fn != NULL) {
+		unsigned uf = map_vflags(*flags);
+
+		if (conn->ctx->verify_fn(conn->ctx->verify_arg, crt->raw.p,
+		    crt->raw.len, depth, &uf) != 0)
+			uf |= USSL_VFY_OTHER;
+		*flags = unmap_vflags(uf);
+	}
 	conn->verify_flags |= map_vflags(*flags);
 	return 0;
 }
@@ -471,7 +603,7 @@ int eng_conn_init(ussl_conn *conn)
 	struct eng_conn *e;
 	int ret;
 
-	e = calloc(1, sizeof(*e));
+	e = USSL_CALLOC(1, sizeof(*e));
 	if (e == NULL)
 		return ussl_err_set(&conn->err, USSL_E_NOMEM, "out of memory");
 	conn->eng = e;
@@ -504,7 +636,7 @@ void eng_conn_free(ussl_conn *conn)
 		return;
 	mbedtls_ssl_free(&e->ssl);
 	ussl_wipe(e, sizeof(*e));
-	free(e);
+	USSL_FREE(e);
 	conn->eng = NULL;
 }
 
@@ -700,23 +832,13 @@ const char *eng_conn_version(const ussl_conn *conn)
 	return mbedtls_ssl_get_version(&conn->eng->ssl);
 }
 
-/* mbedTLS names suites "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256" and
-   "TLS1-3-AES-128-GCM-SHA256"; report the IANA names. */
 const char *eng_conn_cipher(const ussl_conn *conn)
 {
 	struct eng_conn *e = conn->eng;
 	const char *name = mbedtls_ssl_get_ciphersuite(&e->ssl);
-	size_t i;
 
-	if (name == NULL)
+	if (name == NULL || to_iana(name, e->cipher, sizeof(e->cipher)) < 0)
 		return NULL;
-	if (strncmp(name, "TLS1-3-", 7) == 0)
-		snprintf(e->cipher, sizeof(e->cipher), "TLS_%s", name + 7);
-	else
-		snprintf(e->cipher, sizeof(e->cipher), "%s", name);
-	for (i = 0; e->cipher[i] != '\0'; i++)
-		if (e->cipher[i] == '-')
-			e->cipher[i] = '_';
 	return e->cipher;
 }
 

@@ -5,7 +5,19 @@
 #ifndef USSL_INTERNAL_H
 #define USSL_INTERNAL_H
 
+#include <stdlib.h>
+
 #include "ussl.h"
+
+/*
+ * Every allocation of the core goes through these, so a host can route
+ * them to its own heap (MicroPython: -DUSSL_CALLOC=m_tracked_calloc
+ * -DUSSL_FREE=m_tracked_free).  USSL_CALLOC must return zeroed memory.
+ */
+#ifndef USSL_CALLOC
+#define USSL_CALLOC(n, size) calloc((n), (size))
+#define USSL_FREE(p) free(p)
+#endif
 
 #define USSL_ERRMSG_MAX 256
 #define USSL_ALPN_MAX 16
@@ -28,6 +40,8 @@ struct ussl_ctx {
 	int n_ca;
 	/* ALPN names, NULL-terminated (engines keep a pointer to it). */
 	char *alpn[USSL_ALPN_MAX + 1];
+	ussl_verify_fn verify_fn;
+	void *verify_arg;
 	ussl_errstate err;
 	struct eng_ctx *eng;
 };

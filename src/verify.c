@@ -4,7 +4,6 @@
  * extended key usage the role needs.  Engine-neutral: it sees a leaf
  * only through ussl_leaf_view, so every engine applies the same rules.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -120,7 +119,7 @@ int ussl_name_set(ussl_peer_name *n, const char *host)
 {
 	size_t len = strlen(host);
 
-	n->host = malloc(len + 1);
+	n->host = USSL_CALLOC(1, len + 1);
 	if (n->host == NULL)
 		return USSL_ERROR;
 	memcpy(n->host, host, len + 1);
@@ -130,7 +129,7 @@ int ussl_name_set(ussl_peer_name *n, const char *host)
 
 void ussl_name_free(ussl_peer_name *n)
 {
-	free(n->host);
+	USSL_FREE(n->host);
 	n->host = NULL;
 }
 
