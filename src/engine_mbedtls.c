@@ -722,10 +722,10 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 	case MBEDTLS_ERR_PK_ALLOC_FAILED:
 		return ussl_err_set(err, USSL_E_NOMEM, "%s: out of memory",
 		    during);
-	case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
+	case COMPAT_ERR_NO_CIPHER:
 	case COMPAT_ERR_HS_FAILURE:
 	case COMPAT_ERR_BAD_VERSION:
-	case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
+	case COMPAT_ERR_NO_USABLE_SUITE:
 	case MBEDTLS_ERR_SSL_UNSUPPORTED_EXTENSION:
 		ussl_err_set(err, USSL_E_HANDSHAKE,
 		    "%s: no protocol version, cipher or parameters in common",

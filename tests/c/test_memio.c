@@ -37,6 +37,8 @@ static int pump(ussl_conn *w, ussl_conn *r, const unsigned char *data,
 	return got == len ? 0 : -4;
 }
 
+static int client_max;   /* highest version the client offers, 0: any */
+
 static void pair(const char *scert, const char *skey, int sverify,
     const char *ca, int cverify, const char *name, int chunk,
     ussl_ctx **sc, ussl_ctx **cc, ussl_conn **s, ussl_conn **c, tu_link *l)
@@ -45,6 +47,8 @@ static void pair(const char *scert, const char *skey, int sverify,
 
 	*sc = tu_server_ctx(scert, skey, sverify);
 	*cc = tu_client_ctx(ca, cverify);
+	/* Settings must be made before connections are created. */
+	CHECK(ussl_ctx_set_versions(*cc, USSL_TLS1_2, client_max) == USSL_OK);
 	tu_link_init(l, chunk);
 	*s = ussl_conn_new(*sc, NULL, &err);
 	*c = ussl_conn_new(*cc, name, &err);
@@ -75,12 +79,11 @@ static void test_basic(int chunk, int tls12)
 
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (unsigned char)(i * 7 + i / 251);
+	client_max = tls12 ? USSL_TLS1_2 : 0;
 	pair("server-ec-chain.pem", "server-ec.key", USSL_VERIFY_NONE,
 	    "ca.pem", USSL_VERIFY_REQUIRED, "localhost", chunk,
 	    &sc, &cc, &s, &c, &l);
-	if (tls12)
-		CHECK(ussl_ctx_set_versions(cc, USSL_TLS1_2, USSL_TLS1_2) ==
-		    USSL_OK);
+	client_max = 0;
 	CHECK(!ussl_handshake_done(c));
 	CHECK(ussl_conn_version(c) == NULL);
 	CHECK(tu_handshake_pair(c, s) == 0);
