@@ -253,6 +253,21 @@ typedef int (*ussl_verify_fn)(void *arg, const unsigned char *der,
 USSL_API void ussl_ctx_set_verify_cb(ussl_ctx *ctx, ussl_verify_fn fn,
     void *arg);
 
+/*
+ * Verify a certificate chain the way a connection of ctx verifies its
+ * peer (the engine's chain check plus the library's policy), without a
+ * handshake.  A client context checks a server certificate, a server
+ * context a client certificate.  certs[0] is the leaf (DER or PEM), the
+ * rest untrusted intermediates in any order; trust comes from the
+ * context's CA store.  name: host name or IP literal the leaf must match
+ * (NULL: none).  at_time: seconds since 1970 at which validity is judged
+ * (0: now).  Returns USSL_OK with *flags set to the USSL_VFY_* failures
+ * (0: the chain is valid), or USSL_ERROR if the data cannot be parsed.
+ */
+USSL_API int ussl_ctx_verify_chain(ussl_ctx *ctx,
+    const unsigned char *const *certs, const size_t *lens, size_t n,
+    const char *name, int64_t at_time, unsigned *flags);
+
 /* The last error of a context operation.  Not thread-safe: read it right
    after the failing call, from the same thread. */
 USSL_API const ussl_error *ussl_ctx_error(const ussl_ctx *ctx);

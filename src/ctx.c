@@ -201,6 +201,36 @@ void ussl_ctx_set_verify_cb(ussl_ctx *ctx, ussl_verify_fn fn, void *arg)
 	ctx->verify_arg = arg;
 }
 
+int ussl_ctx_verify_chain(ussl_ctx *ctx, const unsigned char *const *certs,
+    const size_t *lens, size_t n, const char *name, int64_t at_time,
+    unsigned *flags)
+{
+	ussl_peer_name pn;
+	ussl_vstate vs;
+	size_t i;
+	int r;
+
+	ussl_err_clear(&ctx->err);
+	*flags = 0;
+	if (certs == NULL || lens == NULL || n == 0)
+		return ussl_err_set(&ctx->err, USSL_E_BADARG, "no certificate");
+	for (i = 0; i < n; i++)
+		if (certs[i] == NULL || lens[i] == 0)
+			return ussl_err_set(&ctx->err, USSL_E_BADCERT,
+			    "empty certificate at position %u", (unsigned)i);
+	memset(&pn, 0, sizeof(pn));
+	if (name != NULL && ussl_name_set(&pn, name) != USSL_OK)
+		return ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+	vs.ctx = ctx;
+	vs.role = ctx->role;
+	vs.name = name != NULL ? &pn : NULL;
+	vs.at_time = at_time;
+	vs.flags = flags;
+	r = eng_verify_chain(&vs, certs, lens, n);
+	ussl_name_free(&pn);
+	return r;
+}
+
 const char *ussl_engine_version(void)
 {
 	return eng_version();

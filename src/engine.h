@@ -54,6 +54,11 @@ const char *eng_conn_alpn(const ussl_conn *conn);
 int eng_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
     size_t *len);
 
+/* Verify certs (leaf first) under vs; fills *vs->flags.  USSL_ERROR
+   (in ctx->err) only when the data cannot be parsed. */
+int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
+    const size_t *lens, size_t n);
+
 /* Distinguished names of a DER certificate. */
 int eng_cert_dn(const unsigned char *der, size_t len, int issuer,
     char *buf, size_t size);

@@ -31,6 +31,7 @@ struct eng_ctx {
 
 struct eng_conn {
 	mbedtls_ssl_context ssl;
+	ussl_vstate vs;
 	char cipher[64];
 };
 
@@ -539,6 +540,19 @@ static void leaf_view(const mbedtls_x509_crt *c, ussl_leaf_view *v)
 	}
 }
 
+/* Validity judged at a fixed time instead of the engine's clock. */
+static uint32_t time_flags(const mbedtls_x509_crt *c, int64_t now)
+{
+	const mbedtls_x509_time *f = &c->valid_from, *t = &c->valid_to;
+	uint32_t flags = 0;
+
+	if (now < ussl_epoch(f->year, f->mon, f->day, f->hour, f->min, f->sec))
+		flags |= MBEDTLS_X509_BADCERT_FUTURE;
+	if (now > ussl_epoch(t->year, t->mon, t->day, t->hour, t->min, t->sec))
+		flags |= MBEDTLS_X509_BADCERT_EXPIRED;
+	return flags;
+}
+
 /*
  * Called by mbedTLS for every certificate of the chain, root first.  At
  * the leaf our policy replaces mbedTLS's own name check (which knows
@@ -547,14 +561,19 @@ static void leaf_view(const mbedtls_x509_crt *c, ussl_leaf_view *v)
 static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
     uint32_t *flags)
 {
-	ussl_conn *conn = arg;
+	const ussl_vstate *vs = arg;
 	ussl_leaf_view v;
 	unsigned ours;
 
+	if (vs->at_time != 0) {
+		*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED |
+		    MBEDTLS_X509_BADCERT_FUTURE);
+		*flags |= time_flags(crt, vs->at_time);
+	}
 	if (depth == 0) {
 		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
 		leaf_view(crt, &v);
-		ours = ussl_verify_leaf(conn, &v);
+		ours = ussl_verify_leaf(vs, &v);
 		if (ours & USSL_VFY_NAME_MISMATCH)
 			*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
 		if (ours & USSL_VFY_BAD_USAGE)
@@ -562,16 +581,44 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
 		if (ours & USSL_VFY_POLICY)
 			*flags |= MBEDTLS_X509_BADCERT_OTHER;
 	}
-	if (conn->ctx->verify_fn != NULL) {
+	if (vs->ctx->verify_fn != NULL) {
 		unsigned uf = map_vflags(*flags);
 
-		if (conn->ctx->verify_fn(conn->ctx->verify_arg, crt->raw.p,
+		if (vs->ctx->verify_fn(vs->ctx->verify_arg, crt->raw.p,
 		    crt->raw.len, depth, &uf) != 0)
 			uf |= USSL_VFY_OTHER;
 		*flags = unmap_vflags(uf);
 	}
-	conn->verify_flags |= map_vflags(*flags);
+	*vs->flags |= map_vflags(*flags);
 	return 0;
+}
+
+int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
+    const size_t *lens, size_t n)
+{
+	struct eng_ctx *ec = vs->ctx->eng;
+	mbedtls_x509_crt chain;
+	uint32_t flags = 0;
+	size_t i;
+	int ret;
+
+	mbedtls_x509_crt_init(&chain);
+	for (i = 0; i < n; i++) {
+		if (parse_certs(&vs->ctx->err, &chain, certs[i], lens[i],
+		    i == 0 ? "leaf certificate" : "intermediate") != USSL_OK) {
+			mbedtls_x509_crt_free(&chain);
+			return USSL_ERROR;
+		}
+	}
+	ret = mbedtls_x509_crt_verify_with_profile(&chain,
+	    ec->has_ca ? &ec->ca : NULL, NULL,
+	    &mbedtls_x509_crt_profile_default, NULL, &flags,
+	    verify_cb, (void *)vs);
+	if (ret != 0 && flags == 0)
+		flags = MBEDTLS_X509_BADCERT_OTHER;
+	*vs->flags |= map_vflags(flags);
+	mbedtls_x509_crt_free(&chain);
+	return USSL_OK;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -623,7 +670,12 @@ int eng_conn_init(ussl_conn *conn)
 		eng_conn_free(conn);
 		return USSL_ERROR;
 	}
-	mbedtls_ssl_set_verify(&e->ssl, verify_cb, conn);
+	e->vs.ctx = conn->ctx;
+	e->vs.role = conn->role;
+	e->vs.name = conn->role == USSL_CLIENT ? &conn->name : NULL;
+	e->vs.at_time = 0;
+	e->vs.flags = &conn->verify_flags;
+	mbedtls_ssl_set_verify(&e->ssl, verify_cb, &e->vs);
 	mbedtls_ssl_set_bio(&e->ssl, conn, bio_send, bio_recv, NULL);
 	return USSL_OK;
 }

@@ -120,8 +120,20 @@ typedef struct ussl_leaf_view {
 int ussl_parse_ip(const char *s, unsigned char out[16], size_t *len);
 int ussl_name_set(ussl_peer_name *n, const char *host);
 void ussl_name_free(ussl_peer_name *n);
-/* USSL_VFY_* flags for the leaf under the connection's policy. */
-unsigned ussl_verify_leaf(const ussl_conn *conn, const ussl_leaf_view *v);
+/* What a verification is judged against: shared by connections and
+   ussl_ctx_verify_chain(). */
+typedef struct ussl_vstate {
+	ussl_ctx *ctx;
+	int role;                      /* of the verifying side */
+	const ussl_peer_name *name;    /* NULL: no name check */
+	int64_t at_time;               /* 0: the engine's clock */
+	unsigned *flags;               /* accumulated USSL_VFY_* flags */
+} ussl_vstate;
+
+/* USSL_VFY_* flags for the leaf under the policy. */
+unsigned ussl_verify_leaf(const ussl_vstate *vs, const ussl_leaf_view *v);
+/* Seconds since 1970 of a UTC calendar time (proleptic Gregorian). */
+int64_t ussl_epoch(int year, int mon, int day, int hour, int min, int sec);
 /* Exposed for unit tests: does DNS pattern (from a certificate) match
    host?  Both are compared case-insensitively. */
 int ussl_dns_match(const unsigned char *pat, size_t pat_len,

@@ -211,18 +211,31 @@ static int name_matches(const ussl_peer_name *name, const ussl_leaf_view *v)
 	    v->cn[0] != '*';
 }
 
-unsigned ussl_verify_leaf(const ussl_conn *conn, const ussl_leaf_view *v)
+unsigned ussl_verify_leaf(const ussl_vstate *vs, const ussl_leaf_view *v)
 {
 	unsigned flags = 0;
 
-	if (conn->role == USSL_CLIENT && conn->name.host != NULL &&
-	    !name_matches(&conn->name, v))
+	if (vs->name != NULL && vs->name->host != NULL &&
+	    !name_matches(vs->name, v))
 		flags |= USSL_VFY_NAME_MISMATCH;
 	if (v->has_eku && !v->eku_any) {
-		if (conn->role == USSL_CLIENT && !v->eku_server)
+		if (vs->role == USSL_CLIENT && !v->eku_server)
 			flags |= USSL_VFY_BAD_USAGE;
-		if (conn->role == USSL_SERVER && !v->eku_client)
+		if (vs->role == USSL_SERVER && !v->eku_client)
 			flags |= USSL_VFY_BAD_USAGE;
 	}
 	return flags;
+}
+
+int64_t ussl_epoch(int year, int mon, int day, int hour, int min, int sec)
+{
+	/* Days from civil (H. Hinnant's algorithm). */
+	int64_t y = year - (mon <= 2);
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (mon + (mon > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+
+	return days * 86400 + hour * 3600 + min * 60 + sec;
 }

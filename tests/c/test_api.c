@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "internal.h"
 
 static int load(ussl_ctx *ctx, const char *cert, const char *key,
     const char *pw)
@@ -181,8 +182,73 @@ static void test_ciphers_alpn(void)
 	ussl_ctx_free(c);
 }
 
+static unsigned vchain(ussl_ctx *ctx, const char *leaf, const char *inter,
+    const char *name, int64_t at)
+{
+	unsigned char *c[2];
+	size_t l[2];
+	unsigned flags = 0xdead;
+	size_t n = inter ? 2 : 1;
+
+	c[0] = tu_read(leaf, &l[0]);
+	c[1] = inter ? tu_read(inter, &l[1]) : NULL;
+	CHECK(ussl_ctx_verify_chain(ctx, (const unsigned char *const *)c, l,
+	    n, name, at, &flags) == USSL_OK);
+	free(c[0]);
+	free(c[1]);
+	return flags;
+}
+
+static void test_verify_chain(void)
+{
+	ussl_ctx *c = ussl_ctx_new(USSL_CLIENT);
+	ussl_ctx *s = ussl_ctx_new(USSL_SERVER);
+	const unsigned char *junk[1] = { (const unsigned char *)"junk" };
+	size_t junklen[1] = { 4 };
+	unsigned flags;
+	const int64_t y2015 = 1435708800;   /* 2015-07-01 */
+	const int64_t y2045 = 2382998400;   /* 2045-07-01 */
+
+	CHECK(ussl_ctx_add_ca_file(c, tu_cert("ca.pem")) == USSL_OK);
+	CHECK(ussl_ctx_add_ca_file(s, tu_cert("ca.pem")) == USSL_OK);
+	CHECK(vchain(c, "server-ec.pem", "int.pem", "localhost", 0) == 0);
+	CHECK(vchain(c, "server-ec.pem", "int.pem", "127.0.0.1", 0) == 0);
+	CHECK(vchain(c, "server-ec.pem", "int.pem", NULL, 0) == 0);
+	CHECK(vchain(c, "server-ec.pem", "int.pem", "other.example", 0) ==
+	    USSL_VFY_NAME_MISMATCH);
+	CHECK(vchain(c, "server-ec.pem", NULL, "localhost", 0) ==
+	    USSL_VFY_UNTRUSTED);
+	CHECK(vchain(c, "expired.pem", NULL, "localhost", 0) ==
+	    USSL_VFY_EXPIRED);
+	/* The verification time is the caller's, both ways (the test CA
+	   itself is valid only from today for ten years). */
+	CHECK(vchain(c, "expired.pem", NULL, "localhost", y2015) ==
+	    USSL_VFY_NOT_YET_VALID);
+	CHECK(vchain(c, "notyet.pem", NULL, "localhost", 0) ==
+	    USSL_VFY_NOT_YET_VALID);
+	CHECK(vchain(c, "notyet.pem", NULL, "localhost", y2045) ==
+	    USSL_VFY_EXPIRED);
+	CHECK(vchain(c, "server-rsa.pem", NULL, "localhost", y2045) ==
+	    USSL_VFY_EXPIRED);
+	/* Roles: a client certificate is no server certificate. */
+	CHECK(vchain(c, "client.pem", NULL, NULL, 0) == USSL_VFY_BAD_USAGE);
+	CHECK(vchain(s, "client.pem", NULL, NULL, 0) == 0);
+	CHECK(vchain(s, "server-ec.pem", "int.pem", NULL, 0) ==
+	    USSL_VFY_BAD_USAGE);
+	CHECK(ussl_ctx_verify_chain(c, junk, junklen, 1, NULL, 0, &flags) ==
+	    USSL_ERROR);
+	CHECK(ussl_ctx_error(c)->code == USSL_E_BADCERT);
+	CHECK(ussl_ctx_verify_chain(c, junk, junklen, 0, NULL, 0, &flags) ==
+	    USSL_ERROR);
+	CHECK(ussl_epoch(1970, 1, 1, 0, 0, 0) == 0);
+	CHECK(ussl_epoch(2000, 3, 1, 0, 0, 1) == 951868801);
+	ussl_ctx_free(c);
+	ussl_ctx_free(s);
+}
+
 int main(void)
 {
+	test_verify_chain();
 	test_ctx_basics();
 	test_loading();
 	test_conn_rules();
