@@ -344,10 +344,14 @@ USSL_API size_t ussl_pending(const ussl_conn *conn);
 
 /*
  * Send close_notify (once).  Returns USSL_OK when sent (or when the
- * connection had failed or never started, as there is nothing to
- * close cleanly), or USSL_WANT_WRITE.  Does not wait for the peer's
- * close_notify and does not close the transport.  Later reads/writes
- * fail with USSL_E_CLOSED.
+ * connection had failed or never completed its handshake, as there is
+ * nothing to close cleanly), USSL_WANT_WRITE/USSL_WANT_READ (call again),
+ * or USSL_ERROR (the transport failed; sticky).  Does not wait for the
+ * peer's close_notify and does not close the transport.  Afterwards
+ * writes fail with USSL_E_CLOSED, while reads go on until the peer's
+ * close_notify (half-close), so a caller may drain what the peer still
+ * sends.  A connection closed before its handshake completed refuses
+ * all I/O with USSL_E_CLOSED.
  */
 USSL_API int ussl_close(ussl_conn *conn);
 

@@ -152,15 +152,17 @@ long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len)
 /*
  * Entry checks shared by all I/O calls.  Returns USSL_OK to go on, or the
  * value to return.  Non-sticky errors (timeout, bad argument) of the
- * previous call are cleared here; fatal ones are kept.
+ * previous call are cleared here; fatal ones are kept.  After our
+ * close_notify, writing is over but reading goes on (half-close) until
+ * the peer's close_notify.
  */
-static int enter(ussl_conn *conn)
+static int enter(ussl_conn *conn, int writing)
 {
 	conn->tr_timeout = 0;
 	if (conn->state == ST_FAILED)
 		return USSL_ERROR;
 	ussl_err_clear(&conn->err);
-	if (conn->state == ST_CLOSED)
+	if (conn->state == ST_CLOSED || (writing && conn->close_sent))
 		return ussl_err_set(&conn->err, USSL_E_CLOSED,
 		    "I/O on a closed TLS connection");
 	return USSL_OK;
@@ -200,20 +202,19 @@ static int do_handshake(ussl_conn *conn)
 
 int ussl_handshake(ussl_conn *conn)
 {
-	int r = enter(conn);
+	int r = enter(conn, 0);
 
 	return r == USSL_OK ? do_handshake(conn) : r;
 }
 
 int ussl_handshake_done(const ussl_conn *conn)
 {
-	return conn->state == ST_OPEN || conn->state == ST_PEER_CLOSED ||
-	    (conn->state == ST_CLOSED && conn->close_sent);
+	return conn->state == ST_OPEN || conn->state == ST_PEER_CLOSED;
 }
 
 long ussl_read(ussl_conn *conn, void *buf, size_t len)
 {
-	long r = enter(conn);
+	long r = enter(conn, 0);
 
 	if (r != USSL_OK)
 		return r;
@@ -234,7 +235,7 @@ long ussl_write(ussl_conn *conn, const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
 	size_t done = 0;
-	long r = enter(conn);
+	long r = enter(conn, 1);
 
 	if (r != USSL_OK)
 		return r;
@@ -259,7 +260,7 @@ long ussl_write(ussl_conn *conn, const void *buf, size_t len)
 
 size_t ussl_pending(const ussl_conn *conn)
 {
-	if (conn->state != ST_OPEN)
+	if (conn->state != ST_OPEN || conn->eng == NULL)
 		return 0;
 	return eng_pending(conn);
 }
@@ -268,7 +269,7 @@ int ussl_close(ussl_conn *conn)
 {
 	long r;
 
-	if (conn->state == ST_CLOSED)
+	if (conn->state == ST_CLOSED || conn->close_sent)
 		return USSL_OK;
 	if (conn->state == ST_FAILED || conn->state == ST_NEW ||
 	    conn->state == ST_HANDSHAKE) {
@@ -285,8 +286,10 @@ int ussl_close(ussl_conn *conn)
 			    "operation timed out");
 		return (int)r;
 	}
-	conn->close_sent = r == USSL_OK;
-	conn->state = ST_CLOSED;
+	if (r == USSL_OK)
+		conn->close_sent = 1;
+	else
+		conn->state = ST_FAILED;
 	return (int)r;
 }
 
