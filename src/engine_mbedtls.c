@@ -99,6 +99,7 @@ int eng_ctx_init(ussl_ctx *ctx)
 	}
 	mbedtls_ssl_conf_rng(&e->conf, mbedtls_ctr_drbg_random, &e->drbg);
 	mbedtls_ssl_conf_ciphersuites(&e->conf, ciphersuites);
+	compat_conf_sig_algs(&e->conf);
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
 	mbedtls_ssl_conf_renegotiation(&e->conf,
 	    MBEDTLS_SSL_RENEGOTIATION_DISABLED);

@@ -67,6 +67,31 @@ static inline int compat_max_version(void)
 #endif
 }
 
+/*
+ * Signature algorithms, PKCS#1 v1.5 before PSS: mbedTLS 3.6 cannot verify
+ * RSA-PSS in TLS 1.2, yet offers it (TLS 1.3 needs it), and a TLS 1.2
+ * server that honours the client's order (OpenSSL) would pick PSS and
+ * fail the handshake.  TLS 1.3 never uses PKCS#1 v1.5 for handshake
+ * signatures, so it still picks PSS.
+ */
+static const uint16_t compat_sig_algs[] = {
+	MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
+	MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+	MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512,
+	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+	MBEDTLS_TLS1_3_SIG_NONE
+};
+
+static inline void compat_conf_sig_algs(mbedtls_ssl_config *c)
+{
+	mbedtls_ssl_conf_sig_algs(c, compat_sig_algs);
+}
+
 /* A received fatal alert's description byte. */
 static inline int compat_last_alert(const mbedtls_ssl_context *ssl)
 {
@@ -138,6 +163,11 @@ static inline void compat_conf_versions(mbedtls_ssl_config *c, int min,
 static inline int compat_max_version(void)
 {
 	return 0x0303;
+}
+
+static inline void compat_conf_sig_algs(mbedtls_ssl_config *c)
+{
+	(void)c;   /* 2.28's defaults are TLS 1.2-only and fine */
 }
 
 static inline int compat_last_alert(const mbedtls_ssl_context *ssl)

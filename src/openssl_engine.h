@@ -1,0 +1,61 @@
+/*
+ * openssl_engine.h - what the two files of the OpenSSL engine share:
+ * engine_openssl.c (contexts, connections, transport, errors) and
+ * openssl_x509.c (certificate and key parsing, chain verification).
+ * Nothing here is public; the names are hidden like the rest of the core.
+ */
+#ifndef USSL_OPENSSL_ENGINE_H
+#define USSL_OPENSSL_ENGINE_H
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "engine.h"
+
+struct eng_ctx {
+	SSL_CTX *ssl;
+	X509_STORE *store;     /* trusted CAs; shared with ssl */
+	char *suites12;        /* set_ciphers lists (OpenSSL spelling), */
+	char *suites13;        /* NULL: the defaults */
+	int has12, has13;      /* the suite list holds TLS 1.2 / 1.3 suites */
+};
+
+struct eng_conn {
+	SSL *ssl;
+	ussl_vstate vs;
+	/* What the transport did during the current engine call: OpenSSL
+	   reports both as SSL_ERROR_SYSCALL, the core needs them apart. */
+	int io_err, io_eof;
+	int verified;          /* the peer's chain was checked and passed */
+	unsigned char *peer_der;
+	size_t peer_der_len;
+	char alpn[256];
+};
+
+/* Chains longer than this many intermediates are refused (mbedTLS's
+   MBEDTLS_X509_MAX_INTERMEDIATE_CA is 8 too). */
+#define OENG_VERIFY_DEPTH 8
+
+/* openssl_x509.c */
+
+/* Append every certificate of data (PEM with any number, or one DER) to
+   out.  Errors (BADCERT, NOMEM) go to err, named by what. */
+int oeng_parse_certs(ussl_errstate *err, const unsigned char *data,
+    size_t len, const char *what, STACK_OF(X509) *out);
+/* Parse a private key (PEM, possibly among certificates and possibly
+   encrypted, or DER).  Errors (BADKEY, NOMEM) go to err. */
+int oeng_parse_key(ussl_errstate *err, const unsigned char *data,
+    size_t len, const char *password, EVP_PKEY **out);
+/* The per-certificate callback given to SSL_CTX_set_verify(). */
+int oeng_cert_cb(int ok, X509_STORE_CTX *x);
+/* Run OpenSSL's chain check on x plus our policy and the user's
+   callback under vs; returns 1 if the chain is accepted, else 0 with
+   the X509 error of x set to the most telling failure. */
+int oeng_run_verify(X509_STORE_CTX *x, const ussl_vstate *vs);
+/* USSL_VFY_* flags for an X509_V_ERR_* code. */
+unsigned oeng_vflags(long x509_err);
+/* Append the engine's text for an OpenSSL error code to e. */
+void oeng_detail(ussl_errstate *e, unsigned long code);
+
+#endif /* USSL_OPENSSL_ENGINE_H */
