@@ -268,6 +268,15 @@ USSL_API int ussl_ctx_verify_chain(ussl_ctx *ctx,
     const unsigned char *const *certs, const size_t *lens, size_t n,
     const char *name, int64_t at_time, unsigned *flags);
 
+/*
+ * Server: issue session tickets so that clients can resume, encrypted
+ * with keys the context rotates every lifetime seconds (a ticket stays
+ * valid for up to two lifetimes).  lifetime 0 turns tickets off.
+ * Server contexts start with tickets on (lifetime 7200); on a client
+ * context this fails with USSL_E_BADARG.
+ */
+USSL_API int ussl_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime);
+
 /* The last error of a context operation.  Not thread-safe: read it right
    after the failing call, from the same thread. */
 USSL_API const ussl_error *ussl_ctx_error(const ussl_ctx *ctx);
@@ -363,6 +372,32 @@ USSL_API const ussl_error *ussl_conn_error(const ussl_conn *conn);
  * code are the library's own.  Not sticky: the connection stays usable.
  */
 USSL_API void ussl_conn_set_timeout_error(ussl_conn *conn);
+
+/* --- session resumption (client side) ------------------------------- */
+
+/*
+ * The session to resume later, serialized: a TLS 1.2 session is ready
+ * after the handshake, a TLS 1.3 ticket only once the server's
+ * NewSessionTicket has been read (it comes after the handshake, with or
+ * before the first application data).  If buf is NULL or *len is too
+ * small, stores the needed size in *len and returns -1; returns -1 with
+ * *len = 0 when there is no session to save.  Returns 0 when stored.
+ * The data holds secrets: keep it like a key.
+ */
+USSL_API int ussl_conn_get_session(const ussl_conn *conn,
+    unsigned char *buf, size_t *len);
+
+/*
+ * Offer a saved session on a client connection before its handshake.
+ * A session the server no longer accepts just means a full handshake.
+ * USSL_ERROR (USSL_E_BADARG) for data that is not a session of this
+ * engine and version, or when called too late.
+ */
+USSL_API int ussl_conn_set_session(ussl_conn *conn,
+    const unsigned char *buf, size_t len);
+
+/* 1 if the handshake resumed a session (no certificate was exchanged). */
+USSL_API int ussl_conn_session_reused(const ussl_conn *conn);
 
 /* --- after the handshake: what was negotiated (NULL / 0 before) ------- */
 

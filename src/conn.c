@@ -344,6 +344,33 @@ int ussl_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
 	return eng_conn_peer_cert(conn, der, len);
 }
 
+int ussl_conn_get_session(const ussl_conn *conn, unsigned char *buf,
+    size_t *len)
+{
+	if (conn->eng == NULL || conn->role != USSL_CLIENT) {
+		*len = 0;
+		return -1;
+	}
+	return eng_conn_get_session(conn, buf, len);
+}
+
+int ussl_conn_set_session(ussl_conn *conn, const unsigned char *buf,
+    size_t len)
+{
+	ussl_err_clear(&conn->err);
+	if (conn->role != USSL_CLIENT || conn->state != ST_NEW)
+		return ussl_err_set(&conn->err, USSL_E_BADARG, "a session "
+		    "can only be offered by a client before its handshake");
+	if (buf == NULL || len == 0)
+		return ussl_err_set(&conn->err, USSL_E_BADARG, "no session");
+	return eng_conn_set_session(conn, buf, len);
+}
+
+int ussl_conn_session_reused(const ussl_conn *conn)
+{
+	return ussl_handshake_done(conn) && eng_conn_session_reused(conn);
+}
+
 unsigned ussl_conn_verify_flags(const ussl_conn *conn)
 {
 	return conn->verify_flags;

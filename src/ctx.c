@@ -201,6 +201,15 @@ void ussl_ctx_set_verify_cb(ussl_ctx *ctx, ussl_verify_fn fn, void *arg)
 	ctx->verify_arg = arg;
 }
 
+int ussl_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime)
+{
+	ussl_err_clear(&ctx->err);
+	if (ctx->role != USSL_SERVER)
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "session tickets are issued by servers");
+	return eng_ctx_set_tickets(ctx, lifetime);
+}
+
 int ussl_ctx_verify_chain(ussl_ctx *ctx, const unsigned char *const *certs,
     const size_t *lens, size_t n, const char *name, int64_t at_time,
     unsigned *flags)

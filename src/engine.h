@@ -37,6 +37,9 @@ int eng_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n);
 int eng_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,
     size_t size);
 
+/* Server session tickets, rotated every lifetime seconds (0: off). */
+int eng_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime);
+
 /* Connection: set up conn->eng from conn->ctx (errors go to conn->err). */
 int eng_conn_init(ussl_conn *conn);
 void eng_conn_free(ussl_conn *conn);
@@ -58,6 +61,13 @@ int eng_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
    (in ctx->err) only when the data cannot be parsed. */
 int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
     const size_t *lens, size_t n);
+
+/* Session resumption (see ussl_conn_get_session and friends). */
+int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
+    size_t *len);
+int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
+    size_t len);
+int eng_conn_session_reused(const ussl_conn *conn);
 
 /* Distinguished names of a DER certificate. */
 int eng_cert_dn(const unsigned char *der, size_t len, int issuer,

@@ -13,6 +13,9 @@
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/platform.h>
+#if defined(MBEDTLS_SSL_TICKET_C)
+#include <mbedtls/ssl_ticket.h>
+#endif
 
 /* Return code our transport callbacks give mbedTLS for a hard failure;
    the real cause (errno) is kept in the connection. */
@@ -27,11 +30,19 @@ struct eng_ctx {
 	mbedtls_x509_crt ca;
 	int has_ca;
 	int *suites;          /* set_ciphers list, NULL: the default */
+#if defined(MBEDTLS_SSL_TICKET_C)
+	mbedtls_ssl_ticket_context ticket;
+	int has_ticket;
+#endif
 };
 
 struct eng_conn {
 	mbedtls_ssl_context ssl;
 	ussl_vstate vs;
+	unsigned char *session;   /* last serialized session (client) */
+	size_t session_len;
+	int saw_cert_state;       /* the handshake went through the
+	                             server-certificate step: no resumption */
 	char cipher[64];
 };
 
@@ -100,12 +111,50 @@ int eng_ctx_init(ussl_ctx *ctx)
 	mbedtls_ssl_conf_rng(&e->conf, mbedtls_ctr_drbg_random, &e->drbg);
 	mbedtls_ssl_conf_ciphersuites(&e->conf, ciphersuites);
 	compat_conf_sig_algs(&e->conf);
+	compat_conf_tls13_tickets(&e->conf);
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
 	mbedtls_ssl_conf_renegotiation(&e->conf,
 	    MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif
 	conf_apply(ctx);
+	if (ctx->role == USSL_SERVER)
+		eng_ctx_set_tickets(ctx, 7200);
 	return USSL_OK;
+}
+
+int eng_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime)
+{
+#if defined(MBEDTLS_SSL_TICKET_C) && defined(MBEDTLS_SSL_SESSION_TICKETS)
+	struct eng_ctx *e = ctx->eng;
+	int ret;
+
+	mbedtls_ssl_conf_session_tickets_cb(&e->conf, NULL, NULL, NULL);
+	if (e->has_ticket) {
+		mbedtls_ssl_ticket_free(&e->ticket);
+		e->has_ticket = 0;
+	}
+	if (lifetime == 0)
+		return USSL_OK;
+	mbedtls_ssl_ticket_init(&e->ticket);
+	e->has_ticket = 1;
+	/* mbedTLS rotates the key once it is lifetime old, and accepts
+	   tickets under the previous key too. */
+	ret = mbedtls_ssl_ticket_setup(&e->ticket, mbedtls_ctr_drbg_random,
+	    &e->drbg, MBEDTLS_CIPHER_AES_256_GCM, lifetime);
+	if (ret != 0) {
+		ussl_err_set(&ctx->err, USSL_E_INTERNAL,
+		    "cannot set up session tickets");
+		append_detail(&ctx->err, ret);
+		return USSL_ERROR;
+	}
+	mbedtls_ssl_conf_session_tickets_cb(&e->conf, mbedtls_ssl_ticket_write,
+	    mbedtls_ssl_ticket_parse, &e->ticket);
+	return USSL_OK;
+#else
+	(void)ctx;
+	(void)lifetime;
+	return USSL_OK;
+#endif
 }
 
 void eng_ctx_free(ussl_ctx *ctx)
@@ -119,6 +168,10 @@ void eng_ctx_free(ussl_ctx *ctx)
 	mbedtls_pk_free(&e->key);
 	mbedtls_x509_crt_free(&e->ca);
 	USSL_FREE(e->suites);
+#if defined(MBEDTLS_SSL_TICKET_C)
+	if (e->has_ticket)
+		mbedtls_ssl_ticket_free(&e->ticket);
+#endif
 	mbedtls_ctr_drbg_free(&e->drbg);
 	mbedtls_entropy_free(&e->entropy);
 	ussl_wipe(e, sizeof(*e));
@@ -687,6 +740,10 @@ void eng_conn_free(ussl_conn *conn)
 
 	if (e == NULL)
 		return;
+	if (e->session != NULL) {
+		ussl_wipe(e->session, e->session_len);
+		USSL_FREE(e->session);
+	}
 	mbedtls_ssl_free(&e->ssl);
 	ussl_wipe(e, sizeof(*e));
 	USSL_FREE(e);
@@ -814,14 +871,52 @@ static int check_optional_client_cert(ussl_conn *conn)
 	return fail(conn, MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, "handshake");
 }
 
+/* Keep a serialized copy of the current session for resumption. */
+static void snapshot_session(ussl_conn *conn)
+{
+	struct eng_conn *e = conn->eng;
+	mbedtls_ssl_session s;
+	unsigned char *buf;
+	size_t len = 0;
+
+	mbedtls_ssl_session_init(&s);
+	if (mbedtls_ssl_get_session(&e->ssl, &s) != 0 ||
+	    mbedtls_ssl_session_save(&s, NULL, 0, &len) !=
+	    MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL || len == 0 ||
+	    (buf = USSL_CALLOC(1, len)) == NULL) {
+		mbedtls_ssl_session_free(&s);
+		return;
+	}
+	if (mbedtls_ssl_session_save(&s, buf, len, &len) == 0) {
+		if (e->session != NULL) {
+			ussl_wipe(e->session, e->session_len);
+			USSL_FREE(e->session);
+		}
+		e->session = buf;
+		e->session_len = len;
+	} else {
+		USSL_FREE(buf);
+	}
+	mbedtls_ssl_session_free(&s);
+}
+
 int eng_handshake(ussl_conn *conn)
 {
 	struct eng_conn *e = conn->eng;
-	int ret;
+	int ret, st;
 
-	ret = mbedtls_ssl_handshake(&e->ssl);
-	if (ret != 0)
-		return fail(conn, ret, "handshake");
+	/* mbedtls_ssl_handshake() step by step, to see whether the
+	   certificate step ran (it does not when a session is resumed). */
+	while ((st = compat_ssl_state(&e->ssl)) != MBEDTLS_SSL_HANDSHAKE_OVER) {
+		if (st == MBEDTLS_SSL_SERVER_CERTIFICATE)
+			e->saw_cert_state = 1;
+		ret = mbedtls_ssl_handshake_step(&e->ssl);
+		if (ret != 0)
+			return fail(conn, ret, "handshake");
+	}
+	if (conn->role == USSL_CLIENT &&
+	    strcmp(mbedtls_ssl_get_version(&e->ssl), "TLSv1.2") == 0)
+		snapshot_session(conn);
 	if (conn->role == USSL_SERVER &&
 	    conn->ctx->verify == USSL_VERIFY_OPTIONAL &&
 	    check_optional_client_cert(conn) != USSL_OK)
@@ -843,9 +938,11 @@ long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
 		ret = mbedtls_ssl_read(&e->ssl, buf, len);
 		if (ret > 0)
 			return ret;
-		/* A TLS 1.3 ticket is not data: go on. */
-		if (ret == COMPAT_ERR_NEW_TICKET)
+		/* A TLS 1.3 ticket is not data: keep it and go on. */
+		if (ret == COMPAT_ERR_NEW_TICKET) {
+			snapshot_session(conn);
 			continue;
+		}
 		/* mbedTLS reports a transport EOF without close_notify as 0. */
 		if (ret == 0)
 			ret = MBEDTLS_ERR_SSL_CONN_EOF;
@@ -928,6 +1025,45 @@ int eng_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
 	*der = c->raw.p;
 	*len = c->raw.len;
 	return 0;
+}
+
+int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
+    size_t *len)
+{
+	const struct eng_conn *e = conn->eng;
+
+	if (e->session == NULL || buf == NULL || *len < e->session_len) {
+		*len = e->session != NULL ? e->session_len : 0;
+		return -1;
+	}
+	memcpy(buf, e->session, e->session_len);
+	*len = e->session_len;
+	return 0;
+}
+
+int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
+    size_t len)
+{
+	mbedtls_ssl_session s;
+	int ret;
+
+	mbedtls_ssl_session_init(&s);
+	ret = mbedtls_ssl_session_load(&s, buf, len);
+	if (ret == 0)
+		ret = mbedtls_ssl_set_session(&conn->eng->ssl, &s);
+	mbedtls_ssl_session_free(&s);
+	if (ret != 0) {
+		ussl_err_set(&conn->err, ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ?
+		    USSL_E_NOMEM : USSL_E_BADARG, "unusable session data");
+		append_detail(&conn->err, ret);
+		return USSL_ERROR;
+	}
+	return USSL_OK;
+}
+
+int eng_conn_session_reused(const ussl_conn *conn)
+{
+	return !conn->eng->saw_cert_state;
 }
 
 int eng_cert_dn(const unsigned char *der, size_t len, int issuer, char *buf,

@@ -102,6 +102,26 @@ void ussl_vfy_describe(unsigned flags, char *buf, size_t size);
 #define USSL_SAN_DNS 2
 #define USSL_SAN_IP 7
 
+/*
+ * The chain an engine built, as DER, for the policy's chain rules (name
+ * constraints, CA and leaf profile rules): der[0] is the leaf, der[n - 1]
+ * the top (the trust anchor when the chain is trusted).  The pointers
+ * need only stay valid during ussl_verify_leaf().  An engine that is
+ * called back per certificate fills it with ussl_chain_note(); a chain
+ * longer than USSL_CHAIN_MAX sets overflow, which the policy rejects.
+ */
+#define USSL_CHAIN_MAX 16
+typedef struct ussl_chain {
+	size_t n;
+	const unsigned char *der[USSL_CHAIN_MAX];
+	size_t len[USSL_CHAIN_MAX];
+	int overflow;
+} ussl_chain;
+
+/* Record certificate `depth` (0: leaf) of the chain being verified. */
+void ussl_chain_note(ussl_chain *c, int depth, const unsigned char *der,
+    size_t len);
+
 /* An engine-neutral view of a leaf certificate for policy checks. */
 typedef struct ussl_leaf_view {
 	/* Iterate subjectAltName entries: returns 1 and fills type/p/len,
@@ -115,6 +135,11 @@ typedef struct ussl_leaf_view {
 	int is_ca;               /* basicConstraints cA */
 	int has_eku;
 	int eku_server, eku_client, eku_any;
+	/* The whole chain, leaf first (chain->der[0] is this certificate).
+	   Engines MUST fill it: the chain rules (name constraints, CA as
+	   leaf, key and extension rules) read the DER themselves.  NULL
+	   leaves only the name and EKU checks above. */
+	const ussl_chain *chain;
 } ussl_leaf_view;
 
 int ussl_parse_ip(const char *s, unsigned char out[16], size_t *len);

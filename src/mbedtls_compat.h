@@ -92,6 +92,22 @@ static inline void compat_conf_sig_algs(mbedtls_ssl_config *c)
 	mbedtls_ssl_conf_sig_algs(c, compat_sig_algs);
 }
 
+static inline int compat_ssl_state(const mbedtls_ssl_context *ssl)
+{
+	return ssl->MBEDTLS_PRIVATE(state);
+}
+
+/* TLS 1.3 tickets are processed only when the caller asks for them. */
+static inline void compat_conf_tls13_tickets(mbedtls_ssl_config *c)
+{
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(MBEDTLS_SSL_SESSION_TICKETS)
+	mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(c,
+	    MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED);
+#else
+	(void)c;
+#endif
+}
+
 /* A received fatal alert's description byte. */
 static inline int compat_last_alert(const mbedtls_ssl_context *ssl)
 {
@@ -168,6 +184,16 @@ static inline int compat_max_version(void)
 static inline void compat_conf_sig_algs(mbedtls_ssl_config *c)
 {
 	(void)c;   /* 2.28's defaults are TLS 1.2-only and fine */
+}
+
+static inline int compat_ssl_state(const mbedtls_ssl_context *ssl)
+{
+	return ssl->state;
+}
+
+static inline void compat_conf_tls13_tickets(mbedtls_ssl_config *c)
+{
+	(void)c;
 }
 
 static inline int compat_last_alert(const mbedtls_ssl_context *ssl)

@@ -264,8 +264,77 @@ static void test_client_auth(void)
 	}
 }
 
+/* One connection between existing contexts; returns the client conn
+   after a small exchange (so a TLS 1.3 ticket gets read). */
+static void resume_round(ussl_ctx *sc, ussl_ctx *cc, const unsigned char *sess,
+    size_t slen, unsigned char *out, size_t *olen, int *reused_c,
+    int *reused_s)
+{
+	ussl_conn *s, *c;
+	ussl_error err;
+	tu_link l;
+
+	tu_link_init(&l, 0);
+	s = ussl_conn_new(sc, NULL, &err);
+	c = ussl_conn_new(cc, "localhost", &err);
+	tu_attach(s, &l, 0);
+	tu_attach(c, &l, 1);
+	if (sess != NULL)
+		CHECK(ussl_conn_set_session(c, sess, slen) == USSL_OK);
+	CHECK(tu_handshake_pair(c, s) == 0);
+	CHECK(ussl_conn_set_session(c, sess ? sess : (const unsigned char *)
+	    "x", 1) == USSL_ERROR);   /* too late */
+	CHECK(pump(s, c, (const unsigned char *)"ticket?", 7) == 0);
+	*reused_c = ussl_conn_session_reused(c);
+	*reused_s = ussl_conn_session_reused(s);
+	*olen = 4096;
+	if (ussl_conn_get_session(c, out, olen) != 0)
+		*olen = 0;
+	ussl_conn_free(s);
+	ussl_conn_free(c);
+	tu_link_free(&l);
+}
+
+static void test_resumption(int max)
+{
+	ussl_ctx *sc = tu_server_ctx("server-ec-chain.pem", "server-ec.key",
+	    USSL_VERIFY_NONE);
+	ussl_ctx *cc = tu_client_ctx("ca.pem", USSL_VERIFY_REQUIRED);
+	unsigned char sess[4096], sess2[4096];
+	size_t len, len2, need = 0;
+	int rc, rs;
+
+	CHECK(ussl_ctx_set_versions(cc, USSL_TLS1_2, max) == USSL_OK);
+	CHECK(ussl_ctx_set_tickets(cc, 60) == USSL_ERROR);
+	resume_round(sc, cc, NULL, 0, sess, &len, &rc, &rs);
+	CHECK(!rc && !rs);
+	CHECK(len > 0);
+	resume_round(sc, cc, sess, len, sess2, &len2, &rc, &rs);
+	CHECK(rc && rs);
+	/* Garbage is refused, a session from nowhere too. */
+	{
+		ussl_error err;
+		ussl_conn *c = ussl_conn_new(cc, "localhost", &err);
+
+		CHECK(ussl_conn_set_session(c, (const unsigned char *)"junk", 4)
+		    == USSL_ERROR);
+		CHECK(ussl_conn_error(c)->code == USSL_E_BADARG);
+		CHECK(ussl_conn_get_session(c, NULL, &need) == -1 && need == 0);
+		ussl_conn_free(c);
+	}
+	/* Without tickets on the server there is nothing to resume. */
+	CHECK(ussl_ctx_set_tickets(sc, 0) == USSL_OK);
+	resume_round(sc, cc, sess, len, sess2, &len2, &rc, &rs);
+	CHECK(!rc && !rs);
+	ussl_ctx_free(sc);
+	ussl_ctx_free(cc);
+}
+
 int main(void)
 {
+	test_resumption(USSL_TLS1_2);
+	if (strstr(ussl_engine_version(), " 2.") == NULL)
+		test_resumption(USSL_TLS1_3);
 	test_basic(0, 0);
 	test_basic(0, 1);
 	test_basic(1, 0);

@@ -1,0 +1,923 @@
+/*
+ * engine_openssl.c - the OpenSSL 3 engine behind engine.h.
+ *
+ * Mirrors engine_mbedtls.c: the same policy (TLS 1.2 minimum, AEAD and
+ * ECDHE suites, no renegotiation, no resumption), the same verification
+ * (OpenSSL's chain check plus verify.c, see openssl_x509.c) and the same
+ * error codes for the same failures.  All I/O goes through a BIO whose
+ * read and write call the core's transport glue.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "openssl_engine.h"
+
+/* Modern suites only, in the mbedTLS engine's order. */
+static const char default_suites12[] =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+static const char default_suites13[] =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:"
+    "TLS_CHACHA20_POLY1305_SHA256";
+/* Elliptic curves only, as the suites say "ECDHE". */
+static const char groups[] = "X25519:P-256:P-384:P-521:X448";
+
+const char *eng_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION);
+}
+
+/* Before each call into OpenSSL that may fail: its error queue is per
+   thread, and a stale entry would be taken for this call's. */
+static void begin(struct eng_conn *e)
+{
+	ERR_clear_error();
+	e->io_err = 0;
+	e->io_eof = 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Transport: a BIO over eng_io_send / eng_io_recv                         */
+
+static BIO_METHOD *bio_method;
+static CRYPTO_ONCE bio_once = CRYPTO_ONCE_STATIC_INIT;
+
+static int bio_write(BIO *b, const char *buf, int len)
+{
+	ussl_conn *conn = BIO_get_data(b);
+	long r;
+
+	BIO_clear_retry_flags(b);
+	if (len <= 0)
+		return 0;
+	r = eng_io_send(conn, (const unsigned char *)buf, (size_t)len);
+	if (r > 0)
+		return (int)r;
+	/* The direction to wait for is the transport's, whatever the call:
+	   SSL_get_error() reads it from these flags. */
+	if (r == USSL_WANT_WRITE) {
+		BIO_set_retry_write(b);
+	} else if (r == USSL_WANT_READ) {
+		BIO_set_flags(b, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
+	} else {
+		conn->eng->io_err = 1;
+	}
+	return -1;
+}
+
+static int bio_read(BIO *b, char *buf, int len)
+{
+	ussl_conn *conn = BIO_get_data(b);
+	long r;
+
+	BIO_clear_retry_flags(b);
+	if (len <= 0)
+		return 0;
+	r = eng_io_recv(conn, (unsigned char *)buf, (size_t)len);
+	if (r > 0)
+		return (int)r;
+	if (r == 0) {
+		/* End of stream.  BIO_CTRL_EOF stays 0, so OpenSSL reports
+		   SSL_ERROR_SYSCALL and does not send a decode_error alert
+		   (the mbedTLS engine sends none either); fail() names it
+		   truncation. */
+		conn->eng->io_eof = 1;
+		return 0;
+	}
+	if (r == USSL_WANT_READ)
+		BIO_set_retry_read(b);
+	else if (r == USSL_WANT_WRITE)
+		BIO_set_flags(b, BIO_FLAGS_WRITE | BIO_FLAGS_SHOULD_RETRY);
+	else
+		conn->eng->io_err = 1;
+	return -1;
+}
+
+static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	(void)b;
+	(void)num;
+	(void)ptr;
+	/* Nothing is buffered here: a flush always succeeds. */
+	return cmd == BIO_CTRL_FLUSH ? 1 : 0;
+}
+
+static int bio_create(BIO *b)
+{
+	BIO_set_init(b, 1);
+	return 1;
+}
+
+static void make_bio_method(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+	    "ussl transport");
+
+	if (m == NULL)
+		return;
+	if (BIO_meth_set_write(m, bio_write) != 1 ||
+	    BIO_meth_set_read(m, bio_read) != 1 ||
+	    BIO_meth_set_ctrl(m, bio_ctrl) != 1 ||
+	    BIO_meth_set_create(m, bio_create) != 1) {
+		BIO_meth_free(m);
+		return;
+	}
+	bio_method = m;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Context                                                                 */
+
+/* The server's ALPN choice: its own first protocol that the client
+   offers (server preference, like mbedTLS); none in common is fatal. */
+static int alpn_select(SSL *ssl, const unsigned char **out,
+    unsigned char *outlen, const unsigned char *in, unsigned int inlen,
+    void *arg)
+{
+	const ussl_ctx *ctx = arg;
+	size_t i, n;
+	unsigned int k;
+
+	(void)ssl;
+	if (ctx->alpn[0] == NULL)
+		return SSL_TLSEXT_ERR_NOACK;
+	for (i = 0; ctx->alpn[i] != NULL; i++) {
+		n = strlen(ctx->alpn[i]);
+		for (k = 0; k < inlen; k += 1u + in[k]) {
+			if (in[k] == n && k + 1u + n <= inlen &&
+			    memcmp(in + k + 1, ctx->alpn[i], n) == 0) {
+				*out = in + k + 1;
+				*outlen = in[k];
+				return SSL_TLSEXT_ERR_OK;
+			}
+		}
+	}
+	return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+/* The handshake's chain check (replaces X509_verify_cert). */
+static int app_verify(X509_STORE_CTX *x, void *arg)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	ussl_conn *conn = ssl != NULL ? SSL_get_app_data(ssl) : NULL;
+
+	(void)arg;
+	if (conn == NULL)
+		return 0;
+	/* Mode NONE: nothing is checked and no callback runs. */
+	if (conn->ctx->verify == USSL_VERIFY_NONE)
+		return 1;
+	conn->eng->verified = oeng_run_verify(x, &conn->eng->vs);
+	return conn->eng->verified;
+}
+
+/*
+ * Bring ssl in line with the context's settings (versions, verify mode,
+ * client ALPN list).  A suite list without TLS 1.2 (1.3) suites also
+ * rules out that version, as it does with mbedTLS.
+ */
+static int conf_apply(ussl_ctx *ctx, SSL_CTX *ssl)
+{
+	struct eng_ctx *e = ctx->eng;
+	unsigned char wire[USSL_ALPN_MAX * 256];
+	size_t i, n, len = 0;
+	int min = ctx->min_version, max = ctx->max_version, mode;
+
+	if (!e->has12 && min < TLS1_3_VERSION)
+		min = TLS1_3_VERSION;
+	if (!e->has13 && (max == 0 || max > TLS1_2_VERSION))
+		max = TLS1_2_VERSION;
+	SSL_CTX_set_min_proto_version(ssl, min);
+	SSL_CTX_set_max_proto_version(ssl, max);
+	if (ctx->verify == USSL_VERIFY_NONE)
+		mode = SSL_VERIFY_NONE;
+	else if (ctx->role == USSL_SERVER &&
+	    ctx->verify == USSL_VERIFY_REQUIRED)
+		mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+	else
+		mode = SSL_VERIFY_PEER;   /* client OPTIONAL == REQUIRED */
+	SSL_CTX_set_verify(ssl, mode, oeng_cert_cb);
+	if (ctx->role == USSL_CLIENT) {
+		for (i = 0; ctx->alpn[i] != NULL; i++) {
+			n = strlen(ctx->alpn[i]);
+			wire[len++] = (unsigned char)n;
+			memcpy(wire + len, ctx->alpn[i], n);
+			len += n;
+		}
+		ERR_clear_error();
+		/* Returns 0 on success. */
+		if (SSL_CTX_set_alpn_protos(ssl, len ? wire : NULL,
+		    (unsigned)len) != 0) {
+			ERR_clear_error();
+			return ussl_err_set(&ctx->err, USSL_E_NOMEM,
+			    "out of memory");
+		}
+	}
+	return USSL_OK;
+}
+
+/* Server: name the trusted CAs in the certificate request, as mbedTLS
+   does. */
+static int add_client_ca_names(ussl_ctx *ctx, SSL_CTX *ssl,
+    STACK_OF(X509) *cas)
+{
+	STACK_OF(X509_OBJECT) *objs;
+	X509 *c;
+	int i, n;
+
+	if (ctx->role != USSL_SERVER)
+		return 1;
+	if (cas != NULL) {
+		for (i = 0; i < sk_X509_num(cas); i++)
+			if (SSL_CTX_add_client_CA(ssl, sk_X509_value(cas, i))
+			    != 1)
+				return 0;
+		return 1;
+	}
+	if (X509_STORE_lock(ctx->eng->store) != 1)
+		return 0;
+	objs = X509_STORE_get0_objects(ctx->eng->store);
+	n = sk_X509_OBJECT_num(objs);
+	for (i = 0; i < n; i++) {
+		c = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		if (c != NULL && SSL_CTX_add_client_CA(ssl, c) != 1)
+			break;
+	}
+	X509_STORE_unlock(ctx->eng->store);
+	return i == n;
+}
+
+/*
+ * A fresh SSL_CTX with every setting of ctx.  Made at creation and again
+ * when the own chain is replaced: OpenSSL keeps one certificate per key
+ * type, and a new chain must replace, not join, the old one.
+ */
+static SSL_CTX *new_ssl_ctx(ussl_ctx *ctx)
+{
+	struct eng_ctx *e = ctx->eng;
+	int server = ctx->role == USSL_SERVER;
+	SSL_CTX *s;
+
+	ERR_clear_error();
+	s = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+	if (s == NULL)
+		return NULL;
+	/* The system's openssl.cnf may have set options: ours are final. */
+	SSL_CTX_clear_options(s, SSL_OP_IGNORE_UNEXPECTED_EOF |
+	    SSL_OP_ALLOW_CLIENT_RENEGOTIATION | SSL_OP_LEGACY_SERVER_CONNECT |
+	    SSL_OP_ENABLE_KTLS);
+	SSL_CTX_set_options(s, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+	    (server ? SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET : 0));
+	SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* No resumption: the mbedTLS engine has no session cache or
+	   ticket keys either. */
+	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
+	if (server)
+		SSL_CTX_set_num_tickets(s, 0);
+	SSL_CTX_set_security_level(s, 2);
+	SSL_CTX_set1_cert_store(s, e->store);
+	/* Any certificate of the CA store is a trust anchor, as with
+	   mbedTLS; chains are as long as mbedTLS allows. */
+	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(s),
+	    X509_V_FLAG_PARTIAL_CHAIN);
+	SSL_CTX_set_verify_depth(s, OENG_VERIFY_DEPTH);
+	SSL_CTX_set_cert_verify_callback(s, app_verify, NULL);
+	if (server)
+		SSL_CTX_set_alpn_select_cb(s, alpn_select, ctx);
+	if (SSL_CTX_set1_groups_list(s, groups) != 1 ||
+	    SSL_CTX_set_cipher_list(s, e->suites12 ? e->suites12 :
+	    default_suites12) != 1 ||
+	    SSL_CTX_set_ciphersuites(s, e->suites13 ? e->suites13 :
+	    default_suites13) != 1 ||
+	    !add_client_ca_names(ctx, s, NULL) ||
+	    conf_apply(ctx, s) != USSL_OK) {
+		SSL_CTX_free(s);
+		ERR_clear_error();
+		return NULL;
+	}
+	return s;
+}
+
+int eng_ctx_init(ussl_ctx *ctx)
+{
+	struct eng_ctx *e;
+
+	e = USSL_CALLOC(1, sizeof(*e));
+	if (e == NULL)
+		return USSL_ERROR;
+	ctx->eng = e;
+	e->has12 = 1;
+	e->has13 = 1;
+	e->store = X509_STORE_new();
+	if (e->store == NULL ||
+	    X509_STORE_set_flags(e->store, X509_V_FLAG_PARTIAL_CHAIN) != 1 ||
+	    (e->ssl = new_ssl_ctx(ctx)) == NULL) {
+		eng_ctx_free(ctx);
+		ERR_clear_error();
+		return USSL_ERROR;
+	}
+	return USSL_OK;
+}
+
+void eng_ctx_free(ussl_ctx *ctx)
+{
+	struct eng_ctx *e = ctx->eng;
+
+	if (e == NULL)
+		return;
+	SSL_CTX_free(e->ssl);   /* frees (and clears) the key */
+	X509_STORE_free(e->store);
+	USSL_FREE(e->suites12);
+	USSL_FREE(e->suites13);
+	ussl_wipe(e, sizeof(*e));
+	USSL_FREE(e);
+	ctx->eng = NULL;
+}
+
+int eng_ctx_update(ussl_ctx *ctx)
+{
+	return conf_apply(ctx, ctx->eng->ssl);
+}
+
+int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
+    size_t cert_len, const unsigned char *key, size_t key_len,
+    const char *password)
+{
+	struct eng_ctx *e = ctx->eng;
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	EVP_PKEY *pk = NULL;
+	X509 *leaf = NULL;
+	SSL_CTX *s = NULL;
+	int r = USSL_ERROR;
+
+	if (chain == NULL) {
+		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (oeng_parse_certs(&ctx->err, cert, cert_len, "certificate",
+	    chain) != USSL_OK)
+		goto out;
+	/* Without a separate key, the key is in the certificate data. */
+	if (key == NULL) {
+		key = cert;
+		key_len = cert_len;
+	}
+	if (oeng_parse_key(&ctx->err, key, key_len, password, &pk) != USSL_OK)
+		goto out;
+	leaf = sk_X509_shift(chain);
+	if (X509_check_private_key(leaf, pk) != 1) {
+		ussl_err_set(&ctx->err, USSL_E_BADKEY,
+		    "private key does not match the certificate");
+		goto out;
+	}
+	/* Build the new configuration apart, so that a failure leaves the
+	   context as it was. */
+	if ((s = new_ssl_ctx(ctx)) == NULL) {
+		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	ERR_clear_error();
+	if (SSL_CTX_use_cert_and_key(s, leaf, pk, chain, 1) != 1) {
+		/* E.g. a key or digest below the security level. */
+		ussl_err_set(&ctx->err, USSL_E_BADCERT,
+		    "certificate chain not usable");
+		oeng_detail(&ctx->err, ERR_peek_error());
+		goto out;
+	}
+	SSL_CTX_free(e->ssl);
+	e->ssl = s;
+	s = NULL;
+	r = USSL_OK;
+out:
+	ERR_clear_error();
+	SSL_CTX_free(s);
+	X509_free(leaf);
+	EVP_PKEY_free(pk);
+	sk_X509_pop_free(chain, X509_free);
+	return r;
+}
+
+int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
+{
+	struct eng_ctx *e = ctx->eng;
+	STACK_OF(X509) *add = sk_X509_new_null();
+	int i, r = USSL_ERROR;
+
+	/* Parse apart first so that bad data leaves the store untouched. */
+	if (add == NULL) {
+		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (oeng_parse_certs(&ctx->err, data, len, "CA data", add) != USSL_OK)
+		goto out;
+	ERR_clear_error();
+	for (i = 0; i < sk_X509_num(add); i++) {
+		/* A certificate already present is not an error. */
+		if (X509_STORE_add_cert(e->store, sk_X509_value(add, i)) != 1) {
+			ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (!add_client_ca_names(ctx, e->ssl, add)) {
+		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	r = USSL_OK;
+out:
+	ERR_clear_error();
+	sk_X509_pop_free(add, X509_free);
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Cipher suites                                                           */
+
+static int is_tls13(const SSL_CIPHER *c)
+{
+	return SSL_CIPHER_get_kx_nid(c) == NID_kx_any;
+}
+
+/* mbedTLS spells "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256" and
+   "TLS1-3-AES-128-GCM-SHA256"; turn those into IANA names.  Anything
+   else (IANA or OpenSSL names) is left as it is. */
+static void to_iana(const char *name, char *buf, size_t size)
+{
+	size_t i;
+
+	if (strncmp(name, "TLS1-3-", 7) == 0)
+		snprintf(buf, size, "TLS_%s", name + 7);
+	else
+		snprintf(buf, size, "%s", name);
+	if (strncmp(name, "TLS-", 4) == 0 || strncmp(name, "TLS1-3-", 7) == 0)
+		for (i = 0; buf[i] != '\0'; i++)
+			if (buf[i] == '-')
+				buf[i] = '_';
+}
+
+/* Every suite OpenSSL can name, by IANA or OpenSSL name. */
+static const SSL_CIPHER *find_suite(STACK_OF(SSL_CIPHER) *all,
+    const char *name)
+{
+	const SSL_CIPHER *c;
+	const char *std;
+	char iana[96];
+	int i;
+
+	to_iana(name, iana, sizeof(iana));
+	for (i = 0; i < sk_SSL_CIPHER_num(all); i++) {
+		c = sk_SSL_CIPHER_value(all, i);
+		std = SSL_CIPHER_standard_name(c);
+		if ((std != NULL && strcmp(std, iana) == 0) ||
+		    strcmp(SSL_CIPHER_get_name(c), name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+/* Install suite strings (NULL: default) into the SSL_CTX. */
+static int apply_suites(SSL_CTX *s, const char *l12, const char *l13)
+{
+	ERR_clear_error();
+	if (SSL_CTX_set_cipher_list(s, l12 ? l12 : default_suites12) != 1 ||
+	    SSL_CTX_set_ciphersuites(s, l13 ? l13 : default_suites13) != 1) {
+		ERR_clear_error();
+		return 0;
+	}
+	return 1;
+}
+
+int eng_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n)
+{
+	struct eng_ctx *e = ctx->eng;
+	SSL_CTX *every = NULL;
+	const SSL_CIPHER *c;
+	char *l12 = NULL, *l13 = NULL, *dst;
+	size_t i, size;
+	int r = USSL_ERROR;
+
+	if (n == 0) {
+		if (!apply_suites(e->ssl, NULL, NULL))
+			return ussl_err_set(&ctx->err, USSL_E_INTERNAL,
+			    "cannot restore the default cipher suites");
+		USSL_FREE(e->suites12);
+		USSL_FREE(e->suites13);
+		e->suites12 = e->suites13 = NULL;
+		e->has12 = e->has13 = 1;
+		return conf_apply(ctx, e->ssl);
+	}
+	/* Look names up among all suites OpenSSL has (but no anonymous or
+	   unencrypted ones), at any security level. */
+	ERR_clear_error();
+	size = n * 64 + 1;
+	every = SSL_CTX_new(TLS_method());
+	l12 = USSL_CALLOC(1, size);
+	l13 = USSL_CALLOC(1, size);
+	if (every == NULL || l12 == NULL || l13 == NULL) {
+		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	SSL_CTX_set_security_level(every, 0);
+	if (SSL_CTX_set_cipher_list(every, "ALL:!aNULL:!eNULL") != 1 ||
+	    SSL_CTX_set_ciphersuites(every, "TLS_AES_128_GCM_SHA256:"
+	    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
+	    "TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256") != 1) {
+		ussl_err_set(&ctx->err, USSL_E_INTERNAL,
+		    "cannot list the engine's cipher suites");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		c = names[i] != NULL ?
+		    find_suite(SSL_CTX_get_ciphers(every), names[i]) : NULL;
+		if (c == NULL) {
+			ussl_err_set(&ctx->err, USSL_E_BADARG,
+			    "unknown or unsupported cipher suite: %s",
+			    names[i] ? names[i] : "(null)");
+			goto out;
+		}
+		dst = is_tls13(c) ? l13 : l12;
+		if (dst[0] != '\0')
+			strcat(dst, ":");
+		strncat(dst, is_tls13(c) ? SSL_CIPHER_standard_name(c) :
+		    SSL_CIPHER_get_name(c), size - strlen(dst) - 1);
+	}
+	/* TLS 1.3 may have an empty list; TLS 1.2 may not, so then the
+	   default stays and TLS 1.2 is ruled out by conf_apply. */
+	if (!apply_suites(e->ssl, l12[0] ? l12 : NULL, l13)) {
+		apply_suites(e->ssl, e->suites12, e->suites13);
+		ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "cipher suites not usable together");
+		goto out;
+	}
+	USSL_FREE(e->suites12);
+	USSL_FREE(e->suites13);
+	e->has12 = l12[0] != '\0';
+	e->has13 = l13[0] != '\0';
+	e->suites12 = e->has12 ? l12 : NULL;
+	e->suites13 = l13;
+	if (!e->has12)
+		USSL_FREE(l12);
+	l12 = l13 = NULL;
+	r = conf_apply(ctx, e->ssl);
+out:
+	ERR_clear_error();
+	SSL_CTX_free(every);
+	USSL_FREE(l12);
+	USSL_FREE(l13);
+	return r;
+}
+
+int eng_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,
+    size_t size)
+{
+	const struct eng_ctx *e = ctx->eng;
+	STACK_OF(SSL_CIPHER) *list = SSL_CTX_get_ciphers(e->ssl);
+	const SSL_CIPHER *c;
+	const char *name;
+	size_t k = 0, len;
+	int j;
+
+	for (j = 0; j < sk_SSL_CIPHER_num(list); j++) {
+		c = sk_SSL_CIPHER_value(list, j);
+		/* A version the list rules out is not offered. */
+		if (is_tls13(c) ? !e->has13 : !e->has12)
+			continue;
+		if (k++ < i)
+			continue;
+		name = SSL_CIPHER_standard_name(c);
+		if (name == NULL || (len = strlen(name)) >= size)
+			return -1;
+		memcpy(buf, name, len + 1);
+		return (int)len;
+	}
+	return -1;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Connection                                                              */
+
+int eng_conn_init(ussl_conn *conn)
+{
+	struct eng_ctx *ec = conn->ctx->eng;
+	struct eng_conn *e;
+	BIO *bio;
+
+	CRYPTO_THREAD_run_once(&bio_once, make_bio_method);
+	e = USSL_CALLOC(1, sizeof(*e));
+	if (e == NULL)
+		return ussl_err_set(&conn->err, USSL_E_NOMEM, "out of memory");
+	conn->eng = e;
+	ERR_clear_error();
+	if (bio_method == NULL || (e->ssl = SSL_new(ec->ssl)) == NULL ||
+	    (bio = BIO_new(bio_method)) == NULL) {
+		ussl_err_set(&conn->err, USSL_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	BIO_set_data(bio, conn);
+	SSL_set_bio(e->ssl, bio, bio);   /* takes our one reference */
+	SSL_set_app_data(e->ssl, conn);
+	if (conn->role == USSL_CLIENT) {
+		SSL_set_connect_state(e->ssl);
+		/* SNI takes a DNS name; an IP literal is never sent. */
+		if (conn->name.host != NULL && !conn->name.is_ip &&
+		    SSL_set_tlsext_host_name(e->ssl, conn->name.host) != 1) {
+			ussl_err_set(&conn->err, USSL_E_CONFIG,
+			    "cannot set up TLS session");
+			oeng_detail(&conn->err, ERR_peek_error());
+			goto fail;
+		}
+	} else {
+		SSL_set_accept_state(e->ssl);
+	}
+	e->vs.ctx = conn->ctx;
+	e->vs.role = conn->role;
+	e->vs.name = conn->role == USSL_CLIENT ? &conn->name : NULL;
+	e->vs.at_time = 0;
+	e->vs.flags = &conn->verify_flags;
+	return USSL_OK;
+fail:
+	ERR_clear_error();
+	eng_conn_free(conn);
+	return USSL_ERROR;
+}
+
+void eng_conn_free(ussl_conn *conn)
+{
+	struct eng_conn *e = conn->eng;
+
+	if (e == NULL)
+		return;
+	SSL_free(e->ssl);
+	USSL_FREE(e->peer_der);
+	ussl_wipe(e, sizeof(*e));
+	USSL_FREE(e);
+	conn->eng = NULL;
+}
+
+static const char *alert_name(int a)
+{
+	switch (a) {
+	case 10: return "unexpected_message";
+	case 20: return "bad_record_mac";
+	case 40: return "handshake_failure";
+	case 42: return "bad_certificate";
+	case 43: return "unsupported_certificate";
+	case 44: return "certificate_revoked";
+	case 45: return "certificate_expired";
+	case 46: return "certificate_unknown";
+	case 47: return "illegal_parameter";
+	case 48: return "unknown_ca";
+	case 49: return "access_denied";
+	case 50: return "decode_error";
+	case 51: return "decrypt_error";
+	case 70: return "protocol_version";
+	case 71: return "insufficient_security";
+	case 80: return "internal_error";
+	case 86: return "inappropriate_fallback";
+	case 90: return "user_canceled";
+	case 109: return "missing_extension";
+	case 110: return "unsupported_extension";
+	case 112: return "unrecognized_name";
+	case 116: return "certificate_required";
+	case 120: return "no_application_protocol";
+	default: return "alert";
+	}
+}
+
+/* Reasons that mean "nothing in common" rather than a broken peer. */
+static int no_common_params(int reason)
+{
+	switch (reason) {
+	case SSL_R_NO_SHARED_CIPHER:
+	case SSL_R_NO_CIPHERS_AVAILABLE:
+	case SSL_R_UNSUPPORTED_PROTOCOL:
+	case SSL_R_NO_PROTOCOLS_AVAILABLE:
+	case SSL_R_VERSION_TOO_LOW:
+	case SSL_R_VERSION_TOO_HIGH:
+	case SSL_R_WRONG_SSL_VERSION:
+	case SSL_R_NO_SHARED_GROUPS:
+	case SSL_R_NO_SUITABLE_GROUPS:
+	case SSL_R_NO_SUITABLE_KEY_SHARE:
+	case SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS:
+	case SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM:
+	case SSL_R_NO_SUITABLE_DIGEST_ALGORITHM:
+	case SSL_R_NO_APPLICATION_PROTOCOL:
+	case SSL_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Turn an OpenSSL failure into the library's error.  The queue is read
+ * (first entry for the text, first SSL reason for the kind) and emptied.
+ * A would-block is reported by direction, from SSL_get_error(); what the
+ * transport did (error, end of stream) decides before OpenSSL's reading
+ * of it.
+ */
+static int fail(ussl_conn *conn, int ret, const char *during)
+{
+	struct eng_conn *e = conn->eng;
+	ussl_errstate *err = &conn->err;
+	int se = SSL_get_error(e->ssl, ret), reason = 0, nomem = 0, alert;
+	unsigned long code, first = 0;
+	char vtext[200];
+
+	while ((code = ERR_get_error()) != 0) {
+		if (first == 0)
+			first = code;
+		if (reason == 0 && ERR_GET_LIB(code) == ERR_LIB_SSL)
+			reason = ERR_GET_REASON(code);
+		if (ERR_GET_REASON(code) == ERR_R_MALLOC_FAILURE)
+			nomem = 1;
+	}
+	if (se == SSL_ERROR_WANT_READ)
+		return USSL_WANT_READ;
+	if (se == SSL_ERROR_WANT_WRITE)
+		return USSL_WANT_WRITE;
+	if (reason > SSL_AD_REASON_OFFSET &&
+	    reason < SSL_AD_REASON_OFFSET + 256) {
+		/* A fatal alert from the peer. */
+		alert = reason - SSL_AD_REASON_OFFSET;
+		ussl_err_set(err, USSL_E_PEER_ALERT,
+		    "%s: peer sent fatal alert %d (%s)", during, alert,
+		    alert_name(alert));
+		err->pub.alert = alert;
+		return USSL_ERROR;
+	}
+	if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED ||
+	    reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
+		if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE)
+			conn->verify_flags |= USSL_VFY_NO_CERT;
+		if (conn->verify_flags == 0)
+			conn->verify_flags = oeng_vflags(
+			    SSL_get_verify_result(e->ssl));
+		if (conn->verify_flags == 0)
+			conn->verify_flags = USSL_VFY_OTHER;
+		ussl_vfy_describe(conn->verify_flags, vtext, sizeof(vtext));
+		ussl_err_set(err, USSL_E_VERIFY,
+		    "certificate verify failed: %s", vtext);
+		err->pub.verify = conn->verify_flags;
+		return USSL_ERROR;
+	}
+	if (e->io_eof || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+		return ussl_err_set(err, USSL_E_TRUNCATED, conn->state ==
+		    ST_HANDSHAKE ? "connection closed by peer during the "
+		    "handshake" : "connection truncated: peer closed the "
+		    "transport without close_notify");
+	if (e->io_err) {
+		ussl_err_set(err, USSL_E_IO, "%s: transport error", during);
+		err->pub.sys_errno = conn->tr_errno;
+		return USSL_ERROR;
+	}
+	if (nomem)
+		return ussl_err_set(err, USSL_E_NOMEM, "%s: out of memory",
+		    during);
+	if (se == SSL_ERROR_ZERO_RETURN) {
+		ussl_err_set(err, USSL_E_PROTOCOL,
+		    "%s: peer closed the connection", during);
+	} else if (no_common_params(reason)) {
+		ussl_err_set(err, USSL_E_HANDSHAKE,
+		    "%s: no protocol version, cipher or parameters in common",
+		    during);
+	} else {
+		ussl_err_set(err, USSL_E_PROTOCOL, "%s failed", during);
+	}
+	oeng_detail(err, first);
+	return USSL_ERROR;
+}
+
+int eng_handshake(ussl_conn *conn)
+{
+	struct eng_conn *e = conn->eng;
+	const unsigned char *p;
+	unsigned int n;
+	int ret;
+
+	begin(e);
+	ret = SSL_do_handshake(e->ssl);
+	if (ret != 1)
+		return fail(conn, ret, "handshake");
+	/* Kept here so the getters neither copy nor allocate later. */
+	SSL_get0_alpn_selected(e->ssl, &p, &n);
+	if (n > 0 && n < sizeof(e->alpn)) {
+		memcpy(e->alpn, p, n);
+		e->alpn[n] = '\0';
+	}
+	conn->peer_verified = conn->ctx->verify != USSL_VERIFY_NONE &&
+	    e->verified && conn->verify_flags == 0 &&
+	    SSL_get0_peer_certificate(e->ssl) != NULL;
+	return USSL_OK;
+}
+
+long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
+{
+	struct eng_conn *e = conn->eng;
+	int ret;
+
+	if (len > 0x7fffffff)
+		len = 0x7fffffff;
+	begin(e);
+	/* TLS 1.3 tickets and key updates are handled inside. */
+	ret = SSL_read(e->ssl, buf, (int)len);
+	if (ret > 0)
+		return ret;
+	/* 0 only for the peer's close_notify; a bare end of stream is
+	   truncation (see bio_read). */
+	if (!e->io_err && !e->io_eof &&
+	    SSL_get_error(e->ssl, ret) == SSL_ERROR_ZERO_RETURN) {
+		ERR_clear_error();
+		return 0;
+	}
+	return fail(conn, ret, "read");
+}
+
+long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len)
+{
+	struct eng_conn *e = conn->eng;
+	int ret;
+
+	if (len > 0x7fffffff)
+		len = 0x7fffffff;
+	begin(e);
+	/* Partial writes: one record at most per call; after a would-block
+	   the core comes back with the same data. */
+	ret = SSL_write(e->ssl, buf, (int)len);
+	if (ret > 0)
+		return ret;
+	return fail(conn, ret, "write");
+}
+
+int eng_close_notify(ussl_conn *conn)
+{
+	struct eng_conn *e = conn->eng;
+	int ret;
+
+	begin(e);
+	/* 0: ours sent, the peer's not seen (not waited for); 1: both.
+	   After a would-block the next call only flushes the alert. */
+	ret = SSL_shutdown(e->ssl);
+	if (ret >= 0) {
+		ERR_clear_error();
+		return USSL_OK;
+	}
+	return fail(conn, ret, "close");
+}
+
+size_t eng_pending(const ussl_conn *conn)
+{
+	int n = SSL_pending(conn->eng->ssl);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+const char *eng_conn_version(const ussl_conn *conn)
+{
+	return SSL_get_version(conn->eng->ssl);
+}
+
+const char *eng_conn_cipher(const ussl_conn *conn)
+{
+	const SSL_CIPHER *c = SSL_get_current_cipher(conn->eng->ssl);
+
+	return c != NULL ? SSL_CIPHER_standard_name(c) : NULL;
+}
+
+int eng_conn_cipher_bits(const ussl_conn *conn)
+{
+	const SSL_CIPHER *c = SSL_get_current_cipher(conn->eng->ssl);
+
+	return c != NULL ? SSL_CIPHER_get_bits(c, NULL) : 0;
+}
+
+const char *eng_conn_alpn(const ussl_conn *conn)
+{
+	return conn->eng->alpn[0] != '\0' ? conn->eng->alpn : NULL;
+}
+
+int eng_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
+    size_t *len)
+{
+	struct eng_conn *e = conn->eng;
+	X509 *x;
+	unsigned char *p;
+	int n;
+
+	if (e->peer_der == NULL) {
+		x = SSL_get0_peer_certificate(e->ssl);
+		if (x == NULL || (n = i2d_X509(x, NULL)) <= 0)
+			return -1;
+		if ((p = USSL_CALLOC(1, (size_t)n)) == NULL)
+			return -1;
+		e->peer_der = p;
+		e->peer_der_len = (size_t)i2d_X509(x, &p);
+	}
+	*der = e->peer_der;
+	*len = e->peer_der_len;
+	return 0;
+}
