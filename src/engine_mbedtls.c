@@ -12,6 +12,7 @@
 
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/platform.h>
 #if defined(MBEDTLS_SSL_TICKET_C)
 #include <mbedtls/ssl_ticket.h>
@@ -36,9 +37,18 @@ struct eng_ctx {
 #endif
 };
 
+/* What the verification callback works on: the state to judge against
+   and the chain mbedTLS shows it, root first, for the policy's chain
+   rules at the leaf. */
+struct vrun {
+	const ussl_vstate *vs;
+	ussl_chain chain;
+};
+
 struct eng_conn {
 	mbedtls_ssl_context ssl;
 	ussl_vstate vs;
+	struct vrun vr;
 	unsigned char *session;   /* last serialized session (client) */
 	size_t session_len;
 	int saw_cert_state;       /* the handshake went through the
@@ -259,6 +269,76 @@ static void free_parse_input(unsigned char *owned, size_t len)
 	}
 }
 
+/*
+ * mbedTLS refuses a certificate with a critical extension it does not
+ * know.  Name constraints are such an extension, but our policy enforces
+ * them (verify.c reads every chain certificate's DER), so they may pass.
+ */
+static int policy_ext(void *arg, mbedtls_x509_crt const *crt,
+    mbedtls_x509_buf const *oid, int critical, const unsigned char *p,
+    const unsigned char *end)
+{
+	static const unsigned char name_constraints[] = { 0x55, 0x1D, 0x1E };
+
+	(void)arg;
+	(void)crt;
+	(void)critical;
+	(void)p;
+	(void)end;
+	return oid->len == sizeof(name_constraints) &&
+	    memcmp(oid->p, name_constraints, oid->len) == 0 ? 0 : -1;
+}
+
+/*
+ * mbedtls_x509_crt_parse() with policy_ext: DER, or every CERTIFICATE
+ * block of NUL-terminated PEM.  Returns 0, the number of PEM blocks that
+ * failed, or a negative mbedTLS code.
+ */
+static int crt_parse(mbedtls_x509_crt *crt, const unsigned char *buf,
+    size_t len)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char end[] = "-----END CERTIFICATE-----";
+	mbedtls_pem_context pem;
+	size_t used;
+	int ret = 0, good = 0, failed = 0, first = 0;
+
+	if (len == 0 || buf[len - 1] != '\0' ||
+	    strstr((const char *)buf, begin) == NULL)
+		return mbedtls_x509_crt_parse_der_with_ext_cb(crt, buf, len, 1,
+		    policy_ext, NULL);
+	while (len > 1) {
+		mbedtls_pem_init(&pem);
+		used = 0;
+		ret = mbedtls_pem_read_buffer(&pem, begin, end, buf, NULL, 0,
+		    &used);
+		if (ret == 0)
+			ret = mbedtls_x509_crt_parse_der_with_ext_cb(crt,
+			    pem.COMPAT_PRIV(buf), pem.COMPAT_PRIV(buflen), 1,
+			    policy_ext, NULL);
+		else if (ret == MBEDTLS_ERR_PEM_NO_HEADER_FOOTER_PRESENT ||
+		    ret == MBEDTLS_ERR_PEM_BAD_INPUT_DATA)
+			used = 0;         /* nothing more to read */
+		mbedtls_pem_free(&pem);
+		if (used == 0 || used > len ||
+		    ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
+			break;
+		buf += used;
+		len -= used;
+		if (ret == 0) {
+			good++;
+		} else {
+			failed++;
+			first = first ? first : ret;
+		}
+	}
+	if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
+		return ret;
+	if (good > 0)
+		return failed;
+	return first ? first : MBEDTLS_ERR_X509_CERT_UNKNOWN_FORMAT;
+}
+
 /* Parse certificates into crt; a partial failure is a failure. */
 static int parse_certs(ussl_errstate *err, mbedtls_x509_crt *crt,
     const unsigned char *data, size_t len, const char *what)
@@ -271,7 +351,7 @@ static int parse_certs(ussl_errstate *err, mbedtls_x509_crt *crt,
 	in = as_parse_input(data, len, &in_len, &owned);
 	if (in == NULL)
 		return ussl_err_set(err, USSL_E_NOMEM, "out of memory");
-	ret = mbedtls_x509_crt_parse(crt, in, in_len);
+	ret = crt_parse(crt, in, in_len);
 	free_parse_input(owned, in_len);
 	if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
 		return ussl_err_set(err, USSL_E_NOMEM, "out of memory");
@@ -615,7 +695,8 @@ static uint32_t time_flags(const mbedtls_x509_crt *c, int64_t now)
 static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
     uint32_t *flags)
 {
-	const ussl_vstate *vs = arg;
+	struct vrun *vr = arg;
+	const ussl_vstate *vs = vr->vs;
 	ussl_leaf_view v;
 	unsigned ours;
 
@@ -624,16 +705,15 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
 		    MBEDTLS_X509_BADCERT_FUTURE);
 		*flags |= time_flags(crt, vs->at_time);
 	}
+	ussl_chain_note(&vr->chain, depth, crt->raw.p, crt->raw.len);
 	if (depth == 0) {
 		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
 		leaf_view(crt, &v);
+		v.chain = &vr->chain;
 		ours = ussl_verify_leaf(vs, &v);
-		if (ours & USSL_VFY_NAME_MISMATCH)
-			*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
-		if (ours & USSL_VFY_BAD_USAGE)
-			*flags |= MBEDTLS_X509_BADCERT_EXT_KEY_USAGE;
-		if (ours & USSL_VFY_POLICY)
-			*flags |= MBEDTLS_X509_BADCERT_OTHER;
+		*flags |= unmap_vflags(ours);
+		/* The leaf comes last: the next verification starts afresh. */
+		memset(&vr->chain, 0, sizeof(vr->chain));
 	}
 	if (vs->ctx->verify_fn != NULL) {
 		unsigned uf = map_vflags(*flags);
@@ -647,11 +727,69 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
 	return 0;
 }
 
+/*
+ * mbedTLS looks for a certificate's issuer among the trusted CAs and then
+ * only among the certificates after it in the list.  Callers may give
+ * intermediates in any order, so put them in issuing order: first those
+ * named as the leaf's issuer, then their issuers, and so on; the others
+ * follow in their own order.  Out of memory: left as given.
+ */
+static void order_chain(mbedtls_x509_crt *leaf)
+{
+	mbedtls_x509_crt *c, **pool, **out;
+	const mbedtls_x509_buf *iss;
+	size_t n = 0, placed = 0, lo = 0, hi = 0, i, j, start;
+	int first = 1;
+
+	for (c = leaf->next; c != NULL; c = c->next)
+		n++;
+	if (n < 2)
+		return;
+	pool = USSL_CALLOC(n, sizeof(*pool));
+	out = USSL_CALLOC(n, sizeof(*out));
+	if (pool == NULL || out == NULL)
+		goto done;
+	for (i = 0, c = leaf->next; c != NULL; c = c->next)
+		pool[i++] = c;
+	for (;;) {
+		start = placed;
+		for (i = 0; i < n; i++) {
+			for (j = lo; pool[i] != NULL &&
+			    j < (first ? lo + 1 : hi); j++) {
+				iss = first ? &leaf->issuer_raw :
+				    &out[j]->issuer_raw;
+				if (iss->len == pool[i]->subject_raw.len &&
+				    memcmp(iss->p, pool[i]->subject_raw.p,
+				    iss->len) == 0) {
+					out[placed++] = pool[i];
+					pool[i] = NULL;
+				}
+			}
+		}
+		if (placed == start)
+			break;
+		lo = start;
+		hi = placed;
+		first = 0;
+	}
+	for (i = 0; i < n; i++)
+		if (pool[i] != NULL)
+			out[placed++] = pool[i];
+	leaf->next = out[0];
+	for (i = 0; i + 1 < n; i++)
+		out[i]->next = out[i + 1];
+	out[n - 1]->next = NULL;
+done:
+	USSL_FREE(pool);
+	USSL_FREE(out);
+}
+
 int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
     const size_t *lens, size_t n)
 {
 	struct eng_ctx *ec = vs->ctx->eng;
 	mbedtls_x509_crt chain;
+	struct vrun vr;
 	uint32_t flags = 0;
 	size_t i;
 	int ret;
@@ -664,10 +802,13 @@ int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
 			return USSL_ERROR;
 		}
 	}
+	order_chain(&chain);
+	memset(&vr, 0, sizeof(vr));
+	vr.vs = vs;
 	ret = mbedtls_x509_crt_verify_with_profile(&chain,
 	    ec->has_ca ? &ec->ca : NULL, NULL,
 	    &mbedtls_x509_crt_profile_default, NULL, &flags,
-	    verify_cb, (void *)vs);
+	    verify_cb, &vr);
 	if (ret != 0 && flags == 0)
 		flags = MBEDTLS_X509_BADCERT_OTHER;
 	*vs->flags |= map_vflags(flags);
@@ -729,7 +870,8 @@ int eng_conn_init(ussl_conn *conn)
 	e->vs.name = conn->role == USSL_CLIENT ? &conn->name : NULL;
 	e->vs.at_time = 0;
 	e->vs.flags = &conn->verify_flags;
-	mbedtls_ssl_set_verify(&e->ssl, verify_cb, &e->vs);
+	e->vr.vs = &e->vs;
+	mbedtls_ssl_set_verify(&e->ssl, verify_cb, &e->vr);
 	mbedtls_ssl_set_bio(&e->ssl, conn, bio_send, bio_recv, NULL);
 	return USSL_OK;
 }
@@ -911,6 +1053,10 @@ int eng_handshake(ussl_conn *conn)
 		if (st == MBEDTLS_SSL_SERVER_CERTIFICATE)
 			e->saw_cert_state = 1;
 		ret = mbedtls_ssl_handshake_step(&e->ssl);
+		if (ret == COMPAT_ERR_NEW_TICKET) {
+			snapshot_session(conn);
+			continue;
+		}
 		if (ret != 0)
 			return fail(conn, ret, "handshake");
 	}
@@ -959,7 +1105,10 @@ long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len)
 
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
-	ret = mbedtls_ssl_write(&e->ssl, buf, len);
+	/* A TLS 1.3 ticket read on the way is no failure: keep it. */
+	while ((ret = mbedtls_ssl_write(&e->ssl, buf, len)) ==
+	    COMPAT_ERR_NEW_TICKET)
+		snapshot_session(conn);
 	if (ret >= 0)
 		return ret;
 	return fail(conn, ret, "write");
@@ -967,8 +1116,11 @@ long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len)
 
 int eng_close_notify(ussl_conn *conn)
 {
-	int ret = mbedtls_ssl_close_notify(&conn->eng->ssl);
+	int ret;
 
+	while ((ret = mbedtls_ssl_close_notify(&conn->eng->ssl)) ==
+	    COMPAT_ERR_NEW_TICKET)
+		snapshot_session(conn);
 	return ret == 0 ? USSL_OK : fail(conn, ret, "close");
 }
 
