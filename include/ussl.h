@@ -272,8 +272,8 @@ USSL_API int ussl_ctx_verify_chain(ussl_ctx *ctx,
  * Server: issue session tickets so that clients can resume, encrypted
  * with keys the context rotates every lifetime seconds (a ticket stays
  * valid for up to two lifetimes).  lifetime 0 turns tickets off.
- * Server contexts start with tickets on (lifetime 7200); on a client
- * context this fails with USSL_E_BADARG.
+ * Server contexts start with tickets off; on a client context this
+ * fails with USSL_E_BADARG.
  */
 USSL_API int ussl_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime);
 

@@ -127,8 +127,6 @@ int eng_ctx_init(ussl_ctx *ctx)
 	    MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif
 	conf_apply(ctx);
-	if (ctx->role == USSL_SERVER)
-		eng_ctx_set_tickets(ctx, 7200);
 	return USSL_OK;
 }
 

@@ -168,9 +168,13 @@ static int app_verify(X509_STORE_CTX *x, void *arg)
 	(void)arg;
 	if (conn == NULL)
 		return 0;
-	/* Mode NONE: nothing is checked and no callback runs. */
-	if (conn->ctx->verify == USSL_VERIFY_NONE)
+	/* Mode NONE: nothing is checked and no callback runs.  The result
+	   recorded must not read as "verified" when the session is resumed
+	   later by a context that does verify. */
+	if (conn->ctx->verify == USSL_VERIFY_NONE) {
+		X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
 		return 1;
+	}
 	conn->eng->verified = oeng_run_verify(x, &conn->eng->vs);
 	return conn->eng->verified;
 }
@@ -274,17 +278,26 @@ static SSL_CTX *new_ssl_ctx(ussl_ctx *ctx)
 	    (server ? SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET : 0));
 	SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	/* No resumption: the mbedTLS engine has no session cache or
-	   ticket keys either. */
+	/* Resumption by tickets only (oeng_tickets_apply), no server-side
+	   session cache, as with mbedTLS.  The id context lets a session
+	   with a client certificate be resumed. */
 	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
-	if (server)
-		SSL_CTX_set_num_tickets(s, 0);
+	if (server && (SSL_CTX_set_session_id_context(s,
+	    (const unsigned char *)"ussl", 4) != 1 ||
+	    !oeng_tickets_apply(ctx, s))) {
+		SSL_CTX_free(s);
+		return NULL;
+	}
 	SSL_CTX_set_security_level(s, 2);
 	SSL_CTX_set1_cert_store(s, e->store);
 	/* Any certificate of the CA store is a trust anchor, as with
-	   mbedTLS; chains are as long as mbedTLS allows. */
+	   mbedTLS; chains are as long as mbedTLS allows.  Key usage and EKU
+	   are the policy's (verify.c), for both engines alike: OpenSSL's
+	   purpose check is turned off. */
 	X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(s),
 	    X509_V_FLAG_PARTIAL_CHAIN);
+	X509_VERIFY_PARAM_set_purpose(SSL_CTX_get0_param(s),
+	    X509_PURPOSE_ANY);
 	SSL_CTX_set_verify_depth(s, OENG_VERIFY_DEPTH);
 	SSL_CTX_set_cert_verify_callback(s, app_verify, NULL);
 	if (server)
@@ -316,7 +329,9 @@ int eng_ctx_init(ussl_ctx *ctx)
 	e->store = X509_STORE_new();
 	if (e->store == NULL ||
 	    X509_STORE_set_flags(e->store, X509_V_FLAG_PARTIAL_CHAIN) != 1 ||
-	    (e->ssl = new_ssl_ctx(ctx)) == NULL) {
+	    (e->ssl = new_ssl_ctx(ctx)) == NULL ||
+	    (ctx->role == USSL_SERVER &&
+	    eng_ctx_set_tickets(ctx, 7200) != USSL_OK)) {
 		eng_ctx_free(ctx);
 		ERR_clear_error();
 		return USSL_ERROR;
@@ -332,6 +347,7 @@ void eng_ctx_free(ussl_ctx *ctx)
 		return;
 	SSL_CTX_free(e->ssl);   /* frees (and clears) the key */
 	X509_STORE_free(e->store);
+	oeng_tickets_free(e);
 	USSL_FREE(e->suites12);
 	USSL_FREE(e->suites13);
 	ussl_wipe(e, sizeof(*e));
@@ -809,9 +825,13 @@ int eng_handshake(ussl_conn *conn)
 		memcpy(e->alpn, p, n);
 		e->alpn[n] = '\0';
 	}
+	/* A resumed session was verified when it was made; its result
+	   travels with it. */
 	conn->peer_verified = conn->ctx->verify != USSL_VERIFY_NONE &&
-	    e->verified && conn->verify_flags == 0 &&
-	    SSL_get0_peer_certificate(e->ssl) != NULL;
+	    SSL_get0_peer_certificate(e->ssl) != NULL &&
+	    (SSL_session_reused(e->ssl) ?
+	    SSL_get_verify_result(e->ssl) == X509_V_OK :
+	    e->verified && conn->verify_flags == 0);
 	return USSL_OK;
 }
 

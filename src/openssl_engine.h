@@ -1,7 +1,8 @@
 /*
- * openssl_engine.h - what the two files of the OpenSSL engine share:
- * engine_openssl.c (contexts, connections, transport, errors) and
- * openssl_x509.c (certificate and key parsing, chain verification).
+ * openssl_engine.h - what the files of the OpenSSL engine share:
+ * engine_openssl.c (contexts, connections, transport, errors),
+ * openssl_x509.c (certificate and key parsing, chain verification) and
+ * openssl_session.c (session tickets and resumption).
  * Nothing here is public; the names are hidden like the rest of the core.
  */
 #ifndef USSL_OPENSSL_ENGINE_H
@@ -10,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "engine.h"
 
@@ -19,6 +21,7 @@ struct eng_ctx {
 	char *suites12;        /* set_ciphers lists (OpenSSL spelling), */
 	char *suites13;        /* NULL: the defaults */
 	int has12, has13;      /* the suite list holds TLS 1.2 / 1.3 suites */
+	struct oeng_tickets *tickets;   /* server ticket keys, NULL: off */
 };
 
 struct eng_conn {
@@ -57,5 +60,12 @@ int oeng_run_verify(X509_STORE_CTX *x, const ussl_vstate *vs);
 unsigned oeng_vflags(long x509_err);
 /* Append the engine's text for an OpenSSL error code to e. */
 void oeng_detail(ussl_errstate *e, unsigned long code);
+
+/* openssl_session.c */
+
+/* Apply the context's ticket settings to ssl (a server's); 0 on failure. */
+int oeng_tickets_apply(ussl_ctx *ctx, SSL_CTX *ssl);
+/* Free (and wipe) the ticket keys. */
+void oeng_tickets_free(struct eng_ctx *e);
 
 #endif /* USSL_OPENSSL_ENGINE_H */

@@ -303,7 +303,7 @@ static long vflags_error(unsigned f)
 
 /* Failures by depth during one verification; deeper ones are folded
    into the last slot (the depth limit keeps chains far shorter). */
-#define MAX_DEPTH (OENG_VERIFY_DEPTH + 4)
+#define MAX_DEPTH USSL_CHAIN_MAX
 
 struct vrun {
 	unsigned flags[MAX_DEPTH];
@@ -390,57 +390,78 @@ static void leaf_view(X509 *x, ussl_leaf_view *v, GENERAL_NAMES **names)
 	}
 }
 
-/* The user's callback on one certificate; non-zero rejects it. */
-static unsigned user_cb(const ussl_vstate *vs, X509 *cert, int depth,
-    unsigned f)
+/*
+ * The DER of the chain OpenSSL built (leaf first; just the leaf when it
+ * built none), for the policy's chain rules and the user's callback, in
+ * one buffer (*buf, to be freed).  Returns 0 if out of memory.
+ */
+static int chain_der(STACK_OF(X509) *chain, X509 *leaf, ussl_chain *ch,
+    unsigned char **buf)
 {
-	unsigned char *der = NULL;
-	int len = i2d_X509(cert, &der);
+	int n = chain != NULL ? sk_X509_num(chain) : 0, i, len;
+	size_t total = 0;
+	unsigned char *p, *start;
 
-	if (len <= 0)
-		return f | USSL_VFY_OTHER;
-	if (vs->ctx->verify_fn(vs->ctx->verify_arg, der, (size_t)len, depth,
-	    &f) != 0)
-		f |= USSL_VFY_OTHER;
-	OPENSSL_free(der);
-	return f;
+	memset(ch, 0, sizeof(*ch));
+	*buf = NULL;
+	if (n == 0 && leaf == NULL)
+		return 1;
+	for (i = 0; i < (n > 0 ? n : 1); i++) {
+		len = i2d_X509(n > 0 ? sk_X509_value(chain, i) : leaf, NULL);
+		if (len <= 0)
+			return 0;
+		total += (size_t)len;
+	}
+	if ((*buf = p = USSL_CALLOC(1, total)) == NULL)
+		return 0;
+	for (i = 0; i < (n > 0 ? n : 1); i++) {
+		start = p;
+		len = i2d_X509(n > 0 ? sk_X509_value(chain, i) : leaf, &p);
+		ussl_chain_note(ch, i, start, (size_t)len);
+	}
+	return 1;
 }
 
 int oeng_run_verify(X509_STORE_CTX *x, const ussl_vstate *vs)
 {
 	struct vrun r;
-	STACK_OF(X509) *chain;
 	GENERAL_NAMES *names;
 	ussl_leaf_view v;
-	X509 *leaf = X509_STORE_CTX_get0_cert(x), *c;
+	ussl_chain ch;
+	unsigned char *der;
+	X509 *leaf = X509_STORE_CTX_get0_cert(x);
 	unsigned total = 0, f;
-	int ok, n, d;
+	int ok, have_der, n, d;
 
 	memset(&r, 0, sizeof(r));
 	X509_STORE_CTX_set_app_data(x, &r);
 	X509_STORE_CTX_set_verify_cb(x, oeng_cert_cb);
 	ok = X509_verify_cert(x);
 	X509_STORE_CTX_set_app_data(x, NULL);
-	/* Our policy replaces OpenSSL's name check (never asked for). */
+	have_der = chain_der(X509_STORE_CTX_get0_chain(x), leaf, &ch, &der);
+	if (!have_der)
+		total |= USSL_VFY_OTHER;
+	/* Our policy replaces OpenSSL's name and usage checks (never asked
+	   for); its flags count for the leaf. */
 	if (leaf != NULL) {
 		leaf_view(leaf, &v, &names);
+		v.chain = have_der ? &ch : NULL;
 		r.flags[0] |= ussl_verify_leaf(vs, &v);
 		GENERAL_NAMES_free(names);
 	}
-	chain = X509_STORE_CTX_get0_chain(x);
-	n = chain != NULL ? sk_X509_num(chain) : 0;
-	if (n > MAX_DEPTH)
-		n = MAX_DEPTH;
+	n = ch.n > 0 ? (int)ch.n : 1;
 	for (d = n; d < MAX_DEPTH; d++)
-		r.flags[n > 0 ? n - 1 : 0] |= r.flags[d];
+		r.flags[n - 1] |= r.flags[d];
 	/* The user's callback sees the chain from the root down. */
-	for (d = (n > 0 ? n : 1) - 1; d >= 0; d--) {
+	for (d = n - 1; d >= 0; d--) {
 		f = r.flags[d];
-		c = n > 0 ? sk_X509_value(chain, d) : leaf;
-		if (vs->ctx->verify_fn != NULL && c != NULL)
-			f = user_cb(vs, c, d, f);
+		if (vs->ctx->verify_fn != NULL && (size_t)d < ch.n &&
+		    vs->ctx->verify_fn(vs->ctx->verify_arg, ch.der[d],
+		    ch.len[d], d, &f) != 0)
+			f |= USSL_VFY_OTHER;
 		total |= f;
 	}
+	USSL_FREE(der);
 	/* Only an internal failure (memory) stops OpenSSL early, since
 	   oeng_cert_cb always goes on. */
 	if (ok <= 0 && total == 0)
@@ -487,6 +508,7 @@ int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
 	}
 	param = X509_STORE_CTX_get0_param(x);
 	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+	X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_ANY);
 	X509_VERIFY_PARAM_set_depth(param, OENG_VERIFY_DEPTH);
 	if (vs->at_time != 0)
 		X509_VERIFY_PARAM_set_time(param, (time_t)vs->at_time);

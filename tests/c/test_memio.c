@@ -306,6 +306,7 @@ static void test_resumption(int max)
 
 	CHECK(ussl_ctx_set_versions(cc, USSL_TLS1_2, max) == USSL_OK);
 	CHECK(ussl_ctx_set_tickets(cc, 60) == USSL_ERROR);
+	CHECK(ussl_ctx_set_tickets(sc, 3600) == USSL_OK);
 	resume_round(sc, cc, NULL, 0, sess, &len, &rc, &rs);
 	CHECK(!rc && !rs);
 	CHECK(len > 0);

@@ -1,0 +1,103 @@
+# Makefile - the front door: configures and drives CMake build trees.
+#
+#   make                     build/          (bundled mbedTLS 3.6)
+#   make USSL_MBEDTLS=system build-system/   (Debian's mbedTLS 2.28)
+#   make ENGINE=openssl      build-openssl/
+#   make check               deps, then build + ctest in build/, build-system/,
+#                            and the sanitizer tree build-asan/
+#   make check-one           build + ctest of the selected tree only
+#   make check-asan          build-asan/: ASan + UBSan (gcc), mbedTLS included
+#   make check-valgrind      build/'s tests with C programs and usslcat under
+#                            valgrind (VALGRIND=all: Python processes too)
+#   make deps | demo | bench | clean
+#
+# Variables: JOBS (default 2), BUILD_TYPE, CMAKE_ARGS, CTEST_ARGS.
+
+USSL_MBEDTLS ?= bundled
+ENGINE       ?= mbedtls
+JOBS         ?= 2
+BUILD_TYPE   ?= RelWithDebInfo
+CMAKE        ?= cmake
+CTEST        ?= ctest
+CMAKE_ARGS   ?=
+CTEST_ARGS   ?=
+VALGRIND     ?= 1
+, := ,
+MAKEFLAGS += --no-print-directory
+
+ifeq ($(ENGINE),openssl)
+BUILD_DIR ?= build-openssl
+else ifeq ($(USSL_MBEDTLS),system)
+BUILD_DIR ?= build-system
+else
+BUILD_DIR ?= build
+endif
+
+# apt packages the builds and tests use.
+DEB_PACKAGES := cmake gcc make python3-dev dpkg-dev debian-archive-keyring \
+                libmbedtls-dev libssl-dev openssl gnutls-bin valgrind clang \
+                libclang-rt-14-dev
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+CTEST_RUN = $(CTEST) --output-on-failure -j$(JOBS) --no-tests=error --no-label-summary $(CTEST_ARGS)
+
+# configure DIR EXTRA-CMAKE-ARGS: (re)configure every time, so that the
+# variables given to make always reach the cache; it takes about a second
+# and rebuilds nothing that has not changed.
+configure = $(CMAKE) -S . -B $(1) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(2) $(CMAKE_ARGS)
+
+.PHONY: all build deps check check-one check-bundled check-system check-asan \
+        check-valgrind demo bench clean
+
+all: build
+
+build:
+	$(call configure,$(BUILD_DIR),-DUSSL_ENGINE=$(ENGINE) -DUSSL_MBEDTLS=$(USSL_MBEDTLS))
+	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q 'install ok installed' || \
+	        missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "== installing:$$missing"; \
+	    $(SUDO) apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+check-one: build
+	cd $(BUILD_DIR) && $(CTEST_RUN)
+
+check-bundled:
+	$(MAKE) --no-print-directory check-one ENGINE=mbedtls USSL_MBEDTLS=bundled BUILD_DIR=build
+
+check-system:
+	$(MAKE) --no-print-directory check-one ENGINE=mbedtls USSL_MBEDTLS=system BUILD_DIR=build-system
+
+# gcc: its libasan.so can be preloaded into the (uninstrumented) python3.
+check-asan:
+	$(call configure,build-asan,-DCMAKE_C_COMPILER=gcc -DUSSL_SANITIZE=address$(,)undefined -DUSSL_MBEDTLS=bundled)
+	$(CMAKE) --build build-asan -j$(JOBS)
+	cd build-asan && $(CTEST_RUN)
+
+check-valgrind: build
+	cd $(BUILD_DIR) && USSL_VALGRIND=$(VALGRIND) $(CTEST_RUN)
+
+# CI entry point: every pass, stopping at the first failure.
+check: deps
+	$(MAKE) --no-print-directory check-bundled
+	$(MAKE) --no-print-directory check-system
+	$(MAKE) --no-print-directory check-asan
+
+demo: deps build
+	bash scripts/demo.sh $(BUILD_DIR)
+
+bench: build
+	@if [ -f bench/run.sh ]; then bash bench/run.sh $(BUILD_DIR); \
+	else echo "bench/run.sh not written yet"; fi
+
+clean:
+	rm -rf build build-system build-openssl build-asan
+

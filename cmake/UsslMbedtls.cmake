@@ -1,0 +1,153 @@
+# UsslMbedtls.cmake - provides the target ussl::mbedtls for the build.
+#
+#   USSL_MBEDTLS=bundled  mbedTLS 3.6 from Debian 13's source package
+#                         (deps/fetch-mbedtls.sh), compiled here as one
+#                         static, position-independent library with our
+#                         deps/mbedtls_config.h.
+#   USSL_MBEDTLS=system   the distribution's libmbedtls-dev (2.28 on Debian
+#                         12), linked as shared libraries.
+#
+# Either way, whoever links ussl::mbedtls gets the include directories and
+# the macros (MBEDTLS_CONFIG_FILE, USSL_MBEDTLS_*; USSL_MBEDTLS_BUNDLED in
+# the bundled build) that the library itself was compiled with: a mismatch
+# would change structure layouts.
+
+set(USSL_DEPS_CACHE "" CACHE PATH
+    "Where the mbedTLS download is kept, shared by build trees (default: ~/.cache/ussl)")
+set(USSL_MBEDTLS_SOURCE_DIR "" CACHE PATH
+    "An already unpacked mbedTLS 3.6 source tree to use instead of downloading")
+set(USSL_MBEDTLS_DEFINES "" CACHE STRING
+    "Extra macros for the bundled mbedTLS and its users, e.g. USSL_MBEDTLS_DEBUG")
+
+find_package(Threads REQUIRED)
+
+if(USSL_MBEDTLS STREQUAL "bundled")
+    if(USSL_MBEDTLS_SOURCE_DIR)
+        set(_mbedtls_src "${USSL_MBEDTLS_SOURCE_DIR}")
+    else()
+        if(USSL_DEPS_CACHE)
+            set(_cache "${USSL_DEPS_CACHE}")
+        elseif(DEFINED ENV{XDG_CACHE_HOME} AND NOT "$ENV{XDG_CACHE_HOME}" STREQUAL "")
+            set(_cache "$ENV{XDG_CACHE_HOME}/ussl")
+        elseif(DEFINED ENV{HOME} AND NOT "$ENV{HOME}" STREQUAL "")
+            set(_cache "$ENV{HOME}/.cache/ussl")
+        else()
+            set(_cache "${CMAKE_BINARY_DIR}/_deps/cache")
+        endif()
+        # At configure time, so that the list of library sources is known.
+        execute_process(
+            COMMAND bash "${PROJECT_SOURCE_DIR}/deps/fetch-mbedtls.sh"
+                    "${_cache}/mbedtls" "${CMAKE_BINARY_DIR}/_deps"
+            OUTPUT_VARIABLE _fetch_out
+            RESULT_VARIABLE _fetch_rc)
+        if(NOT _fetch_rc EQUAL 0)
+            message(FATAL_ERROR
+                "Could not obtain mbedTLS 3.6 (deps/fetch-mbedtls.sh failed, see above). "
+                "Use -DUSSL_MBEDTLS=system for the distribution's mbedTLS, or "
+                "-DUSSL_MBEDTLS_SOURCE_DIR=<unpacked mbedtls-3.6.x>.")
+        endif()
+        string(STRIP "${_fetch_out}" _fetch_out)
+        string(REGEX REPLACE ".*\n" "" _mbedtls_src "${_fetch_out}")
+    endif()
+    if(NOT EXISTS "${_mbedtls_src}/include/mbedtls/build_info.h")
+        message(FATAL_ERROR "${_mbedtls_src} is not an mbedTLS source tree")
+    endif()
+    file(STRINGS "${_mbedtls_src}/include/mbedtls/build_info.h" _v
+         REGEX "^#define MBEDTLS_VERSION_STRING +\"")
+    string(REGEX REPLACE ".*\"(.*)\".*" "\\1" USSL_MBEDTLS_VERSION "${_v}")
+    if(NOT USSL_MBEDTLS_VERSION MATCHES "^3\\.6\\.")
+        message(FATAL_ERROR "bundled mbedTLS must be 3.6.x, found ${USSL_MBEDTLS_VERSION}")
+    endif()
+
+    # Every file is compiled; what our config leaves out compiles to nothing.
+    # This is quicker and sturdier than driving mbedTLS's own CMake project.
+    file(GLOB _mbedtls_c "${_mbedtls_src}/library/*.c")
+
+    # mbedTLS 3.6.6 (the CVE-2026-25834 fix) makes a TLS 1.2 client reject
+    # rsa_pss_rsae_* in the ServerKeyExchange, although a client that also
+    # speaks TLS 1.3 offers those schemes and RFC 8446 (4.2.3) says it must
+    # then accept them in TLS 1.2 too.  A TLS 1.2-only server with an RSA key
+    # that prefers PSS (OpenSSL with server preference, e.g. CPython's ssl)
+    # is then unreachable (-0x6600, "unsupported value in SigAlg").  The
+    # one-line change below lets exactly those three schemes through that
+    # check; the checks that the scheme was offered and that the signature
+    # verifies stay as they are.  Upstream fixes it the same way (Mbed-TLS
+    # issue 10668).  Applied to a copy in the build tree, only when the
+    # line is found once.
+    option(USSL_MBEDTLS_TLS12_PSS_FIX
+           "Let the bundled mbedTLS 3.6 accept RSA-PSS in a TLS 1.2 ServerKeyExchange" ON)
+    set(_cli12 "${_mbedtls_src}/library/ssl_tls12_client.c")
+    if(USSL_MBEDTLS_TLS12_PSS_FIX AND EXISTS "${_cli12}")
+        file(READ "${_cli12}" _text)
+        set(_old "if (!mbedtls_ssl_sig_alg_is_supported(ssl, sig_alg)) {")
+        string(FIND "${_text}" "${_old}" _first)
+        string(FIND "${_text}" "${_old}" _last REVERSE)
+        if(_first GREATER -1 AND _first EQUAL _last)
+            string(REPLACE "${_old}"
+                "if (!mbedtls_ssl_sig_alg_is_supported(ssl, sig_alg) && !USSL_TLS12_RSA_PSS(sig_alg)) {"
+                _text "${_text}")
+            set(_patched "${CMAKE_BINARY_DIR}/_deps/patched/ssl_tls12_client.c")
+            file(CONFIGURE OUTPUT "${_patched}" CONTENT
+"/* Copy of ${_cli12} with one check relaxed (cmake/UsslMbedtls.cmake). */
+#define USSL_TLS12_RSA_PSS(a) ((a) == 0x0804 || (a) == 0x0805 || (a) == 0x0806)
+\${_text}")
+            list(REMOVE_ITEM _mbedtls_c "${_cli12}")
+            list(APPEND _mbedtls_c "${_patched}")
+            message(STATUS "ussl: mbedTLS TLS 1.2 client accepts RSA-PSS server signatures (USSL_MBEDTLS_TLS12_PSS_FIX)")
+        else()
+            message(STATUS "ussl: USSL_MBEDTLS_TLS12_PSS_FIX not applied (check not found in this mbedTLS)")
+        endif()
+    endif()
+    add_library(ussl_mbedtls STATIC ${_mbedtls_c})
+    set_target_properties(ussl_mbedtls PROPERTIES
+        POSITION_INDEPENDENT_CODE ON
+        C_STANDARD 99
+        C_EXTENSIONS ON
+        OUTPUT_NAME ussl-mbedtls)
+    target_include_directories(ussl_mbedtls SYSTEM PUBLIC "${_mbedtls_src}/include")
+    target_include_directories(ussl_mbedtls PRIVATE "${_mbedtls_src}/library")
+    # An absolute path: a bare name would find upstream's default
+    # include/mbedtls/mbedtls_config.h next to build_info.h first.
+    target_compile_definitions(ussl_mbedtls PUBLIC
+        "MBEDTLS_CONFIG_FILE=\"${PROJECT_SOURCE_DIR}/deps/mbedtls_config.h\""
+        USSL_MBEDTLS_BUNDLED
+        USSL_MBEDTLS_THREADING
+        USSL_MBEDTLS_FS_IO
+        ${USSL_MBEDTLS_DEFINES})
+    # Upstream code: its warnings are not ours to fix.
+    target_compile_options(ussl_mbedtls PRIVATE -w)
+    target_link_libraries(ussl_mbedtls PUBLIC Threads::Threads)
+    add_library(ussl::mbedtls ALIAS ussl_mbedtls)
+    message(STATUS "ussl: bundled mbedTLS ${USSL_MBEDTLS_VERSION} from ${_mbedtls_src}")
+
+elseif(USSL_MBEDTLS STREQUAL "system")
+    find_path(MBEDTLS_INCLUDE_DIR mbedtls/ssl.h)
+    find_library(MBEDTLS_LIB mbedtls)
+    find_library(MBEDX509_LIB mbedx509)
+    find_library(MBEDCRYPTO_LIB mbedcrypto)
+    if(NOT MBEDTLS_INCLUDE_DIR OR NOT MBEDTLS_LIB OR NOT MBEDX509_LIB OR NOT MBEDCRYPTO_LIB)
+        message(FATAL_ERROR "system mbedTLS not found: apt-get install libmbedtls-dev")
+    endif()
+    foreach(_h mbedtls/build_info.h mbedtls/version.h)
+        if(EXISTS "${MBEDTLS_INCLUDE_DIR}/${_h}")
+            file(STRINGS "${MBEDTLS_INCLUDE_DIR}/${_h}" _v
+                 REGEX "^#define MBEDTLS_VERSION_STRING +\"")
+            if(_v)
+                string(REGEX REPLACE ".*\"(.*)\".*" "\\1" USSL_MBEDTLS_VERSION "${_v}")
+                break()
+            endif()
+        endif()
+    endforeach()
+    add_library(ussl_mbedtls INTERFACE)
+    target_include_directories(ussl_mbedtls SYSTEM INTERFACE "${MBEDTLS_INCLUDE_DIR}")
+    # Same knobs as the bundled build; the distribution's own config.h
+    # decides (Debian's has threading and file I/O on).
+    target_compile_definitions(ussl_mbedtls INTERFACE USSL_MBEDTLS_THREADING USSL_MBEDTLS_FS_IO)
+    target_link_libraries(ussl_mbedtls INTERFACE
+        "${MBEDTLS_LIB}" "${MBEDX509_LIB}" "${MBEDCRYPTO_LIB}" Threads::Threads)
+    add_library(ussl::mbedtls ALIAS ussl_mbedtls)
+    message(STATUS "ussl: system mbedTLS ${USSL_MBEDTLS_VERSION} (${MBEDTLS_LIB})")
+
+else()
+    message(FATAL_ERROR "USSL_MBEDTLS must be 'bundled' or 'system', not '${USSL_MBEDTLS}'")
+endif()

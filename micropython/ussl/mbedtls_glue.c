@@ -1,0 +1,85 @@
+/*
+ * mbedtls_glue.c - the binding's only direct use of mbedTLS: what the
+ * stock `tls` module exposed of it (verification text, the engine's suite
+ * names), and the entropy hook some ports leave to the stock module.
+ */
+#include "py/mpconfig.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include <mbedtls/ssl.h>
+#include <mbedtls/version.h>
+#include <mbedtls/x509_crt.h>
+
+#include "ussl_mp.h"
+
+static const struct {
+	unsigned ours;
+	uint32_t theirs;
+} vflag_map[] = {
+	{ USSL_VFY_EXPIRED, MBEDTLS_X509_BADCERT_EXPIRED },
+	{ USSL_VFY_NOT_YET_VALID, MBEDTLS_X509_BADCERT_FUTURE },
+	{ USSL_VFY_UNTRUSTED, MBEDTLS_X509_BADCERT_NOT_TRUSTED },
+	{ USSL_VFY_NAME_MISMATCH, MBEDTLS_X509_BADCERT_CN_MISMATCH },
+	{ USSL_VFY_BAD_USAGE, MBEDTLS_X509_BADCERT_EXT_KEY_USAGE },
+	{ USSL_VFY_NO_CERT, MBEDTLS_X509_BADCERT_MISSING },
+	{ USSL_VFY_REVOKED, MBEDTLS_X509_BADCERT_REVOKED },
+	{ USSL_VFY_BAD_SIGNATURE, MBEDTLS_X509_BADCERT_BAD_MD },
+	{ USSL_VFY_BAD_KEY, MBEDTLS_X509_BADCERT_BAD_KEY },
+	{ USSL_VFY_POLICY, MBEDTLS_X509_BADCERT_OTHER },
+	{ USSL_VFY_OTHER, MBEDTLS_X509_BADCERT_OTHER },
+};
+
+int ussl_mp_verify_text(unsigned vflags, char *buf, size_t size)
+{
+	uint32_t f = 0;
+	size_t i;
+	int n;
+
+	for (i = 0; i < sizeof(vflag_map) / sizeof(vflag_map[0]); i++)
+		if (vflags & vflag_map[i].ours)
+			f |= vflag_map[i].theirs;
+	if (f == 0 || size == 0)
+		return 0;
+	n = mbedtls_x509_crt_verify_info(buf, size, "\n", f);
+	return n < 0 ? 0 : n;
+}
+
+const MP_DEFINE_STR_OBJ(ussl_mp_engine_version_obj,
+    MBEDTLS_VERSION_STRING_FULL);
+
+size_t ussl_mp_engine_suite_count(void)
+{
+	const int *list = mbedtls_ssl_list_ciphersuites();
+	size_t n = 0;
+
+	while (list[n] != 0)
+		n++;
+	return n;
+}
+
+const char *ussl_mp_engine_suite(size_t i)
+{
+	return mbedtls_ssl_get_ciphersuite_name(
+	    mbedtls_ssl_list_ciphersuites()[i]);
+}
+
+/*
+ * Bare-metal ports declare MBEDTLS_ENTROPY_HARDWARE_ALT and rely on
+ * extmod's mbedtls_alt.c for mbedtls_hardware_poll, which is compiled
+ * only with the stock module; ESP-IDF brings its own.
+ */
+#if defined(MBEDTLS_ENTROPY_HARDWARE_ALT) && \
+	!(MICROPY_PY_SSL && MICROPY_SSL_MBEDTLS) && !defined(ESP_PLATFORM)
+#include "py/mphal.h"
+
+int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len,
+    size_t *olen)
+{
+	(void)data;
+	mp_hal_get_random(len, output);
+	*olen = len;
+	return 0;
+}
+#endif

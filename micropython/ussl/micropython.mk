@@ -1,0 +1,60 @@
+# micropython.mk - adds ussl (the `tls` and `ussl` modules) to a make-based
+# MicroPython port as a user C module.  See docs/micropython.md.
+#
+#   make USER_C_MODULES=/path/to/ussl/micropython \
+#        MICROPY_PY_SSL=0 MICROPY_SSL_MBEDTLS=0 [USSL_MBEDTLS=system]
+#
+# USSL_MBEDTLS=bundled (default): compile MicroPython's lib/mbedtls here,
+#   with micropython/ussl/ussl_mbedtls_config.h (which includes the port's own
+#   mbedtls/mbedtls_config_port.h for its platform hooks).
+# USSL_MBEDTLS=system: link the host's mbedTLS (-lmbedtls -lmbedx509
+#   -lmbedcrypto, 2.28 or 3.x) with its own configuration; unix port only.
+
+USSL_MP_DIR := $(USERMOD_DIR)
+USSL_ROOT := $(abspath $(USSL_MP_DIR)/../..)
+USSL_MBEDTLS ?= bundled
+
+# The binding (scanned for qstrs).
+SRC_USERMOD_C += $(addprefix $(USSL_MP_DIR)/,\
+	mod_tls.c \
+	mod_ussl.c \
+	sslsocket.c \
+	errors.c \
+	)
+
+# The C core: no POSIX adapters (ussl_fd.c, ussl_file.c) here.
+USSL_CORE_C := $(addprefix $(USSL_ROOT)/src/,\
+	ctx.c \
+	conn.c \
+	error.c \
+	verify.c \
+	engine_mbedtls.c \
+	)
+SRC_USERMOD_LIB_C += $(USSL_CORE_C) $(USSL_MP_DIR)/mbedtls_glue.c
+
+CFLAGS_USERMOD += -I$(USSL_ROOT)/include -I$(USSL_MP_DIR) -DUSSL_STATIC
+
+# The core allocates through mbedTLS's allocator, so it lands wherever the
+# port puts mbedTLS (the MicroPython heap via m_tracked_calloc on ports
+# that do that, else libc).
+$(addprefix $(BUILD)/,$(USSL_CORE_C:.c=.o)): CFLAGS += -include $(USSL_MP_DIR)/ussl_mp_alloc.h
+
+ifeq ($(USSL_MBEDTLS),system)
+LIBS_USERMOD += -lmbedtls -lmbedx509 -lmbedcrypto
+else ifeq ($(USSL_MBEDTLS),bundled)
+USSL_MBEDTLS_DIR := lib/mbedtls
+CFLAGS_USERMOD += -I$(TOP)/$(USSL_MBEDTLS_DIR)/include \
+	-DMBEDTLS_CONFIG_FILE='"ussl_mbedtls_config.h"'
+# Every library source; those the configuration does not enable compile
+# to nothing.  Paths are relative to $(TOP), like the port's own.
+SRC_USERMOD_LIB_C += $(patsubst $(TOP)/%,%,\
+	$(wildcard $(TOP)/$(USSL_MBEDTLS_DIR)/library/*.c))
+# The port's time hooks, if it keeps them in mbedtls/mbedtls_port.c
+# (stm32, mimxrt, renesas-ra, alif); they are built only for the stock
+# module otherwise.
+USSL_PORT_GLUE := $(wildcard mbedtls/mbedtls_port.c)
+SRC_USERMOD_LIB_C += $(USSL_PORT_GLUE)
+$(addprefix $(BUILD)/,$(USSL_PORT_GLUE:.c=.o)): CFLAGS += -DMICROPY_SSL_MBEDTLS=1
+else
+$(error USSL_MBEDTLS must be "bundled" or "system")
+endif

@@ -1,0 +1,318 @@
+/*
+ * mod_tls.c - the `tls` module: the API of MicroPython's native module
+ * (>= 1.23), on which MicroPython's frozen ssl.py and asyncio build.
+ * SSLContext wraps a ussl_ctx; errors take the stock module's form.
+ */
+#include <string.h>
+
+#include "py/runtime.h"
+#include "py/mperrno.h"
+
+#include "ussl_mp.h"
+
+#define PROTOCOL_TLS_CLIENT 0
+#define PROTOCOL_TLS_SERVER 1
+
+static const mp_obj_type_t ssl_context_type;
+
+/* ---------------------------------------------------------------------- */
+/* Helpers shared with the ussl module                                    */
+
+static const unsigned char *get_data(mp_obj_t obj, size_t *len)
+{
+	mp_buffer_info_t b;
+
+	mp_get_buffer_raise(obj, &b, MP_BUFFER_READ);
+	*len = b.len;
+	return b.buf;
+}
+
+/* Could data be a private key at all (PEM block, or a DER SEQUENCE)? */
+static bool looks_like_key(const unsigned char *p, size_t len)
+{
+	static const char marker[] = "PRIVATE KEY-----";
+	size_t i;
+
+	if (len > 0 && p[0] == 0x30)
+		return true;
+	for (i = 0; i + sizeof(marker) - 1 <= len; i++)
+		if (memcmp(p + i, marker, sizeof(marker) - 1) == 0)
+			return true;
+	return false;
+}
+
+void ussl_mp_load_chain(ussl_ctx *ctx, mp_obj_t cert, mp_obj_t key,
+    int style)
+{
+	const unsigned char *c, *k = NULL;
+	size_t clen, klen = 0;
+
+	if (key != mp_const_none)
+		k = get_data(key, &klen);
+	/* The stock module parses the key first, so bad key data is
+	   reported as such even when the certificate is missing. */
+	if (cert == mp_const_none && k != NULL && style == USSL_MP_COMPAT &&
+	    !looks_like_key(k, klen))
+		mp_raise_ValueError(MP_ERROR_TEXT("invalid key"));
+	c = get_data(cert, &clen);
+	if (ussl_ctx_use_cert_chain(ctx, c, clen, k, klen, NULL) != USSL_OK)
+		ussl_mp_raise_ctx(ctx, style);
+}
+
+void ussl_mp_load_ca(ussl_ctx *ctx, mp_obj_t cadata, int style)
+{
+	size_t len;
+	const unsigned char *p = get_data(cadata, &len);
+
+	if (ussl_ctx_add_ca(ctx, p, len) != USSL_OK)
+		ussl_mp_raise_ctx(ctx, style);
+}
+
+/*
+ * Called by the core for each certificate of the peer's chain.  The
+ * Python callback gets (cert DER bytes, depth); a true (non-zero) result
+ * rejects the certificate, as in the stock module.  What it raises is
+ * kept and re-raised once the handshake has failed.
+ */
+int ussl_mp_verify_cb(void *arg, const unsigned char *der, size_t len,
+    int depth, unsigned *flags)
+{
+	ussl_mp_context_t *self = ussl_mp_unhide(arg);
+	nlr_buf_t nlr;
+	mp_obj_t r;
+	int reject;
+
+	(void)flags;
+	if (self->verify_cb == mp_const_none)
+		return 0;
+	if (nlr_push(&nlr) != 0) {
+		self->cb_exc = MP_OBJ_FROM_PTR(nlr.ret_val);
+		return 1;
+	}
+	r = mp_call_function_2(self->verify_cb, mp_obj_new_bytes(der, len),
+	    MP_OBJ_NEW_SMALL_INT(depth));
+	reject = r != mp_const_none && mp_obj_is_true(r);
+	nlr_pop();
+	return reject;
+}
+
+/* ---------------------------------------------------------------------- */
+/* SSLContext                                                             */
+
+static ussl_mp_context_t *get_ctx(mp_obj_t self_in)
+{
+	ussl_mp_context_t *self = MP_OBJ_TO_PTR(self_in);
+
+	if (self->ctx == NULL)
+		mp_raise_OSError(MP_EBADF);
+	return self;
+}
+
+static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
+    size_t n_args, size_t n_kw, const mp_obj_t *args)
+{
+	ussl_mp_context_t *self;
+	mp_int_t protocol;
+
+	mp_arg_check_num(n_args, n_kw, 1, 1, false);
+	protocol = mp_obj_get_int(args[0]);
+	if (protocol != PROTOCOL_TLS_CLIENT && protocol != PROTOCOL_TLS_SERVER)
+		mp_raise_ValueError(MP_ERROR_TEXT("protocol"));
+	#if MICROPY_PY_SSL_FINALISER
+	self = mp_obj_malloc_with_finaliser(ussl_mp_context_t, type);
+	#else
+	self = mp_obj_malloc(ussl_mp_context_t, type);
+	#endif
+	self->verify_cb = mp_const_none;
+	self->cb_exc = MP_OBJ_NULL;
+	self->ctx = ussl_ctx_new(protocol == PROTOCOL_TLS_SERVER ?
+	    USSL_SERVER : USSL_CLIENT);
+	if (self->ctx == NULL)
+		mp_raise_OSError(MP_ENOMEM);
+	ussl_ctx_set_verify_cb(self->ctx, ussl_mp_verify_cb,
+	    ussl_mp_hide(self));
+	return MP_OBJ_FROM_PTR(self);
+}
+
+static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
+{
+	ussl_mp_context_t *self = MP_OBJ_TO_PTR(self_in);
+
+	if (dest[0] == MP_OBJ_NULL) {
+		if (attr == MP_QSTR_verify_mode)
+			dest[0] = MP_OBJ_NEW_SMALL_INT(
+			    ussl_ctx_verify(get_ctx(self_in)->ctx));
+		else if (attr == MP_QSTR_verify_callback)
+			dest[0] = self->verify_cb;
+		else
+			dest[1] = MP_OBJ_SENTINEL;   /* go on to locals */
+	} else if (dest[1] != MP_OBJ_NULL) {
+		if (attr == MP_QSTR_verify_mode) {
+			ussl_ctx *ctx = get_ctx(self_in)->ctx;
+
+			if (ussl_ctx_set_verify(ctx,
+			    mp_obj_get_int(dest[1])) != USSL_OK)
+				ussl_mp_raise_ctx(ctx, USSL_MP_COMPAT);
+			dest[0] = MP_OBJ_NULL;
+		} else if (attr == MP_QSTR_verify_callback) {
+			self->verify_cb = dest[1];
+			dest[0] = MP_OBJ_NULL;
+		}
+	}
+}
+
+#if MICROPY_PY_SSL_FINALISER
+static mp_obj_t ssl_context_del(mp_obj_t self_in)
+{
+	ussl_mp_context_t *self = MP_OBJ_TO_PTR(self_in);
+
+	/* Connections hold their own reference to the ussl_ctx. */
+	ussl_ctx_free(self->ctx);
+	self->ctx = NULL;
+	return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(ssl_context_del_obj, ssl_context_del);
+#endif
+
+/* Every suite the engine supports (mbedTLS's names, as the stock
+   module), whether or not the context offers it by default. */
+static mp_obj_t ssl_context_get_ciphers(mp_obj_t self_in)
+{
+	size_t i, n = ussl_mp_engine_suite_count();
+	mp_obj_t list = mp_obj_new_list(0, NULL);
+
+	(void)self_in;
+	for (i = 0; i < n; i++)
+		mp_obj_list_append(list,
+		    mp_obj_new_str_from_cstr(ussl_mp_engine_suite(i)));
+	return list;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(ssl_context_get_ciphers_obj,
+    ssl_context_get_ciphers);
+
+static mp_obj_t ssl_context_set_ciphers(mp_obj_t self_in, mp_obj_t names)
+{
+	ussl_ctx *ctx = get_ctx(self_in)->ctx;
+	const char **list;
+	mp_obj_t *items;
+	size_t i, n;
+	int r;
+
+	mp_obj_get_array(names, &n, &items);
+	if (n == 0) {
+		ussl_error e = { USSL_E_BADARG, 0, 0, -1, "no cipher suites" };
+
+		ussl_mp_raise(&e, USSL_MP_COMPAT, ussl_ctx_role(ctx));
+	}
+	list = m_new(const char *, n);
+	for (i = 0; i < n; i++)
+		list[i] = mp_obj_str_get_str(items[i]);
+	r = ussl_ctx_set_ciphers(ctx, list, n);
+	m_del(const char *, list, n);
+	if (r != USSL_OK)
+		ussl_mp_raise_ctx(ctx, USSL_MP_COMPAT);
+	return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(ssl_context_set_ciphers_obj,
+    ssl_context_set_ciphers);
+
+static mp_obj_t ssl_context_load_cert_chain(mp_obj_t self_in, mp_obj_t cert,
+    mp_obj_t key)
+{
+	ussl_mp_load_chain(get_ctx(self_in)->ctx, cert, key, USSL_MP_COMPAT);
+	return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_3(ssl_context_load_cert_chain_obj,
+    ssl_context_load_cert_chain);
+
+static mp_obj_t ssl_context_load_verify_locations(mp_obj_t self_in,
+    mp_obj_t cadata)
+{
+	ussl_mp_load_ca(get_ctx(self_in)->ctx, cadata, USSL_MP_COMPAT);
+	return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(ssl_context_load_verify_locations_obj,
+    ssl_context_load_verify_locations);
+
+static mp_obj_t ssl_context_wrap_socket(size_t n_args,
+    const mp_obj_t *pos_args, mp_map_t *kw_args)
+{
+	enum { ARG_server_side, ARG_do_handshake_on_connect,
+	       ARG_server_hostname };
+	static const mp_arg_t allowed[] = {
+		{ MP_QSTR_server_side, MP_ARG_KW_ONLY | MP_ARG_BOOL,
+		  { .u_bool = false } },
+		{ MP_QSTR_do_handshake_on_connect, MP_ARG_KW_ONLY |
+		  MP_ARG_BOOL, { .u_bool = true } },
+		{ MP_QSTR_server_hostname, MP_ARG_KW_ONLY | MP_ARG_OBJ,
+		  { .u_rom_obj = MP_ROM_NONE } },
+	};
+	mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
+	ussl_mp_context_t *self = get_ctx(pos_args[0]);
+	const char *host = NULL;
+
+	mp_arg_parse_all(n_args - 2, pos_args + 2, kw_args,
+	    MP_ARRAY_SIZE(allowed), allowed, args);
+	if (args[ARG_server_hostname].u_obj != mp_const_none)
+		host = mp_obj_str_get_str(args[ARG_server_hostname].u_obj);
+	/* Checking a chain without a name accepts any host. */
+	if (host == NULL && ussl_ctx_role(self->ctx) == USSL_CLIENT &&
+	    ussl_ctx_verify(self->ctx) != USSL_VERIFY_NONE)
+		mp_raise_ValueError(
+		    MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
+	self->cb_exc = MP_OBJ_NULL;
+	return ussl_mp_wrap(self->ctx, MP_OBJ_FROM_PTR(self), pos_args[1],
+	    host, args[ARG_do_handshake_on_connect].u_bool, USSL_MP_COMPAT);
+}
+static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_context_wrap_socket_obj, 2,
+    ssl_context_wrap_socket);
+
+static const mp_rom_map_elem_t ssl_context_locals_table[] = {
+	#if MICROPY_PY_SSL_FINALISER
+	{ MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&ssl_context_del_obj) },
+	#endif
+	{ MP_ROM_QSTR(MP_QSTR_get_ciphers),
+	  MP_ROM_PTR(&ssl_context_get_ciphers_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_set_ciphers),
+	  MP_ROM_PTR(&ssl_context_set_ciphers_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_load_cert_chain),
+	  MP_ROM_PTR(&ssl_context_load_cert_chain_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_load_verify_locations),
+	  MP_ROM_PTR(&ssl_context_load_verify_locations_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_wrap_socket),
+	  MP_ROM_PTR(&ssl_context_wrap_socket_obj) },
+};
+static MP_DEFINE_CONST_DICT(ssl_context_locals_dict, ssl_context_locals_table);
+
+static MP_DEFINE_CONST_OBJ_TYPE(
+	ssl_context_type,
+	MP_QSTR_SSLContext,
+	MP_TYPE_FLAG_NONE,
+	make_new, ssl_context_make_new,
+	attr, ssl_context_attr,
+	locals_dict, &ssl_context_locals_dict
+	);
+
+/* ---------------------------------------------------------------------- */
+/* Module                                                                 */
+
+static const mp_rom_map_elem_t tls_globals_table[] = {
+	{ MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tls) },
+	{ MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&ssl_context_type) },
+	{ MP_ROM_QSTR(MP_QSTR_MBEDTLS_VERSION), MP_ROM_PTR(&ussl_mp_engine_version_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT),
+	  MP_ROM_INT(PROTOCOL_TLS_CLIENT) },
+	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER),
+	  MP_ROM_INT(PROTOCOL_TLS_SERVER) },
+	{ MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(USSL_VERIFY_NONE) },
+	{ MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(USSL_VERIFY_OPTIONAL) },
+	{ MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(USSL_VERIFY_REQUIRED) },
+};
+static MP_DEFINE_CONST_DICT(tls_globals, tls_globals_table);
+
+const mp_obj_module_t ussl_mp_tls_module = {
+	.base = { &mp_type_module },
+	.globals = (mp_obj_dict_t *)&tls_globals,
+};
+
+MP_REGISTER_MODULE(MP_QSTR_tls, ussl_mp_tls_module);

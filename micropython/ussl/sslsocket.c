@@ -1,0 +1,418 @@
+/*
+ * sslsocket.c - the SSLSocket object of both modules: a MicroPython
+ * stream over a ussl connection, whose transport is any other MicroPython
+ * stream (a socket, or any object with the stream protocol).
+ *
+ * Nothing here sleeps or spins.  A would-block from the engine is
+ * reported as EAGAIN with the direction remembered for MP_STREAM_POLL;
+ * only a handshake that the caller asked to complete at once waits, with
+ * select.poll on the direction the engine named.
+ */
+#include "py/runtime.h"
+#include "py/stream.h"
+#include "py/mperrno.h"
+#include "py/gc.h"
+
+#include "ussl_mp.h"
+
+#define POLL_RDWR (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR)
+
+/* ---------------------------------------------------------------------- */
+/* Transport: the wrapped stream                                          */
+
+/*
+ * One read or write on the wrapped stream.  What the stream raises (a
+ * Python-level stream, KeyboardInterrupt) is caught and kept: unwinding
+ * through the engine would leave it in the middle of a record.
+ */
+static long stream_io(ussl_mp_socket_t *self, void *buf, size_t len,
+    bool writing, int *err)
+{
+	const mp_stream_p_t *p;
+	nlr_buf_t nlr;
+	mp_uint_t n;
+	int e = 0;
+
+	if (self->sock == MP_OBJ_NULL) {
+		*err = MP_EBADF;
+		return USSL_ERROR;
+	}
+	p = mp_get_stream(self->sock);
+	if (nlr_push(&nlr) != 0) {
+		self->io_exc = MP_OBJ_FROM_PTR(nlr.ret_val);
+		*err = MP_EIO;
+		return USSL_ERROR;
+	}
+	n = writing ? p->write(self->sock, buf, len, &e) :
+	    p->read(self->sock, buf, len, &e);
+	nlr_pop();
+	if (n == MP_STREAM_ERROR) {
+		if (mp_is_nonblocking_error(e))
+			return writing ? USSL_WANT_WRITE : USSL_WANT_READ;
+		/* A timeout of a blocking socket leaves the TLS session
+		   usable; ussl's transport contract spells it -1. */
+		*err = e == MP_ETIMEDOUT ? -1 : (e != 0 ? e : MP_EIO);
+		return USSL_ERROR;
+	}
+	if (n == 0 && writing) {
+		*err = MP_EIO;
+		return USSL_ERROR;
+	}
+	return (long)n;
+}
+
+static long tr_send(void *arg, const unsigned char *buf, size_t len,
+    int *err)
+{
+	return stream_io(ussl_mp_unhide(arg), (void *)buf, len, true, err);
+}
+
+static long tr_recv(void *arg, unsigned char *buf, size_t len, int *err)
+{
+	return stream_io(ussl_mp_unhide(arg), buf, len, false, err);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Errors and state                                                       */
+
+/* Release the TLS state; notify: send close_notify first (best effort). */
+static void drop_conn(ussl_mp_socket_t *self, bool notify)
+{
+	if (self->conn == NULL)
+		return;
+	if (notify && !self->failed)
+		(void)ussl_close(self->conn);
+	ussl_conn_free(self->conn);
+	self->conn = NULL;
+	self->io_exc = MP_OBJ_NULL;
+}
+
+/* Raise the error of the last ussl call on self->conn. */
+static MP_NORETURN void raise_conn_error(ussl_mp_socket_t *self)
+{
+	const ussl_error *e = ussl_conn_error(self->conn);
+	mp_obj_t exc = self->io_exc;
+
+	if (e->code != USSL_E_TIMEOUT && e->code != USSL_E_BADARG &&
+	    e->code != USSL_E_CLOSED)
+		self->failed = 1;
+	/* What the stream or the verify callback raised explains the
+	   failure better than our code does. */
+	self->io_exc = MP_OBJ_NULL;
+	if (exc == MP_OBJ_NULL && self->context != MP_OBJ_NULL) {
+		ussl_mp_context_t *c = MP_OBJ_TO_PTR(self->context);
+
+		exc = c->cb_exc;
+		c->cb_exc = MP_OBJ_NULL;
+	}
+	if (exc != MP_OBJ_NULL)
+		nlr_raise(exc);
+	ussl_mp_raise(e, self->style, self->role);
+}
+
+/* Raise if there is no connection to use (closed, or never created). */
+static void check_open(ussl_mp_socket_t *self)
+{
+	ussl_error e;
+
+	if (self->conn != NULL)
+		return;
+	e.sys_errno = 0;
+	e.verify = 0;
+	e.alert = -1;
+	if (self->sock == MP_OBJ_NULL) {
+		e.code = USSL_E_CLOSED;
+		e.msg = "I/O on a closed TLS connection";
+	} else {
+		e.code = self->dead_code;
+		e.msg = self->dead_msg;
+	}
+	ussl_mp_raise(&e, self->style, self->role);
+}
+
+/*
+ * Map a ussl result to the stream protocol.  A would-block in the
+ * direction opposite to the call (a read that must write, a write that
+ * must read) is remembered in poll_mask, so that polling for the call's
+ * own direction checks the one the engine needs.
+ */
+static mp_uint_t stream_result(ussl_mp_socket_t *self, long r,
+    uint8_t opposite, int *errcode)
+{
+	uint8_t dir;
+
+	if (r >= 0)
+		return (mp_uint_t)r;
+	if (r == USSL_WANT_READ || r == USSL_WANT_WRITE) {
+		dir = r == USSL_WANT_READ ? MP_STREAM_POLL_RD :
+		    MP_STREAM_POLL_WR;
+		if (dir == opposite)
+			self->poll_mask = dir;
+		*errcode = MP_EAGAIN;
+		return MP_STREAM_ERROR;
+	}
+	raise_conn_error(self);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Stream protocol                                                        */
+
+static mp_uint_t sock_read(mp_obj_t self_in, void *buf, mp_uint_t size,
+    int *errcode)
+{
+	ussl_mp_socket_t *self = MP_OBJ_TO_PTR(self_in);
+
+	self->poll_mask = 0;
+	check_open(self);
+	return stream_result(self, ussl_read(self->conn, buf, size),
+	    MP_STREAM_POLL_WR, errcode);
+}
+
+static mp_uint_t sock_write(mp_obj_t self_in, const void *buf,
+    mp_uint_t size, int *errcode)
+{
+	ussl_mp_socket_t *self = MP_OBJ_TO_PTR(self_in);
+
+	self->poll_mask = 0;
+	check_open(self);
+	return stream_result(self, ussl_write(self->conn, buf, size),
+	    MP_STREAM_POLL_RD, errcode);
+}
+
+static mp_uint_t sock_poll(ussl_mp_socket_t *self, uintptr_t arg,
+    int *errcode)
+{
+	mp_obj_t sock = self->sock;
+	uintptr_t asked = 0;
+	mp_uint_t ret = 0;
+
+	if (sock == MP_OBJ_NULL || self->conn == NULL || self->failed)
+		return MP_STREAM_POLL_NVAL;
+	/* The engine needs the other direction: check that one, and report
+	   the caller's direction ready when it is, so the caller calls us
+	   again and the handshake (or key update) moves on. */
+	if (self->poll_mask && (arg & POLL_RDWR)) {
+		asked = arg & POLL_RDWR;
+		arg = (arg & ~asked) | self->poll_mask;
+	}
+	/* Decrypted data waiting needs no I/O. */
+	if ((arg & MP_STREAM_POLL_RD) && ussl_pending(self->conn) > 0) {
+		ret |= MP_STREAM_POLL_RD;
+		if (arg == MP_STREAM_POLL_RD)
+			return ret;
+	}
+	ret |= mp_get_stream(sock)->ioctl(sock, MP_STREAM_POLL, arg, errcode);
+	if (ret != MP_STREAM_ERROR && (ret & self->poll_mask))
+		ret |= asked;
+	return ret;
+}
+
+static mp_uint_t sock_ioctl(mp_obj_t self_in, mp_uint_t request,
+    uintptr_t arg, int *errcode)
+{
+	ussl_mp_socket_t *self = MP_OBJ_TO_PTR(self_in);
+	mp_obj_t sock = self->sock;
+
+	if (request == MP_STREAM_POLL)
+		return sock_poll(self, arg, errcode);
+	if (request != MP_STREAM_CLOSE) {
+		*errcode = MP_EINVAL;
+		return MP_STREAM_ERROR;
+	}
+	if (sock == MP_OBJ_NULL)
+		return 0;
+	drop_conn(self, true);
+	self->sock = MP_OBJ_NULL;
+	/* Like the stock module: closing the TLS socket closes the stream. */
+	return mp_get_stream(sock)->ioctl(sock, MP_STREAM_CLOSE, arg, errcode);
+}
+
+static const mp_stream_p_t sock_stream_p = {
+	.read = sock_read,
+	.write = sock_write,
+	.ioctl = sock_ioctl,
+};
+
+/* ---------------------------------------------------------------------- */
+/* Methods                                                                */
+
+static mp_obj_t sock_setblocking(mp_obj_t self_in, mp_obj_t flag)
+{
+	ussl_mp_socket_t *self = MP_OBJ_TO_PTR(self_in);
+	mp_obj_t dest[3];
+
+	if (self->sock == MP_OBJ_NULL)
+		mp_raise_OSError(MP_EBADF);
+	mp_load_method(self->sock, MP_QSTR_setblocking, dest);
+	dest[2] = flag;
+	return mp_call_method_n_kw(1, 0, dest);
+}
+static MP_DEFINE_CONST_FUN_OBJ_2(sock_setblocking_obj, sock_setblocking);
+
+/* (suite, version) once the handshake is done, else None. */
+static mp_obj_t sock_cipher(mp_obj_t self_in)
+{
+	ussl_mp_socket_t *self = MP_OBJ_TO_PTR(self_in);
+	const char *name, *version;
+	mp_obj_t t[2];
+
+	if (self->conn == NULL || !ussl_handshake_done(self->conn))
+		return mp_const_none;
+	name = ussl_conn_cipher(self->conn);
+	version = ussl_conn_version(self->conn);
+	t[0] = mp_obj_new_str_from_cstr(name ? name : "");
+	t[1] = mp_obj_new_str_from_cstr(version ? version : "");
+	return mp_obj_new_tuple(2, t);
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(sock_cipher_obj, sock_cipher);
+
+/* The peer's certificate as DER (binary_form must be true), or None. */
+static mp_obj_t sock_getpeercert(size_t n_args, const mp_obj_t *args)
+{
+	ussl_mp_socket_t *self = MP_OBJ_TO_PTR(args[0]);
+	const unsigned char *der;
+	size_t len;
+
+	if (n_args > 1 && !mp_obj_is_true(args[1]))
+		mp_raise_NotImplementedError(NULL);
+	if (self->conn == NULL ||
+	    ussl_conn_peer_cert(self->conn, &der, &len) != 0)
+		return mp_const_none;
+	return mp_obj_new_bytes(der, len);
+}
+static MP_DEFINE_CONST_FUN_OBJ_VAR_BETWEEN(sock_getpeercert_obj, 1, 2,
+    sock_getpeercert);
+
+#if MICROPY_PY_SSL_FINALISER
+/* Collected without close(): free the TLS state only.  No close_notify
+   and no call into the stream, which may itself be being collected. */
+static mp_obj_t sock_del(mp_obj_t self_in)
+{
+	drop_conn(MP_OBJ_TO_PTR(self_in), false);
+	return mp_const_none;
+}
+static MP_DEFINE_CONST_FUN_OBJ_1(sock_del_obj, sock_del);
+#endif
+
+static const mp_rom_map_elem_t sock_locals_table[] = {
+	{ MP_ROM_QSTR(MP_QSTR_read), MP_ROM_PTR(&mp_stream_read_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_readinto), MP_ROM_PTR(&mp_stream_readinto_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_readline),
+	  MP_ROM_PTR(&mp_stream_unbuffered_readline_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&mp_stream_write_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_setblocking), MP_ROM_PTR(&sock_setblocking_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&mp_stream_close_obj) },
+	#if MICROPY_PY_SSL_FINALISER
+	{ MP_ROM_QSTR(MP_QSTR___del__), MP_ROM_PTR(&sock_del_obj) },
+	#endif
+	#if MICROPY_UNIX_COVERAGE
+	{ MP_ROM_QSTR(MP_QSTR_ioctl), MP_ROM_PTR(&mp_stream_ioctl_obj) },
+	#endif
+	{ MP_ROM_QSTR(MP_QSTR_getpeercert), MP_ROM_PTR(&sock_getpeercert_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_cipher), MP_ROM_PTR(&sock_cipher_obj) },
+};
+static MP_DEFINE_CONST_DICT(sock_locals_dict, sock_locals_table);
+
+MP_DEFINE_CONST_OBJ_TYPE(
+	ussl_mp_socket_type,
+	MP_QSTR_SSLSocket,
+	MP_TYPE_FLAG_NONE,
+	protocol, &sock_stream_p,
+	locals_dict, &sock_locals_dict
+	);
+
+/* ---------------------------------------------------------------------- */
+/* Creating a socket                                                      */
+
+/* Block until the stream is ready in direction flag (MP_STREAM_POLL_*),
+   with select.poll: the port's own way of waiting, never a sleep loop. */
+static void wait_stream(mp_obj_t sock, mp_uint_t flag)
+{
+	mp_obj_t select, poller, dest[4];
+
+	select = mp_import_name(MP_QSTR_select, mp_const_none,
+	    MP_OBJ_NEW_SMALL_INT(0));
+	poller = mp_call_function_0(mp_load_attr(select, MP_QSTR_poll));
+	mp_load_method(poller, MP_QSTR_register, dest);
+	dest[2] = sock;
+	dest[3] = MP_OBJ_NEW_SMALL_INT(flag);
+	mp_call_method_n_kw(2, 0, dest);
+	mp_load_method(poller, MP_QSTR_poll, dest);
+	mp_call_method_n_kw(0, 0, dest);
+}
+
+static void handshake_now(ussl_mp_socket_t *self)
+{
+	nlr_buf_t nlr;
+	long r;
+
+	for (;;) {
+		r = ussl_handshake(self->conn);
+		if (r == USSL_OK)
+			return;
+		if (r != USSL_WANT_READ && r != USSL_WANT_WRITE)
+			break;
+		wait_stream(self->sock, r == USSL_WANT_READ ?
+		    MP_STREAM_POLL_RD : MP_STREAM_POLL_WR);
+	}
+	/* The object is not handed out: free the TLS state now rather than
+	   at the next collection, then raise. */
+	if (nlr_push(&nlr) == 0)
+		raise_conn_error(self);
+	drop_conn(self, false);
+	self->sock = MP_OBJ_NULL;
+	nlr_jump(nlr.ret_val);
+}
+
+mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
+    const char *hostname, bool do_handshake, int style)
+{
+	ussl_mp_socket_t *self;
+	ussl_transport tr;
+	ussl_error err;
+
+	mp_get_stream_raise(sock, MP_STREAM_OP_READ | MP_STREAM_OP_WRITE |
+	    MP_STREAM_OP_IOCTL);
+	#if MICROPY_PY_SSL_FINALISER
+	self = mp_obj_malloc_with_finaliser(ussl_mp_socket_t,
+	    &ussl_mp_socket_type);
+	#else
+	self = mp_obj_malloc(ussl_mp_socket_t, &ussl_mp_socket_type);
+	#endif
+	self->sock = sock;
+	self->context = context;
+	self->io_exc = MP_OBJ_NULL;
+	self->dead_msg = NULL;
+	self->dead_code = 0;
+	self->poll_mask = 0;
+	self->style = style;
+	self->role = ussl_ctx_role(ctx);
+	self->failed = 0;
+	self->conn = ussl_conn_new(ctx, hostname, &err);
+	if (self->conn == NULL && err.code == USSL_E_NOMEM) {
+		/* Collected sockets not yet finalised may hold memory. */
+		gc_collect();
+		self->conn = ussl_conn_new(ctx, hostname, &err);
+	}
+	if (self->conn == NULL) {
+		/* The stock module fails only at the handshake, so in its
+		   style an unusable configuration (a server without a
+		   certificate) still gives a socket, which raises at its
+		   first use (err.msg is static text). */
+		if (do_handshake || style != USSL_MP_COMPAT ||
+		    err.code != USSL_E_CONFIG) {
+			self->sock = MP_OBJ_NULL;
+			ussl_mp_raise(&err, style, self->role);
+		}
+		self->dead_code = err.code;
+		self->dead_msg = err.msg;
+		return MP_OBJ_FROM_PTR(self);
+	}
+	tr.arg = ussl_mp_hide(self);
+	tr.send = tr_send;
+	tr.recv = tr_recv;
+	ussl_conn_set_transport(self->conn, &tr);
+	if (do_handshake)
+		handshake_now(self);
+	return MP_OBJ_FROM_PTR(self);
+}

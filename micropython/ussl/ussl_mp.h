@@ -1,0 +1,102 @@
+/*
+ * ussl_mp.h - what the files of the MicroPython binding share: the
+ * context and socket objects, and how failures become exceptions.
+ */
+#ifndef USSL_MP_H
+#define USSL_MP_H
+
+#include "py/obj.h"
+#include "py/objstr.h"
+#include "ussl.h"
+
+/*
+ * Two exception styles.  The `tls` module mimics MicroPython's stock
+ * module, so that code (and MicroPython's own tests) written for it keep
+ * working: OSError(mbedTLS-style number, 'MBEDTLS_ERR_...') and ValueError
+ * with mbedTLS's verification text.  The `ussl` module reports ussl's own
+ * codes and messages: OSError(USSL_E_*, message), as the CPython binding.
+ */
+enum { USSL_MP_NATIVE = 0, USSL_MP_COMPAT = 1 };
+
+/* tls.SSLContext */
+typedef struct _ussl_mp_context_t {
+	mp_obj_base_t base;
+	ussl_ctx *ctx;          /* NULL once finalised */
+	mp_obj_t verify_cb;     /* None or a callable(cert, depth) */
+	mp_obj_t cb_exc;        /* what verify_cb raised, to re-raise later */
+} ussl_mp_context_t;
+
+/* The socket both modules return. */
+typedef struct _ussl_mp_socket_t {
+	mp_obj_base_t base;
+	/* The wrapped stream; MP_OBJ_NULL once closed.  The transport's arg
+	   points at this object, never at the stream, so the stream stays
+	   reachable from GC-scanned memory for as long as it is used. */
+	mp_obj_t sock;
+	mp_obj_t context;       /* the SSLContext (keeps verify_cb alive) */
+	mp_obj_t io_exc;        /* what the stream raised inside a ussl call */
+	ussl_conn *conn;        /* NULL if it could not be created, or closed */
+	const char *dead_msg;   /* why conn could not be created (deferred) */
+	int dead_code;
+	uint8_t poll_mask;      /* direction the engine needs, see ioctl */
+	uint8_t style;          /* USSL_MP_NATIVE or USSL_MP_COMPAT */
+	uint8_t role;           /* USSL_CLIENT or USSL_SERVER */
+	uint8_t failed;         /* a fatal error happened: poll says NVAL */
+} ussl_mp_socket_t;
+
+extern const mp_obj_type_t ussl_mp_socket_type;
+
+/*
+ * The transport's arg and the verify callback's arg are kept by the core
+ * in memory the port may take from the GC heap as a root (m_tracked_calloc
+ * nodes are reachable from MP_STATE_VM).  A plain pointer there to the
+ * object that owns that memory would keep the object alive for ever: a
+ * cycle through a root, never collected, never finalised.  So the core
+ * is given the pointer inverted, which the collector does not follow; the
+ * object itself stays reachable through the user's references, and its
+ * finaliser frees the core's memory before the pointer could dangle.
+ */
+static inline void *ussl_mp_hide(void *p)
+{
+	return (void *)~(uintptr_t)p;
+}
+#define ussl_mp_unhide ussl_mp_hide
+
+/*
+ * Wrap stream sock with a new connection of ctx.  context is the Python
+ * SSLContext (or MP_OBJ_NULL).  A failure to create the connection is
+ * raised at once when do_handshake is set, else at the first I/O (as the
+ * stock module, which only fails at the handshake).
+ */
+mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
+    const char *hostname, bool do_handshake, int style);
+
+/* Raise the exception for error e in the given style. */
+MP_NORETURN void ussl_mp_raise(const ussl_error *e, int style, int role);
+
+/* Raise the last error of a context operation. */
+MP_NORETURN void ussl_mp_raise_ctx(ussl_ctx *ctx, int style);
+
+/* Verification callback installed on contexts (arg: ussl_mp_context_t). */
+int ussl_mp_verify_cb(void *arg, const unsigned char *der, size_t len,
+    int depth, unsigned *flags);
+
+/* Load cert/key/CA data (bytes-like) into ctx; raises on failure. */
+void ussl_mp_load_chain(ussl_ctx *ctx, mp_obj_t cert, mp_obj_t key,
+    int style);
+void ussl_mp_load_ca(ussl_ctx *ctx, mp_obj_t cadata, int style);
+
+/* --- mbedtls_glue.c: what the stock module exposed of mbedTLS -------- */
+
+/* mbedTLS's readable text for verification flags, "\n"-prefixed lines
+   as the stock module raises them; returns the length (0 if none). */
+int ussl_mp_verify_text(unsigned vflags, char *buf, size_t size);
+
+/* Every cipher suite the engine was built with, mbedTLS's spelling, as
+   the stock get_ciphers() returns them. */
+size_t ussl_mp_engine_suite_count(void);
+/* MBEDTLS_VERSION: the engine's version string ("Mbed TLS 3.6.6"). */
+extern const mp_obj_str_t ussl_mp_engine_version_obj;
+const char *ussl_mp_engine_suite(size_t i);
+
+#endif /* USSL_MP_H */

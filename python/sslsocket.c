@@ -1,0 +1,1133 @@
+/*
+ * sslsocket.c - the ussl.SSLSocket type: a TLS connection over a Python
+ * socket object, with MicroPython's stream methods (read, readinto,
+ * readline, write) plus handshake control and connection details.
+ *
+ * Each I/O method is a "step" run by pyussl_run() (transport.c) with the
+ * connection lock held and the GIL released; the step never blocks, and
+ * pyussl_run() does the waiting.  The readahead buffer exists for
+ * readline() (and keeps what a failed read(-1) had collected); read()
+ * and readinto() drain it first and otherwise decrypt straight into the
+ * caller's memory.
+ */
+#include "pyussl.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+/* readline() fills the readahead in pieces of this size. */
+#define RBUF_CHUNK 8192
+/* A readahead grown past this (a very long line) is freed once drained. */
+#define RBUF_KEEP (64 * 1024)
+/* read(-1) starts with this much room and doubles it. */
+#define READALL_START (16 * 1024)
+
+/* ---------------------------------------------------------------------- */
+/* Readahead buffer; every function here runs with self->lock held.       */
+
+static void rbuf_reset(PyUsslSocket *self)
+{
+	self->rpos = 0;
+	self->rlen = 0;
+	if (self->rcap > RBUF_KEEP) {
+		PyMem_RawFree(self->rbuf);
+		self->rbuf = NULL;
+		self->rcap = 0;
+	}
+}
+
+/* Move up to n buffered bytes to dst; returns the count. */
+static size_t rbuf_take(PyUsslSocket *self, unsigned char *dst, size_t n)
+{
+	size_t avail = self->rlen - self->rpos;
+
+	if (avail == 0)
+		return 0;
+	if (n > avail)
+		n = avail;
+	memcpy(dst, self->rbuf + self->rpos, n);
+	self->rpos += n;
+	if (self->rpos == self->rlen)
+		rbuf_reset(self);
+	return n;
+}
+
+/* Make room for at least need more bytes at the end.  0, or -1. */
+static int rbuf_reserve(PyUsslSocket *self, size_t need)
+{
+	unsigned char *p;
+	size_t cap;
+
+	if (self->rcap - self->rlen >= need)
+		return 0;
+	if (self->rpos > 0) {
+		memmove(self->rbuf, self->rbuf + self->rpos,
+		    self->rlen - self->rpos);
+		self->rlen -= self->rpos;
+		self->rpos = 0;
+		if (self->rcap - self->rlen >= need)
+			return 0;
+	}
+	cap = self->rcap ? self->rcap : RBUF_CHUNK;
+	while (cap - self->rlen < need) {
+		if (cap > ((size_t)PY_SSIZE_T_MAX) / 2)
+			return -1;
+		cap *= 2;
+	}
+	p = PyMem_RawRealloc(self->rbuf, cap);
+	if (p == NULL)
+		return -1;
+	self->rbuf = p;
+	self->rcap = cap;
+	return 0;
+}
+
+/* Put data back in front of the buffered bytes (read(-1) failing after
+   it had already collected data: nothing is lost). */
+struct unread_arg {
+	const unsigned char *src;
+	size_t len;
+	int failed;
+};
+
+static void rbuf_unread(PyUsslSocket *self, void *p)
+{
+	struct unread_arg *a = p;
+	size_t avail = self->rlen - self->rpos, cap;
+	unsigned char *nb;
+
+	if (self->rpos >= a->len) {
+		self->rpos -= a->len;
+		memcpy(self->rbuf + self->rpos, a->src, a->len);
+		return;
+	}
+	cap = avail + a->len;
+	if (cap < RBUF_CHUNK)
+		cap = RBUF_CHUNK;
+	nb = PyMem_RawMalloc(cap);
+	if (nb == NULL) {
+		a->failed = 1;
+		return;
+	}
+	memcpy(nb, a->src, a->len);
+	if (avail > 0)
+		memcpy(nb + a->len, self->rbuf + self->rpos, avail);
+	PyMem_RawFree(self->rbuf);
+	self->rbuf = nb;
+	self->rcap = cap;
+	self->rpos = 0;
+	self->rlen = a->len + avail;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Steps (see pyussl_step): lock held, GIL released, conn open.           */
+
+static long step_handshake(PyUsslSocket *self, void *arg)
+{
+	(void)arg;
+	return ussl_handshake(self->conn);
+}
+
+struct read_arg {
+	unsigned char *dst;
+	size_t len;              /* > 0 */
+};
+
+/*
+ * Buffered bytes first, then records; once something has been read, stop
+ * at the first would-block (or end, or error, which the next call sees
+ * again: fatal errors are sticky and the end is reported every time).
+ */
+static long step_read(PyUsslSocket *self, void *arg)
+{
+	struct read_arg *a = arg;
+	size_t got = rbuf_take(self, a->dst, a->len);
+	long r;
+
+	while (got < a->len) {
+		r = ussl_read(self->conn, a->dst + got, a->len - got);
+		if (r > 0) {
+			got += (size_t)r;
+			continue;
+		}
+		if (got > 0)
+			break;
+		return r;
+	}
+	return (long)got;
+}
+
+struct readline_arg {
+	size_t scanned;          /* buffered bytes known to hold no '\n' */
+	size_t linelen;          /* result: bytes of the line, '\n' included */
+};
+
+/* Fill the readahead until it holds a '\n' or the stream ends. */
+static long step_readline(PyUsslSocket *self, void *arg)
+{
+	struct readline_arg *a = arg;
+	unsigned char *start, *nl;
+	size_t avail;
+	long r;
+
+	for (;;) {
+		start = self->rbuf + self->rpos;
+		avail = self->rlen - self->rpos;
+		if (a->scanned > avail)
+			a->scanned = 0;
+		if (a->scanned < avail) {
+			nl = memchr(start + a->scanned, '\n',
+			    avail - a->scanned);
+			if (nl != NULL) {
+				a->linelen = (size_t)(nl - start) + 1;
+				return 1;
+			}
+			a->scanned = avail;
+		}
+		if (rbuf_reserve(self, RBUF_CHUNK) < 0)
+			return PYUSSL_STEP_NOMEM;
+		r = ussl_read(self->conn, self->rbuf + self->rlen,
+		    self->rcap - self->rlen);
+		if (r > 0) {
+			self->rlen += (size_t)r;
+			continue;
+		}
+		if (r == 0) {
+			a->linelen = avail;     /* last line, or b"" */
+			return 1;
+		}
+		return r;
+	}
+}
+
+struct write_arg {
+	const unsigned char *src;
+	size_t len;              /* > 0 */
+};
+
+static long step_write(PyUsslSocket *self, void *arg)
+{
+	struct write_arg *a = arg;
+
+	/* ussl_write() already loops over records and stops at the first
+	   would-block after progress; after USSL_WANT_* we are called again
+	   with the same src and len, as the core requires. */
+	return ussl_write(self->conn, a->src, a->len);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Locking helper and short queries                                       */
+
+int pyussl_with_conn(PyUsslSocket *self,
+    void (*fn)(PyUsslSocket *self, void *arg), void *arg)
+{
+	int ran = 0;
+
+	/* Uncontended: no need to give up the GIL. */
+	if (PyThread_acquire_lock(self->lock, NOWAIT_LOCK)) {
+		if (self->conn != NULL) {
+			fn(self, arg);
+			ran = 1;
+		}
+		PyThread_release_lock(self->lock);
+		return ran;
+	}
+	Py_BEGIN_ALLOW_THREADS
+	PyThread_acquire_lock(self->lock, WAIT_LOCK);
+	if (self->conn != NULL) {
+		fn(self, arg);
+		ran = 1;
+	}
+	PyThread_release_lock(self->lock);
+	Py_END_ALLOW_THREADS
+	return ran;
+}
+
+struct info_arg {
+	char version[32];
+	char cipher[128];
+	int bits;
+	size_t pending;
+};
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	if (src == NULL) {
+		dst[0] = '\0';
+		return;
+	}
+	strncpy(dst, src, size - 1);
+	dst[size - 1] = '\0';
+}
+
+static void get_info(PyUsslSocket *self, void *p)
+{
+	struct info_arg *a = p;
+
+	copy_str(a->version, sizeof(a->version),
+	    ussl_conn_version(self->conn));
+	copy_str(a->cipher, sizeof(a->cipher), ussl_conn_cipher(self->conn));
+	a->bits = ussl_conn_cipher_bits(self->conn);
+	a->pending = ussl_pending(self->conn) + (self->rlen - self->rpos);
+}
+
+/* Fill *a, or raise for a closed socket.  0 or -1. */
+static int info(PyUsslSocket *self, struct info_arg *a)
+{
+	if (self->closed || !pyussl_with_conn(self, get_info, a)) {
+		pyussl_raise_closed();
+		return -1;
+	}
+	return 0;
+}
+
+struct peer_arg {
+	unsigned char *der;      /* PyMem_RawMalloc'd copy, or NULL */
+	size_t len;
+	int nomem;
+};
+
+static void get_peer(PyUsslSocket *self, void *p)
+{
+	struct peer_arg *a = p;
+	const unsigned char *der;
+	size_t len;
+
+	if (ussl_conn_peer_cert(self->conn, &der, &len) != 0)
+		return;
+	a->der = PyMem_RawMalloc(len ? len : 1);
+	if (a->der == NULL) {
+		a->nomem = 1;
+		return;
+	}
+	memcpy(a->der, der, len);
+	a->len = len;
+}
+
+/* A copy of the peer's DER certificate: 1 (a->der set), 0 (none), or -1
+   with an exception. */
+static int peer_der(PyUsslSocket *self, struct peer_arg *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (self->closed || !pyussl_with_conn(self, get_peer, a)) {
+		pyussl_raise_closed();
+		return -1;
+	}
+	if (a->nomem) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	return a->der != NULL;
+}
+
+typedef int (*dn_fn)(const unsigned char *, size_t, char *, size_t);
+
+/* The subject or issuer DN as str, None if it cannot be had. */
+static PyObject *dn_string(dn_fn fn, const unsigned char *der, size_t len)
+{
+	PyObject *s;
+	size_t size;
+	char *buf;
+	int n;
+
+	/* The core reports a too small buffer like an unparsable
+	   certificate (-1) or with a full buffer: retry larger. */
+	for (size = 512; size <= 64 * 1024; size *= 4) {
+		buf = PyMem_Malloc(size);
+		if (buf == NULL)
+			return PyErr_NoMemory();
+		n = fn(der, len, buf, size);
+		if (n >= 0 && (size_t)n < size - 1) {
+			s = PyUnicode_DecodeUTF8(buf, n, "replace");
+			PyMem_Free(buf);
+			return s;
+		}
+		PyMem_Free(buf);
+	}
+	Py_RETURN_NONE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Argument helpers                                                        */
+
+#define CHECK_OPEN(self) \
+	do { \
+		if ((self)->closed) \
+			return pyussl_raise_closed(); \
+	} while (0)
+
+/* "O&" converter: None -> -1, else an index. */
+static int size_conv(PyObject *o, void *p)
+{
+	Py_ssize_t *n = p;
+
+	if (o == Py_None) {
+		*n = -1;
+		return 1;
+	}
+	if (!PyIndex_Check(o)) {
+		PyErr_Format(PyExc_TypeError,
+		    "size must be an integer or None, not %.100s",
+		    Py_TYPE(o)->tp_name);
+		return 0;
+	}
+	*n = PyNumber_AsSsize_t(o, PyExc_OverflowError);
+	return !(*n == -1 && PyErr_Occurred());
+}
+
+/* ---------------------------------------------------------------------- */
+/* Methods: stream                                                         */
+
+static PyObject *read_all(PyUsslSocket *self)
+{
+	struct read_arg a;
+	struct unread_arg u;
+	pyussl_deadline dl;
+	PyObject *out;
+	size_t cap = READALL_START, len = 0;
+	long r;
+
+	if (pyussl_deadline_init(self, &dl) < 0)
+		return NULL;
+	out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)cap);
+	if (out == NULL)
+		return NULL;
+	for (;;) {
+		if (cap - len < READALL_START / 2) {
+			if (cap > (size_t)PY_SSIZE_T_MAX / 2) {
+				PyErr_NoMemory();
+				goto fail;
+			}
+			cap *= 2;
+			if (_PyBytes_Resize(&out, (Py_ssize_t)cap) < 0)
+				return NULL;    /* out freed; data lost */
+		}
+		a.dst = (unsigned char *)PyBytes_AS_STRING(out) + len;
+		a.len = cap - len;
+		r = pyussl_run(self, "read", step_read, &a, &dl);
+		if (r > 0) {
+			len += (size_t)r;
+			continue;
+		}
+		if (r == 0)
+			break;
+		if (r == PYUSSL_WOULDBLOCK) {
+			if (len == 0) {
+				Py_DECREF(out);
+				Py_RETURN_NONE;
+			}
+			break;
+		}
+		goto fail;
+	}
+	if (_PyBytes_Resize(&out, (Py_ssize_t)len) < 0)
+		return NULL;
+	return out;
+fail:
+	/* Keep what was read for the next read (a timeout is not the end). */
+	if (len > 0) {
+		u.src = (const unsigned char *)PyBytes_AS_STRING(out);
+		u.len = len;
+		u.failed = 0;
+		pyussl_with_conn(self, rbuf_unread, &u);
+	}
+	Py_DECREF(out);
+	return NULL;
+}
+
+PyDoc_STRVAR(read_doc,
+"read($self, n=-1, /)\n--\n\n"
+"Read up to n bytes: block (per the socket's mode and timeout) until at\n"
+"least one byte is available, then return what is available without\n"
+"blocking further.  n < 0 (or None) reads to the end of the stream.\n"
+"b'' at the clean end (peer's close_notify); None when a non-blocking\n"
+"socket has nothing to read (see `want`).");
+
+static PyObject *s_read(PyUsslSocket *self, PyObject *args)
+{
+	struct read_arg a;
+	pyussl_deadline dl;
+	Py_ssize_t n = -1;
+	PyObject *out;
+	long r;
+
+	if (!PyArg_ParseTuple(args, "|O&:read", size_conv, &n))
+		return NULL;
+	CHECK_OPEN(self);
+	if (n < 0)
+		return read_all(self);
+	if (n == 0)
+		return PyBytes_FromStringAndSize(NULL, 0);
+	if (pyussl_deadline_init(self, &dl) < 0)
+		return NULL;
+	out = PyBytes_FromStringAndSize(NULL, n);
+	if (out == NULL)
+		return NULL;
+	a.dst = (unsigned char *)PyBytes_AS_STRING(out);
+	a.len = (size_t)n;
+	r = pyussl_run(self, "read", step_read, &a, &dl);
+	if (r < 0) {
+		Py_DECREF(out);
+		if (r == PYUSSL_WOULDBLOCK)
+			Py_RETURN_NONE;
+		return NULL;
+	}
+	if (r != n && _PyBytes_Resize(&out, (Py_ssize_t)r) < 0)
+		return NULL;
+	return out;
+}
+
+PyDoc_STRVAR(readinto_doc,
+"readinto(buf, n=len(buf), /) -> int or None\n\n"
+"Read up to n bytes into the writable buffer buf, like read().  Returns\n"
+"the count, 0 at the clean end, None if a non-blocking socket would\n"
+"block.");
+
+static PyObject *s_readinto(PyUsslSocket *self, PyObject *args)
+{
+	struct read_arg a;
+	pyussl_deadline dl;
+	Py_buffer view;
+	PyObject *n_obj = Py_None;
+	Py_ssize_t n;
+	long r;
+
+	if (!PyArg_ParseTuple(args, "w*|O:readinto", &view, &n_obj))
+		return NULL;
+	if (self->closed) {
+		PyBuffer_Release(&view);
+		return pyussl_raise_closed();
+	}
+	n = view.len;
+	if (n_obj != Py_None) {
+		if (!size_conv(n_obj, &n))
+			goto fail;
+		if (n < 0 || n > view.len) {
+			PyErr_SetString(PyExc_ValueError,
+			    "n must be between 0 and len(buf)");
+			goto fail;
+		}
+	}
+	if (n == 0) {
+		PyBuffer_Release(&view);
+		return PyLong_FromLong(0);
+	}
+	if (pyussl_deadline_init(self, &dl) < 0)
+		goto fail;
+	a.dst = view.buf;
+	a.len = (size_t)n;
+	r = pyussl_run(self, "read", step_read, &a, &dl);
+	PyBuffer_Release(&view);
+	if (r == PYUSSL_WOULDBLOCK)
+		Py_RETURN_NONE;
+	if (r < 0)
+		return NULL;
+	return PyLong_FromLong(r);
+fail:
+	PyBuffer_Release(&view);
+	return NULL;
+}
+
+struct takeline_arg {
+	unsigned char *dst;
+	size_t len;
+	size_t got;
+};
+
+static void take_line(PyUsslSocket *self, void *p)
+{
+	struct takeline_arg *a = p;
+
+	a->got = rbuf_take(self, a->dst, a->len);
+}
+
+PyDoc_STRVAR(readline_doc,
+"readline($self)\n--\n\n"
+"Read a line, up to and including b'\\n' (or to the end of the stream).\n"
+"A non-blocking socket that has no complete line yet returns None and\n"
+"keeps the partial line for the next call (or for read()).");
+
+static PyObject *s_readline(PyUsslSocket *self, PyObject *unused)
+{
+	struct readline_arg a = { 0, 0 };
+	struct takeline_arg t;
+	pyussl_deadline dl;
+	PyObject *out;
+	long r;
+
+	(void)unused;
+	CHECK_OPEN(self);
+	if (pyussl_deadline_init(self, &dl) < 0)
+		return NULL;
+	r = pyussl_run(self, "read", step_readline, &a, &dl);
+	if (r == PYUSSL_WOULDBLOCK)
+		Py_RETURN_NONE;
+	if (r < 0)
+		return NULL;
+	out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)a.linelen);
+	if (out == NULL || a.linelen == 0)
+		return out;
+	t.dst = (unsigned char *)PyBytes_AS_STRING(out);
+	t.len = a.linelen;
+	t.got = 0;
+	if (!pyussl_with_conn(self, take_line, &t)) {
+		Py_DECREF(out);
+		return pyussl_raise_closed();
+	}
+	/* Shorter only if another thread read concurrently. */
+	if (t.got != a.linelen &&
+	    _PyBytes_Resize(&out, (Py_ssize_t)t.got) < 0)
+		return NULL;
+	return out;
+}
+
+PyDoc_STRVAR(write_doc,
+"write($self, buf, /)\n--\n\n"
+"Write the bytes-like buf.  A blocking socket writes all of it (or\n"
+"raises); a non-blocking one writes what it can and returns the count,\n"
+"or None if nothing could be written: then call again with the same\n"
+"data (the start of it may already be queued in the TLS engine).");
+
+static PyObject *s_write(PyUsslSocket *self, PyObject *args)
+{
+	struct write_arg a;
+	pyussl_deadline dl;
+	Py_buffer view;
+	size_t off = 0, len;
+	long r;
+
+	if (!PyArg_ParseTuple(args, "y*:write", &view))
+		return NULL;
+	if (self->closed) {
+		PyBuffer_Release(&view);
+		return pyussl_raise_closed();
+	}
+	len = (size_t)view.len;
+	if (len == 0) {
+		PyBuffer_Release(&view);
+		return PyLong_FromLong(0);
+	}
+	if (pyussl_deadline_init(self, &dl) < 0)
+		goto fail;
+	do {
+		a.src = (const unsigned char *)view.buf + off;
+		a.len = len - off;
+		r = pyussl_run(self, "write", step_write, &a, &dl);
+		if (r == PYUSSL_WOULDBLOCK) {
+			if (off == 0) {
+				PyBuffer_Release(&view);
+				Py_RETURN_NONE;
+			}
+			break;
+		}
+		if (r < 0)
+			goto fail;
+		if (r == 0) {
+			PyErr_SetString(PyExc_SystemError,
+			    "ussl: write made no progress");
+			goto fail;
+		}
+		off += (size_t)r;
+	} while (off < len && dl.mode != PYUSSL_NONBLOCK);
+	PyBuffer_Release(&view);
+	return PyLong_FromSize_t(off);
+fail:
+	PyBuffer_Release(&view);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Methods: socket pass-through                                            */
+
+static PyObject *call_sock(PyUsslSocket *self, const char *name,
+    PyObject *arg)
+{
+	PyObject *sock = self->sock, *r;
+
+	if (self->closed || sock == NULL)
+		return pyussl_raise_closed();
+	Py_INCREF(sock);
+	r = arg != NULL ? PyObject_CallMethod(sock, name, "O", arg) :
+	    PyObject_CallMethod(sock, name, NULL);
+	Py_DECREF(sock);
+	return r;
+}
+
+PyDoc_STRVAR(setblocking_doc,
+"setblocking($self, flag, /)\n--\n\n"
+"Set the blocking mode of the underlying socket.");
+
+static PyObject *s_setblocking(PyUsslSocket *self, PyObject *flag)
+{
+	PyObject *r = call_sock(self, "setblocking", flag);
+
+	if (r == NULL)
+		return NULL;
+	Py_DECREF(r);
+	Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(settimeout_doc,
+"settimeout($self, timeout, /)\n--\n\n"
+"Set the timeout of the underlying socket (None: blocking, 0: non-blocking).");
+
+static PyObject *s_settimeout(PyUsslSocket *self, PyObject *t)
+{
+	PyObject *r = call_sock(self, "settimeout", t);
+
+	if (r == NULL)
+		return NULL;
+	Py_DECREF(r);
+	Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(gettimeout_doc,
+"gettimeout($self)\n--\n\n"
+"The timeout of the underlying socket.");
+
+static PyObject *s_gettimeout(PyUsslSocket *self, PyObject *unused)
+{
+	(void)unused;
+	return call_sock(self, "gettimeout", NULL);
+}
+
+PyDoc_STRVAR(fileno_doc,
+"fileno($self)\n--\n\n"
+"The file descriptor of the underlying socket (for select/selectors).");
+
+static PyObject *s_fileno(PyUsslSocket *self, PyObject *unused)
+{
+	(void)unused;
+	CHECK_OPEN(self);
+	return PyLong_FromLong(self->fd);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Methods: TLS state                                                      */
+
+PyDoc_STRVAR(pending_doc,
+"pending($self)\n--\n\n"
+"Number of decrypted bytes readable without I/O.");
+
+static PyObject *s_pending(PyUsslSocket *self, PyObject *unused)
+{
+	struct info_arg a;
+
+	(void)unused;
+	if (info(self, &a) < 0)
+		return NULL;
+	return PyLong_FromSize_t(a.pending);
+}
+
+PyDoc_STRVAR(do_handshake_doc,
+"do_handshake($self)\n--\n\n"
+"Run or continue the handshake.  True when it is done, None if a\n"
+"non-blocking socket would block (see `want`).");
+
+PyObject *pyussl_do_handshake(PyUsslSocket *self, PyObject *unused)
+{
+	pyussl_deadline dl;
+	long r;
+
+	(void)unused;
+	CHECK_OPEN(self);
+	if (self->hs_done)
+		Py_RETURN_TRUE;
+	if (pyussl_deadline_init(self, &dl) < 0)
+		return NULL;
+	r = pyussl_run(self, "handshake", step_handshake, NULL, &dl);
+	if (r == PYUSSL_WOULDBLOCK)
+		Py_RETURN_NONE;
+	if (r < 0)
+		return NULL;
+	Py_RETURN_TRUE;
+}
+
+PyDoc_STRVAR(version_doc,
+"version($self)\n--\n\n"
+"The negotiated protocol, 'TLSv1.3' or 'TLSv1.2'; None before the\n"
+"handshake.");
+
+static PyObject *s_version(PyUsslSocket *self, PyObject *unused)
+{
+	struct info_arg a;
+
+	(void)unused;
+	if (info(self, &a) < 0)
+		return NULL;
+	if (a.version[0] == '\0')
+		Py_RETURN_NONE;
+	return PyUnicode_FromString(a.version);
+}
+
+PyDoc_STRVAR(cipher_doc,
+"cipher($self)\n--\n\n"
+"(name, protocol version, secret bits) of the negotiated cipher suite;\n"
+"None before the handshake.");
+
+static PyObject *s_cipher(PyUsslSocket *self, PyObject *unused)
+{
+	struct info_arg a;
+
+	(void)unused;
+	if (info(self, &a) < 0)
+		return NULL;
+	if (a.cipher[0] == '\0')
+		Py_RETURN_NONE;
+	if (a.version[0] == '\0')
+		return Py_BuildValue("(sOi)", a.cipher, Py_None, a.bits);
+	return Py_BuildValue("(ssi)", a.cipher, a.version, a.bits);
+}
+
+PyDoc_STRVAR(getpeercert_doc,
+"getpeercert($self, binary_form=True)\n--\n\n"
+"The peer's certificate: DER bytes, or with binary_form=False a dict\n"
+"with 'subject' and 'issuer' strings.  None if the peer sent none or\n"
+"the handshake is not done.");
+
+static PyObject *s_getpeercert(PyUsslSocket *self, PyObject *args,
+    PyObject *kw)
+{
+	static char *kwlist[] = { "binary_form", NULL };
+	struct peer_arg a;
+	PyObject *res = NULL, *v;
+	int binary = 1, r;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|p:getpeercert", kwlist,
+	    &binary))
+		return NULL;
+	r = peer_der(self, &a);
+	if (r < 0)
+		return NULL;
+	if (r == 0)
+		Py_RETURN_NONE;
+	if (binary) {
+		res = PyBytes_FromStringAndSize((const char *)a.der,
+		    (Py_ssize_t)a.len);
+		goto out;
+	}
+	res = PyDict_New();
+	if (res == NULL)
+		goto out;
+	v = dn_string(ussl_cert_subject, a.der, a.len);
+	if (v == NULL || PyDict_SetItemString(res, "subject", v) < 0)
+		goto fail;
+	Py_DECREF(v);
+	v = dn_string(ussl_cert_issuer, a.der, a.len);
+	if (v == NULL || PyDict_SetItemString(res, "issuer", v) < 0)
+		goto fail;
+	Py_DECREF(v);
+	goto out;
+fail:
+	Py_XDECREF(v);
+	Py_CLEAR(res);
+out:
+	PyMem_RawFree(a.der);
+	return res;
+}
+
+PyDoc_STRVAR(peer_subject_doc,
+"peer_subject($self)\n--\n\n"
+"The subject of the peer's certificate, e.g. 'CN=example.com, O=Example';\n"
+"None if there is none.");
+
+static PyObject *s_peer_subject(PyUsslSocket *self, PyObject *unused)
+{
+	struct peer_arg a;
+	PyObject *res;
+	int r;
+
+	(void)unused;
+	r = peer_der(self, &a);
+	if (r < 0)
+		return NULL;
+	if (r == 0)
+		Py_RETURN_NONE;
+	res = dn_string(ussl_cert_subject, a.der, a.len);
+	PyMem_RawFree(a.der);
+	return res;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Closing                                                                 */
+
+struct detach_arg {
+	ussl_conn *conn;
+	unsigned char *rbuf;
+};
+
+static void detach(PyUsslSocket *self, void *p)
+{
+	struct detach_arg *a = p;
+
+	a->conn = self->conn;
+	a->rbuf = self->rbuf;
+	self->conn = NULL;
+	self->rbuf = NULL;
+	self->rpos = self->rlen = self->rcap = 0;
+}
+
+/* Best effort close_notify, waiting at most `wait` seconds for the
+   socket to take it.  Runs without the GIL. */
+static void send_close_notify(ussl_conn *conn, int fd, double wait)
+{
+	double end = pyussl_now() + wait, left;
+	int r;
+
+	for (;;) {
+		r = ussl_close(conn);
+		if (r != USSL_WANT_READ && r != USSL_WANT_WRITE)
+			return;
+		left = end - pyussl_now();
+		if (left <= 0.0)
+			return;
+		/* A signal (EINTR) also ends the attempt: no handlers can
+		   run here, and closing must not hang. */
+		if (ussl_fd_wait(fd, r, (int)(left * 1000.0) + 1) <= 0)
+			return;
+	}
+}
+
+/*
+ * Discard what the peer sent that nobody read (typically TLS 1.3 session
+ * tickets after an upload).  Closing a TCP socket with unread input makes
+ * the kernel send RST instead of FIN, which also throws away our own
+ * unsent data, close_notify included.  Bounded: a peer that keeps
+ * sending gets the RST it deserves.
+ */
+static void drain_input(int fd)
+{
+	unsigned char buf[16384];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0 && !(n < 0 && errno == EINTR))
+			return;
+	}
+}
+
+PyDoc_STRVAR(close_doc,
+"close($self)\n--\n\n"
+"Send close_notify (best effort: a dead peer is no error), free the TLS\n"
+"state and close the underlying socket.  Calling it again does nothing.");
+
+static PyObject *s_close(PyUsslSocket *self, PyObject *unused)
+{
+	struct detach_arg d = { NULL, NULL };
+	pyussl_deadline dl;
+	double wait = 1.0;
+	PyObject *sock, *r;
+	int fd_ok = 1;
+
+	(void)unused;
+	if (self->closed)
+		Py_RETURN_NONE;
+	self->closed = 1;
+	/* Wait for the socket to take close_notify no longer than its own
+	   timeout allows, and never more than a second.  If the socket no
+	   longer has our descriptor, nothing may be sent on that number. */
+	if (pyussl_deadline_init(self, &dl) < 0) {
+		PyErr_Clear();
+		fd_ok = 0;
+	} else if (dl.mode == PYUSSL_NONBLOCK) {
+		wait = 0.0;
+	} else if (dl.mode == PYUSSL_DEADLINE && dl.timeout < wait) {
+		wait = dl.timeout;
+	}
+	pyussl_with_conn(self, detach, &d);
+	if (d.conn != NULL) {
+		Py_BEGIN_ALLOW_THREADS
+		if (fd_ok)
+			send_close_notify(d.conn, self->fd, wait);
+		ussl_conn_free(d.conn);
+		if (fd_ok)
+			drain_input(self->fd);
+		Py_END_ALLOW_THREADS
+	}
+	PyMem_RawFree(d.rbuf);
+	self->want = PYUSSL_WANT_NONE;
+	sock = self->sock;
+	self->sock = NULL;
+	if (sock == NULL)
+		Py_RETURN_NONE;
+	r = PyObject_CallMethod(sock, "close", NULL);
+	Py_DECREF(sock);
+	if (r == NULL)
+		return NULL;
+	Py_DECREF(r);
+	Py_RETURN_NONE;
+}
+
+static PyObject *s_enter(PyUsslSocket *self, PyObject *unused)
+{
+	(void)unused;
+	CHECK_OPEN(self);
+	return Py_NewRef(self);
+}
+
+static PyObject *s_exit(PyUsslSocket *self, PyObject *args)
+{
+	(void)args;
+	return s_close(self, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Attributes, repr, life cycle                                            */
+
+static PyObject *get_want(PyUsslSocket *self, void *closure)
+{
+	(void)closure;
+	return PyLong_FromLong(self->want);
+}
+
+static PyObject *get_handshake_done(PyUsslSocket *self, void *closure)
+{
+	(void)closure;
+	return PyBool_FromLong(self->hs_done);
+}
+
+static PyObject *get_server_side(PyUsslSocket *self, void *closure)
+{
+	(void)closure;
+	return PyBool_FromLong(self->server_side);
+}
+
+static PyObject *s_repr(PyUsslSocket *self)
+{
+	struct info_arg a;
+
+	if (self->closed)
+		return PyUnicode_FromString("<ussl.SSLSocket [closed]>");
+	if (!self->hs_done || !pyussl_with_conn(self, get_info, &a) ||
+	    a.version[0] == '\0')
+		return PyUnicode_FromFormat("<ussl.SSLSocket fd=%d, %s, "
+		    "handshake %s>", self->fd,
+		    self->server_side ? "server" : "client",
+		    self->hs_done ? "done" : "pending");
+	return PyUnicode_FromFormat("<ussl.SSLSocket fd=%d, %s, %s, %s>",
+	    self->fd, self->server_side ? "server" : "client", a.version,
+	    a.cipher);
+}
+
+static int s_traverse(PyUsslSocket *self, visitproc visit, void *arg)
+{
+	Py_VISIT(self->sock);
+	return 0;
+}
+
+static int s_clear(PyUsslSocket *self)
+{
+	Py_CLEAR(self->sock);
+	return 0;
+}
+
+/* Dropped without close(): free the TLS state without sending anything;
+   the socket object is left to its own finaliser. */
+static void s_dealloc(PyUsslSocket *self)
+{
+	PyObject_GC_UnTrack(self);
+	if (self->weakreflist != NULL)
+		PyObject_ClearWeakRefs((PyObject *)self);
+	ussl_conn_free(self->conn);
+	self->conn = NULL;
+	PyMem_RawFree(self->rbuf);
+	if (self->lock != NULL)
+		PyThread_free_lock(self->lock);
+	Py_CLEAR(self->sock);
+	Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+PyObject *pyussl_socket_new(PyObject *sock, int fd, ussl_conn *conn,
+    int server_side)
+{
+	PyUsslSocket *self;
+
+	self = PyObject_GC_New(PyUsslSocket, &PyUsslSocket_Type);
+	if (self == NULL) {
+		ussl_conn_free(conn);
+		return NULL;
+	}
+	self->sock = Py_NewRef(sock);
+	self->weakreflist = NULL;
+	self->conn = conn;
+	self->rbuf = NULL;
+	self->rpos = self->rlen = self->rcap = 0;
+	self->fd = fd;
+	self->server_side = server_side;
+	self->closed = 0;
+	self->want = PYUSSL_WANT_NONE;
+	self->hs_done = 0;
+	self->lock = PyThread_allocate_lock();
+	pyussl_set_fd_transport(conn, fd);
+	PyObject_GC_Track(self);
+	if (self->lock == NULL) {
+		Py_DECREF(self);
+		return PyErr_NoMemory();
+	}
+	return (PyObject *)self;
+}
+
+static PyMethodDef s_methods[] = {
+	{ "read", (PyCFunction)s_read, METH_VARARGS, read_doc },
+	{ "readinto", (PyCFunction)s_readinto, METH_VARARGS, readinto_doc },
+	{ "readline", (PyCFunction)s_readline, METH_NOARGS, readline_doc },
+	{ "write", (PyCFunction)s_write, METH_VARARGS, write_doc },
+	{ "setblocking", (PyCFunction)s_setblocking, METH_O,
+	  setblocking_doc },
+	{ "settimeout", (PyCFunction)s_settimeout, METH_O, settimeout_doc },
+	{ "gettimeout", (PyCFunction)s_gettimeout, METH_NOARGS,
+	  gettimeout_doc },
+	{ "fileno", (PyCFunction)s_fileno, METH_NOARGS, fileno_doc },
+	{ "pending", (PyCFunction)s_pending, METH_NOARGS, pending_doc },
+	{ "do_handshake", (PyCFunction)pyussl_do_handshake, METH_NOARGS,
+	  do_handshake_doc },
+	{ "version", (PyCFunction)s_version, METH_NOARGS, version_doc },
+	{ "cipher", (PyCFunction)s_cipher, METH_NOARGS, cipher_doc },
+	{ "getpeercert", (PyCFunction)(void (*)(void))s_getpeercert,
+	  METH_VARARGS | METH_KEYWORDS, getpeercert_doc },
+	{ "peer_subject", (PyCFunction)s_peer_subject, METH_NOARGS,
+	  peer_subject_doc },
+	{ "close", (PyCFunction)s_close, METH_NOARGS, close_doc },
+	{ "__enter__", (PyCFunction)s_enter, METH_NOARGS, NULL },
+	{ "__exit__", (PyCFunction)s_exit, METH_VARARGS, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+static PyGetSetDef s_getset[] = {
+	{ "want", (getter)get_want, NULL,
+	  "0, WANT_READ or WANT_WRITE: the direction the last call that\n"
+	  "returned None (or the pending handshake) waits for.", NULL },
+	{ "handshake_done", (getter)get_handshake_done, NULL,
+	  "True once the handshake has completed.", NULL },
+	{ "server_side", (getter)get_server_side, NULL,
+	  "True for the server end of the connection.", NULL },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+PyDoc_STRVAR(sslsocket_doc,
+"A TLS connection over a socket, made by ussl.wrap_socket().\n\n"
+"Stream methods read/readinto/readline/write follow the socket's mode:\n"
+"blocking, timeout (TimeoutError) or non-blocking (None when the call\n"
+"would block; `want` says which direction to wait for).  Errors are\n"
+"OSError; see the module's E_* codes.");
+
+PyTypeObject PyUsslSocket_Type = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "ussl.SSLSocket",
+	.tp_basicsize = sizeof(PyUsslSocket),
+	.tp_dealloc = (destructor)s_dealloc,
+	.tp_repr = (reprfunc)s_repr,
+	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC |
+	    Py_TPFLAGS_DISALLOW_INSTANTIATION,
+	.tp_doc = sslsocket_doc,
+	.tp_traverse = (traverseproc)s_traverse,
+	.tp_clear = (inquiry)s_clear,
+	.tp_weaklistoffset = offsetof(PyUsslSocket, weakreflist),
+	.tp_methods = s_methods,
+	.tp_getset = s_getset,
+};

@@ -1,0 +1,231 @@
+/*
+ * openssl_session.c - session resumption on the OpenSSL engine: server
+ * ticket keys that rotate every lifetime seconds (the previous key is
+ * still accepted, as mbedTLS's ticket module does), and the client's
+ * serialized sessions.
+ */
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "openssl_engine.h"
+
+struct tkey {
+	unsigned char name[16];
+	unsigned char aes[32];
+	unsigned char mac[32];
+	time_t born;
+	int valid;
+};
+
+struct oeng_tickets {
+	CRYPTO_RWLOCK *lock;  /* one context serves many threads */
+	unsigned lifetime;
+	struct tkey cur, prev;
+};
+
+static void wipe_key(struct tkey *k)
+{
+	OPENSSL_cleanse(k, sizeof(*k));
+}
+
+static int new_key(struct tkey *k, time_t now)
+{
+	if (RAND_bytes(k->name, sizeof(k->name)) != 1 ||
+	    RAND_priv_bytes(k->aes, sizeof(k->aes)) != 1 ||
+	    RAND_priv_bytes(k->mac, sizeof(k->mac)) != 1) {
+		wipe_key(k);
+		return 0;
+	}
+	k->born = now;
+	k->valid = 1;
+	return 1;
+}
+
+/* Under the lock: a key encrypts for one lifetime, then decrypts only,
+   for one more. */
+static void rotate(struct oeng_tickets *t, time_t now)
+{
+	if (t->cur.valid && now - t->cur.born >= (time_t)t->lifetime) {
+		t->prev = t->cur;
+		wipe_key(&t->cur);
+	}
+	if (t->prev.valid && now - t->prev.born >= 2 * (time_t)t->lifetime)
+		wipe_key(&t->prev);
+	if (!t->cur.valid)
+		new_key(&t->cur, now);
+}
+
+/*
+ * OpenSSL's ticket callback: enc 1 picks the current key for a new
+ * ticket, enc 0 finds the key a ticket names.  Returns 1 (go on), 2 (go
+ * on, and issue a fresh ticket: the key is the previous one), 0 (no
+ * such key: full handshake) or -1 (error).
+ */
+static int ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
+    EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+	static char digest[] = "SHA256";
+	ussl_conn *conn = SSL_get_app_data(ssl);
+	struct oeng_tickets *t = conn != NULL ? conn->ctx->eng->tickets : NULL;
+	OSSL_PARAM params[3];
+	struct tkey k;
+	int r = 1;
+
+	if (t == NULL || CRYPTO_THREAD_write_lock(t->lock) != 1)
+		return enc ? -1 : 0;
+	rotate(t, time(NULL));
+	if (enc)
+		k = t->cur;
+	else if (t->cur.valid && memcmp(name, t->cur.name, 16) == 0)
+		k = t->cur;
+	else if (t->prev.valid && memcmp(name, t->prev.name, 16) == 0)
+		k = t->prev, r = 2;
+	else
+		memset(&k, 0, sizeof(k));
+	CRYPTO_THREAD_unlock(t->lock);
+	if (!k.valid) {
+		r = enc ? -1 : 0;
+		goto out;
+	}
+	if (enc) {
+		memcpy(name, k.name, 16);
+		if (RAND_bytes(iv, 16) != 1 ||
+		    EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, k.aes,
+		    iv) != 1) {
+			r = -1;
+			goto out;
+		}
+	} else if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, k.aes,
+	    iv) != 1) {
+		r = -1;
+		goto out;
+	}
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
+	    k.mac, sizeof(k.mac));
+	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	    digest, 0);
+	params[2] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_CTX_set_params(hctx, params) != 1)
+		r = -1;
+out:
+	wipe_key(&k);
+	return r;
+}
+
+int oeng_tickets_apply(ussl_ctx *ctx, SSL_CTX *ssl)
+{
+	struct oeng_tickets *t = ctx->eng->tickets;
+
+	if (ctx->role != USSL_SERVER)
+		return 1;
+	if (t == NULL) {
+		/* No tickets, and no session cache: nothing to resume. */
+		SSL_CTX_set_options(ssl, SSL_OP_NO_TICKET);
+		SSL_CTX_set_num_tickets(ssl, 0);
+		return 1;
+	}
+	SSL_CTX_clear_options(ssl, SSL_OP_NO_TICKET);
+	/* One TLS 1.3 ticket per handshake, as mbedTLS sends. */
+	SSL_CTX_set_num_tickets(ssl, 1);
+	SSL_CTX_set_timeout(ssl, (long)t->lifetime);
+	return SSL_CTX_set_tlsext_ticket_key_evp_cb(ssl, ticket_cb) == 1;
+}
+
+void oeng_tickets_free(struct eng_ctx *e)
+{
+	struct oeng_tickets *t = e->tickets;
+
+	if (t == NULL)
+		return;
+	CRYPTO_THREAD_lock_free(t->lock);
+	ussl_wipe(t, sizeof(*t));
+	USSL_FREE(t);
+	e->tickets = NULL;
+}
+
+int eng_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime)
+{
+	struct eng_ctx *e = ctx->eng;
+	struct oeng_tickets *t = NULL;
+
+	if (lifetime > 0) {
+		t = USSL_CALLOC(1, sizeof(*t));
+		if (t == NULL || (t->lock = CRYPTO_THREAD_lock_new()) == NULL) {
+			USSL_FREE(t);
+			return ussl_err_set(&ctx->err, USSL_E_NOMEM,
+			    "out of memory");
+		}
+		/* Seconds fit a long (session timeout) on every host. */
+		t->lifetime = lifetime > 0x7fffffffu ? 0x7fffffffu : lifetime;
+	}
+	oeng_tickets_free(e);
+	e->tickets = t;
+	ERR_clear_error();
+	if (e->ssl != NULL && !oeng_tickets_apply(ctx, e->ssl)) {
+		ERR_clear_error();
+		return ussl_err_set(&ctx->err, USSL_E_INTERNAL,
+		    "cannot set up session tickets");
+	}
+	return USSL_OK;
+}
+
+int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
+    size_t *len)
+{
+	SSL *ssl = conn->eng->ssl;
+	SSL_SESSION *s = SSL_get0_session(ssl);
+	unsigned char *p = buf;
+	int n;
+
+	/* A TLS 1.3 session becomes resumable once its ticket was read. */
+	if (!SSL_is_init_finished(ssl) || s == NULL ||
+	    !SSL_SESSION_is_resumable(s) || (n = i2d_SSL_SESSION(s, NULL)) <= 0) {
+		ERR_clear_error();
+		*len = 0;
+		return -1;
+	}
+	if (buf == NULL || *len < (size_t)n) {
+		*len = (size_t)n;
+		return -1;
+	}
+	*len = (size_t)i2d_SSL_SESSION(s, &p);
+	ERR_clear_error();
+	return 0;
+}
+
+int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
+    size_t len)
+{
+	const unsigned char *p = buf;
+	SSL_SESSION *s;
+	unsigned long code;
+	int v;
+
+	ERR_clear_error();
+	s = len <= LONG_MAX ? d2i_SSL_SESSION(NULL, &p, (long)len) : NULL;
+	v = s != NULL ? SSL_SESSION_get_protocol_version(s) : 0;
+	if (s == NULL || p != buf + len ||
+	    (v != TLS1_2_VERSION && v != TLS1_3_VERSION) ||
+	    SSL_set_session(conn->eng->ssl, s) != 1) {
+		code = ERR_peek_error();
+		ussl_err_set(&conn->err, code != 0 &&
+		    ERR_GET_REASON(code) == ERR_R_MALLOC_FAILURE ?
+		    USSL_E_NOMEM : USSL_E_BADARG, "unusable session data");
+		oeng_detail(&conn->err, code);
+		SSL_SESSION_free(s);
+		ERR_clear_error();
+		return USSL_ERROR;
+	}
+	SSL_SESSION_free(s);   /* the connection holds its own reference */
+	return USSL_OK;
+}
+
+int eng_conn_session_reused(const ussl_conn *conn)
+{
+	return SSL_session_reused(conn->eng->ssl);
+}
