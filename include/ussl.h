@@ -272,8 +272,8 @@ USSL_API int ussl_ctx_verify_chain(ussl_ctx *ctx,
  * Server: issue session tickets so that clients can resume, encrypted
  * with keys the context rotates every lifetime seconds (a ticket stays
  * valid for up to two lifetimes).  lifetime 0 turns tickets off.
- * Server contexts start with tickets off; on a client context this
- * fails with USSL_E_BADARG.
+ * Server contexts start with tickets on (lifetime 7200); on a client
+ * context this fails with USSL_E_BADARG.
  */
 USSL_API int ussl_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime);
 
@@ -433,6 +433,68 @@ USSL_API int ussl_cert_issuer(const unsigned char *der, size_t len,
 
 /* Engine name and version, e.g. "mbedTLS 3.6.4". */
 USSL_API const char *ussl_engine_version(void);
+
+/* ---------------------------------------------------------------------- */
+/* Certificate details (certinfo.c; engine-neutral, no allocation)        */
+
+/* What a ussl_cert_item describes (ussl_cert_item.field). */
+enum ussl_cert_field {
+	USSL_CERT_VERSION = 1,   /* value: "1", "2" or "3" */
+	USSL_CERT_SERIAL,        /* value: hex, upper case ("0A1B"), with a
+	                            leading "-" if negative */
+	USSL_CERT_ISSUER,        /* one attribute of the issuer's name */
+	USSL_CERT_NOT_BEFORE,    /* value: "Jun  1 00:00:00 2025 GMT" */
+	USSL_CERT_NOT_AFTER,     /* same format */
+	USSL_CERT_SUBJECT,       /* one attribute of the subject's name */
+	USSL_CERT_SAN,           /* one subjectAltName entry */
+	USSL_CERT_SAN_DIRNAME,   /* one attribute of the directoryName of the
+	                            SAN entry reported just before */
+	USSL_CERT_OCSP,          /* authorityInfoAccess OCSP URI */
+	USSL_CERT_CA_ISSUERS,    /* authorityInfoAccess caIssuers URI */
+	USSL_CERT_CRL_DP         /* cRLDistributionPoints URI */
+};
+
+/*
+ * One piece of a certificate.  For name attributes (ISSUER, SUBJECT,
+ * SAN_DIRNAME): name is the attribute's long name as OpenSSL spells it
+ * ("commonName", "organizationName", "emailAddress", ...) or its dotted
+ * OID when unknown, short_name its short name ("CN", "O") or NULL, and
+ * index the number of the RDN (from 0; the attributes of a multi-valued
+ * RDN share it).  For SAN: name is the entry's type as CPython's ssl
+ * names it ("DNS", "IP Address", "URI", "email", "DirName",
+ * "Registered ID", "othername", "X400Name", "EdiPartyName") and index
+ * the entry's number.  Otherwise name is NULL and index 0.
+ *
+ * value is UTF-8 text of value_len bytes, NOT NUL-terminated, and may
+ * hold any byte a hostile certificate puts there (NUL included).  IP
+ * addresses are text ("127.0.0.1", IPv6 as eight upper-case hex groups
+ * "2001:DB8:0:0:0:0:0:1"); types without a text form read
+ * "<unsupported>".  Pointers are valid during the callback only.
+ */
+typedef struct ussl_cert_item {
+	int field;
+	int index;
+	const char *name;
+	const char *short_name;
+	const char *value;
+	size_t value_len;
+} ussl_cert_item;
+
+/* Called for each item, in certificate order; a non-zero return stops
+   the walk and is returned by ussl_cert_info(). */
+typedef int (*ussl_cert_item_fn)(void *arg, const ussl_cert_item *item);
+
+/*
+ * Walk the DER certificate der[0..len) and report its version, serial
+ * number, issuer, validity, subject, subjectAltName, authorityInfoAccess
+ * and cRLDistributionPoints.  The certificate's signature is NOT
+ * checked: this describes, it does not verify.  Returns 0 when the whole
+ * certificate was walked, -1 if it is malformed (items already reported
+ * must then be discarded), or the callback's non-zero value.  Safe on any
+ * input: every length is checked against the buffer.
+ */
+USSL_API int ussl_cert_info(const unsigned char *der, size_t len,
+    ussl_cert_item_fn fn, void *arg);
 
 #ifdef __cplusplus
 }

@@ -53,6 +53,8 @@ struct eng_conn {
 	size_t session_len;
 	int saw_cert_state;       /* the handshake went through the
 	                             server-certificate step: no resumption */
+	size_t write_pending;     /* length of our record left half-sent by
+	                             a write that returned WANT_* */
 	char cipher[64];
 };
 
@@ -127,6 +129,11 @@ int eng_ctx_init(ussl_ctx *ctx)
 	    MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif
 	conf_apply(ctx);
+	if (ctx->role == USSL_SERVER &&
+	    eng_ctx_set_tickets(ctx, USSL_TICKET_LIFETIME) != USSL_OK) {
+		eng_ctx_free(ctx);
+		return USSL_ERROR;
+	}
 	return USSL_OK;
 }
 
@@ -732,11 +739,17 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
  * named as the leaf's issuer, then their issuers, and so on; the others
  * follow in their own order.  Out of memory: left as given.
  */
+static int self_issued(const mbedtls_x509_crt *c)
+{
+	return c->issuer_raw.len == c->subject_raw.len &&
+	    memcmp(c->issuer_raw.p, c->subject_raw.p, c->subject_raw.len) == 0;
+}
+
 static void order_chain(mbedtls_x509_crt *leaf)
 {
 	mbedtls_x509_crt *c, **pool, **out;
 	const mbedtls_x509_buf *iss;
-	size_t n = 0, placed = 0, lo = 0, hi = 0, i, j, start;
+	size_t n = 0, placed = 0, lo = 0, hi = 0, i, j, start, pass;
 	int first = 1;
 
 	for (c = leaf->next; c != NULL; c = c->next)
@@ -751,7 +764,12 @@ static void order_chain(mbedtls_x509_crt *leaf)
 		pool[i++] = c;
 	for (;;) {
 		start = placed;
-		for (i = 0; i < n; i++) {
+		/* Self-issued certificates first (pass 0): of two with one
+		   name, a key-rollover certificate signs what is below it. */
+		for (pass = 0; pass < 2 * n; pass++) {
+			i = pass % n;
+			if (pool[i] == NULL || (pass < n) != self_issued(pool[i]))
+				continue;
 			for (j = lo; pool[i] != NULL &&
 			    j < (first ? lo + 1 : hi); j++) {
 				iss = first ? &leaf->issuer_raw :
@@ -1099,16 +1117,41 @@ long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
 long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len)
 {
 	struct eng_conn *e = conn->eng;
+	size_t before;
 	int ret;
 
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
+	/*
+	 * The caller repeats a write that returned WANT_* with the same data.
+	 * mbedTLS then just flushes the half-sent record -- unless something
+	 * else flushed it meanwhile (a read that processed a TLS 1.3 ticket
+	 * runs a handshake step, which flushes first): mbedTLS would then
+	 * take the repeat for new data and send the record twice.
+	 */
+	if (e->write_pending > 0 && compat_out_left(&e->ssl) == 0) {
+		size_t n = e->write_pending < len ? e->write_pending : len;
+
+		e->write_pending = 0;
+		return (long)n;
+	}
+	before = compat_out_left(&e->ssl);
 	/* A TLS 1.3 ticket read on the way is no failure: keep it. */
 	while ((ret = mbedtls_ssl_write(&e->ssl, buf, len)) ==
 	    COMPAT_ERR_NEW_TICKET)
 		snapshot_session(conn);
-	if (ret >= 0)
+	if (ret >= 0) {
+		e->write_pending = 0;
 		return ret;
+	}
+	if ((ret == MBEDTLS_ERR_SSL_WANT_WRITE ||
+	    ret == MBEDTLS_ERR_SSL_WANT_READ) && e->write_pending == 0 &&
+	    before == 0 && compat_out_left(&e->ssl) > 0) {
+		size_t max = (size_t)mbedtls_ssl_get_max_out_record_payload(
+		    &e->ssl);
+
+		e->write_pending = len < max ? len : max;
+	}
 	return fail(conn, ret, "write");
 }
 

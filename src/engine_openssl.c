@@ -329,9 +329,7 @@ int eng_ctx_init(ussl_ctx *ctx)
 	e->store = X509_STORE_new();
 	if (e->store == NULL ||
 	    X509_STORE_set_flags(e->store, X509_V_FLAG_PARTIAL_CHAIN) != 1 ||
-	    (e->ssl = new_ssl_ctx(ctx)) == NULL ||
-	    (ctx->role == USSL_SERVER &&
-	    eng_ctx_set_tickets(ctx, 7200) != USSL_OK)) {
+	    (e->ssl = new_ssl_ctx(ctx)) == NULL) {
 		eng_ctx_free(ctx);
 		ERR_clear_error();
 		return USSL_ERROR;

@@ -21,6 +21,8 @@
 
 #define USSL_ERRMSG_MAX 256
 #define USSL_ALPN_MAX 16
+/* Default rotation period of server ticket keys, seconds. */
+#define USSL_TICKET_LIFETIME 7200
 
 /* Error state embedded in contexts and connections. */
 typedef struct ussl_errstate {

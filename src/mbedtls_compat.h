@@ -97,6 +97,12 @@ static inline int compat_ssl_state(const mbedtls_ssl_context *ssl)
 	return ssl->MBEDTLS_PRIVATE(state);
 }
 
+/* Bytes of an outgoing record not yet accepted by the transport. */
+static inline size_t compat_out_left(const mbedtls_ssl_context *ssl)
+{
+	return ssl->MBEDTLS_PRIVATE(out_left);
+}
+
 /* TLS 1.3 tickets are processed only when the caller asks for them. */
 static inline void compat_conf_tls13_tickets(mbedtls_ssl_config *c)
 {
@@ -189,6 +195,11 @@ static inline void compat_conf_sig_algs(mbedtls_ssl_config *c)
 static inline int compat_ssl_state(const mbedtls_ssl_context *ssl)
 {
 	return ssl->state;
+}
+
+static inline size_t compat_out_left(const mbedtls_ssl_context *ssl)
+{
+	return ssl->out_left;
 }
 
 static inline void compat_conf_tls13_tickets(mbedtls_ssl_config *c)

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/decoder.h>
 #include <openssl/pem.h>
@@ -309,6 +310,27 @@ struct vrun {
 	unsigned flags[MAX_DEPTH];
 };
 
+/* Checks that OpenSSL makes but that are judged by rules shared with
+   the mbedTLS engine instead: validity times (time_flags: both bounds
+   inclusive, as RFC 5280 and mbedTLS have them, where OpenSSL counts
+   the notAfter second as expired) and name constraints (verify.c). */
+static int judged_elsewhere(long e)
+{
+	switch (e) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+	case X509_V_ERR_PERMITTED_VIOLATION:
+	case X509_V_ERR_EXCLUDED_VIOLATION:
+	case X509_V_ERR_SUBTREE_MINMAX:
+	case X509_V_ERR_UNSUPPORTED_CONSTRAINT_TYPE:
+	case X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX:
+	case X509_V_ERR_UNSUPPORTED_NAME_SYNTAX:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /*
  * OpenSSL calls this for every failure it finds (ok == 0) and once per
  * certificate that passed.  Failures are only recorded: verification
@@ -318,19 +340,64 @@ struct vrun {
 int oeng_cert_cb(int ok, X509_STORE_CTX *x)
 {
 	struct vrun *r = X509_STORE_CTX_get_app_data(x);
+	long e;
 	int d;
 
 	if (r == NULL)
 		return ok;
 	if (!ok) {
+		e = X509_STORE_CTX_get_error(x);
 		d = X509_STORE_CTX_get_error_depth(x);
 		if (d < 0)
 			d = 0;
 		if (d >= MAX_DEPTH)
 			d = MAX_DEPTH - 1;
-		r->flags[d] |= oeng_vflags(X509_STORE_CTX_get_error(x));
+		if (!judged_elsewhere(e))
+			r->flags[d] |= oeng_vflags(e);
 	}
 	return 1;
+}
+
+static int asn1_epoch(const ASN1_TIME *t, int64_t *out)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	*out = ussl_epoch(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return 1;
+}
+
+/* Validity at now, both bounds inclusive; the key type as mbedTLS can
+   use it (RSA, EC; EdDSA is OpenSSL's extra), so that DSA and other
+   legacy keys are refused by both engines. */
+static unsigned cert_flags(X509 *c, int64_t now)
+{
+	EVP_PKEY *key;
+	int64_t from, to;
+	unsigned f = 0;
+
+	if (!asn1_epoch(X509_get0_notBefore(c), &from) ||
+	    !asn1_epoch(X509_get0_notAfter(c), &to))
+		return USSL_VFY_OTHER;
+	if (now < from)
+		f |= USSL_VFY_NOT_YET_VALID;
+	if (now > to)
+		f |= USSL_VFY_EXPIRED;
+	/* No key: one OpenSSL cannot decode (unknown or malformed). */
+	key = X509_get0_pubkey(c);
+	switch (key != NULL ? EVP_PKEY_get_base_id(key) : EVP_PKEY_NONE) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+	case EVP_PKEY_EC:
+	case EVP_PKEY_ED25519:
+	case EVP_PKEY_ED448:
+		break;
+	default:
+		f |= USSL_VFY_BAD_KEY;
+	}
+	return f;
 }
 
 /* subjectAltName entries for verify.c.  *it holds the index of the
@@ -425,11 +492,13 @@ static int chain_der(STACK_OF(X509) *chain, X509 *leaf, ussl_chain *ch,
 int oeng_run_verify(X509_STORE_CTX *x, const ussl_vstate *vs)
 {
 	struct vrun r;
+	STACK_OF(X509) *chain;
 	GENERAL_NAMES *names;
 	ussl_leaf_view v;
 	ussl_chain ch;
 	unsigned char *der;
 	X509 *leaf = X509_STORE_CTX_get0_cert(x);
+	int64_t now = vs->at_time != 0 ? vs->at_time : (int64_t)time(NULL);
 	unsigned total = 0, f;
 	int ok, have_der, n, d;
 
@@ -438,7 +507,13 @@ int oeng_run_verify(X509_STORE_CTX *x, const ussl_vstate *vs)
 	X509_STORE_CTX_set_verify_cb(x, oeng_cert_cb);
 	ok = X509_verify_cert(x);
 	X509_STORE_CTX_set_app_data(x, NULL);
-	have_der = chain_der(X509_STORE_CTX_get0_chain(x), leaf, &ch, &der);
+	chain = X509_STORE_CTX_get0_chain(x);
+	for (d = 0; chain != NULL && d < sk_X509_num(chain); d++)
+		r.flags[d < MAX_DEPTH ? d : MAX_DEPTH - 1] |=
+		    cert_flags(sk_X509_value(chain, d), now);
+	if ((chain == NULL || sk_X509_num(chain) == 0) && leaf != NULL)
+		r.flags[0] |= cert_flags(leaf, now);
+	have_der = chain_der(chain, leaf, &ch, &der);
 	if (!have_der)
 		total |= USSL_VFY_OTHER;
 	/* Our policy replaces OpenSSL's name and usage checks (never asked
@@ -509,6 +584,9 @@ int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
 	param = X509_STORE_CTX_get0_param(x);
 	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
 	X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_ANY);
+	/* A handshake checks key sizes and digests at the connection's
+	   security level (engine_openssl.c sets 2). */
+	X509_VERIFY_PARAM_set_auth_level(param, 2);
 	X509_VERIFY_PARAM_set_depth(param, OENG_VERIFY_DEPTH);
 	if (vs->at_time != 0)
 		X509_VERIFY_PARAM_set_time(param, (time_t)vs->at_time);

@@ -1089,9 +1089,13 @@ static void ip_text(const unsigned char *ip, size_t len, char *out)
 	*o = '\0';
 }
 
-/* A CN that reads as a host name or an IP address (as opposed to a
-   label such as "My Server" or "kube-apiserver"). */
-static int cn_name_like(span v)
+/* How a CN reads: CN_IP for an address in any text form ("0xC0A80101",
+   "2001:DB8::1"), CN_HOST for a host name, 0 for a label such as
+   "My Server", "kube-apiserver" or "system:node:x", which names nothing. */
+#define CN_HOST 1
+#define CN_IP 2
+
+static int cn_kind(span v)
 {
 	size_t i;
 	int host = v.len > 0, ip = v.len > 0, dot = 0, colon = 0, digit = 0;
@@ -1110,48 +1114,67 @@ static int cn_name_like(span v)
 	}
 	if (ip && digit && (dot || colon || (v.len > 2 && v.p[0] == '0' &&
 	    lower(v.p[1]) == 'x')))
-		return 1;
-	return host && dot;
+		return CN_IP;
+	return host && dot ? CN_HOST : 0;
+}
+
+/* Byte-for-byte: is a equal to b, or below it by whole labels? */
+static int below_or_same(span a, span b)
+{
+	if (a.len < b.len || memcmp(a.p + a.len - b.len, b.p, b.len) != 0)
+		return 0;
+	return a.len == b.len || (b.len > 0 && a.p[a.len - b.len - 1] == '.');
 }
 
 /*
  * CA/B BR 7.1.4.3: a server certificate's CN, when it names a host or an
- * address, is a byte-for-byte copy of a dNSName, or the canonical text
- * of an iPAddress, in its subjectAltName.  A CN that is no such copy
- * ("Example.COM", "192.168.001.001", a U-label) is a name the CA did
- * not vouch for as the SAN shows it.
+ * address, repeats what the subjectAltName says.  An address must be the
+ * canonical text (dotted quad, RFC 5952) of an iPAddress entry; a host
+ * name must be byte-for-byte one of the dNSNames, or their parent domain
+ * or a host below one (a wildcard counting as its domain): certificates
+ * commonly carry CN=example.com over SANs of hosts in example.com.  A CN
+ * in another case, as a U-label or for a sibling host is refused: it is
+ * a name the CA did not vouch for as the SAN shows it.  Certificates
+ * with no SAN entry of the CN's kind are left alone.
  */
 static unsigned cn_rules(const cert_info *c)
 {
 	name_iter it;
-	span oid, val, v, list, gn;
+	span oid, val, v, list, gn, base;
 	unsigned tag;
 	char text[48];
-	int r, found;
+	int r, kind, found, any;
 
 	if (!HAS(c, X_SAN))
 		return 0;
 	name_begin(&it, c->subject);
 	while ((r = name_next(&it, &oid, &val)) > 0) {
-		if (!SPAN_IS(oid, OID_CN) || !cn_name_like(val))
+		if (!SPAN_IS(oid, OID_CN) || (kind = cn_kind(val)) == 0)
 			continue;
 		v = c->ext[X_SAN];
 		if (der_want(&v, T_SEQ, &list))
 			return USSL_VFY_POLICY;
-		for (found = 0; !found && list.len > 0; ) {
+		for (found = any = 0; !found && list.len > 0; ) {
 			if (der_take(&list, &tag, &gn))
 				return USSL_VFY_POLICY;
-			if (tag == T_CTX(GN_DNS))
-				found = gn.len == val.len &&
-				    memcmp(gn.p, val.p, gn.len) == 0;
-			else if (tag == T_CTX(GN_IP) &&
+			if (kind == CN_HOST && tag == T_CTX(GN_DNS)) {
+				any = 1;
+				base = gn;
+				if (base.len >= 2 && base.p[0] == '*') {
+					base.p += 2;
+					base.len -= 2;
+				}
+				found = below_or_same(val, base) ||
+				    below_or_same(base, val);
+			} else if (kind == CN_IP && tag == T_CTX(GN_IP) &&
 			    (gn.len == 4 || gn.len == 16)) {
+				any = 1;
 				ip_text(gn.p, gn.len, text);
 				found = strlen(text) == val.len &&
 				    memcmp(text, val.p, val.len) == 0;
 			}
 		}
-		if (!found)
+		if (any && !found)
 			return USSL_VFY_POLICY;
 	}
 	return r < 0 ? USSL_VFY_POLICY : 0;
@@ -1205,12 +1228,11 @@ static unsigned cert_rules(const ussl_vstate *vs, const cert_info *ci,
 	if (!top && !serial_valid(c->serial))
 		f |= USSL_VFY_POLICY;
 	if (!leaf) {
-		/* An issuer: named, identified for path building (4.2.1.1,
-		   4.2.1.2), and its EKU, if any, allowing the role.  A root
-		   has no EKU at all (CA/B BR 7.1.2.1.2). */
-		if (c->subject.len == 0 ||
-		    (!top && !HAS(c, X_SKI)) ||
-		    (!HAS(c, X_AKI) && !c->self_issued))
+		/* An issuer: named; an intermediate identified for path
+		   building (4.2.1.1, 4.2.1.2); its EKU, if any, allowing the
+		   role, and a root with no EKU at all (CA/B BR 7.1.2.1.2). */
+		if (c->subject.len == 0 || (!top && (!HAS(c, X_SKI) ||
+		    (!HAS(c, X_AKI) && !c->self_issued))))
 			f |= USSL_VFY_POLICY;
 		if (HAS(c, X_EKU) && ((top && c->self_issued) ||
 		    !(eku & (role | EKU_ANY))))

@@ -3,8 +3,9 @@
  * transport: segmentation down to one byte, would-block storms in both
  * directions, short writes and delayed delivery, across TLS 1.2/1.3,
  * RSA/ECDSA, explicit and deferred handshakes and random payload sizes.
- * Every byte must arrive in order exactly once, both closes must be
- * clean, and no session may hang.
+ * Servers issue session tickets, which TLS 1.3 sends after the
+ * handshake, between application data.  Every byte must arrive in order
+ * exactly once, both closes must be clean, and no session may hang.
  *
  *   USSL_FAULT_SESSIONS  number of sessions (default 300)
  *   USSL_FAULT_SEED      first seed (default 1); session i uses seed+i,
@@ -275,6 +276,10 @@ int main(void)
 			    "server-rsa.key", USSL_VERIFY_NONE) :
 			    tu_server_ctx("server-ec-chain.pem",
 			    "server-ec.key", USSL_VERIFY_NONE);
+			/* TLS 1.3 tickets arrive after the handshake, in the
+			   middle of the data: the hardest case for retries. */
+			CHECK(ussl_ctx_set_tickets(sctx[k][v], 3600) ==
+			    USSL_OK);
 		}
 	}
 	for (i = 0; i < n; i++)
