@@ -7,6 +7,8 @@
 
 #include "engine.h"
 
+static void drop_flight(ussl_conn *conn);
+
 static int set_static_err(ussl_error *err, int code, const char *msg)
 {
 	if (err != NULL) {
@@ -86,6 +88,7 @@ void ussl_conn_free(ussl_conn *conn)
 	if (conn == NULL)
 		return;
 	eng_conn_free(conn);
+	drop_flight(conn);
 	ussl_name_free(&conn->name);
 	ussl_ctx_free(conn->ctx);
 	ussl_wipe(conn, sizeof(*conn));
@@ -100,7 +103,10 @@ void ussl_conn_set_transport(ussl_conn *conn, const ussl_transport *tr)
 /* ---------------------------------------------------------------------- */
 /* Transport glue for the engine                                          */
 
-long eng_io_send(ussl_conn *conn, const unsigned char *buf, size_t len)
+/* Largest flight gathered; bigger messages go out directly. */
+#define FLIGHT_MAX 4096
+
+static long raw_send(ussl_conn *conn, const unsigned char *buf, size_t len)
 {
 	int e = 0;
 	long r;
@@ -122,11 +128,58 @@ long eng_io_send(ussl_conn *conn, const unsigned char *buf, size_t len)
 	return USSL_ERROR;
 }
 
+/* Send what the flight buffer holds: 0 once empty, else a code. */
+static long flush_flight(ussl_conn *conn)
+{
+	long r;
+
+	while (conn->flight_off < conn->flight_len) {
+		r = raw_send(conn, conn->flight + conn->flight_off,
+		    conn->flight_len - conn->flight_off);
+		if (r <= 0)
+			return r == 0 ? USSL_WANT_WRITE : r;
+		conn->flight_off += (size_t)r;
+	}
+	conn->flight_off = conn->flight_len = 0;
+	return 0;
+}
+
+static void drop_flight(ussl_conn *conn)
+{
+	USSL_FREE(conn->flight);
+	conn->flight = NULL;
+	conn->flight_off = conn->flight_len = 0;
+}
+
+long eng_io_send(ussl_conn *conn, const unsigned char *buf, size_t len)
+{
+	long r;
+
+	if (conn->state == ST_HANDSHAKE && len <= FLIGHT_MAX) {
+		if (conn->flight == NULL)
+			conn->flight = USSL_CALLOC(1, FLIGHT_MAX);
+		if (conn->flight != NULL) {
+			if (conn->flight_len + len > FLIGHT_MAX &&
+			    (r = flush_flight(conn)) != 0)
+				return r;
+			memcpy(conn->flight + conn->flight_len, buf, len);
+			conn->flight_len += len;
+			return (long)len;
+		}
+	}
+	if (conn->flight_len > 0 && (r = flush_flight(conn)) != 0)
+		return r;
+	return raw_send(conn, buf, len);
+}
+
 long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len)
 {
 	int e = 0;
 	long r;
 
+	/* Before waiting for the peer, the peer must have our flight. */
+	if (conn->flight_len > 0 && (r = flush_flight(conn)) != 0)
+		return r;
 	if (conn->tr.recv == NULL) {
 		conn->tr_errno = -1;
 		return USSL_ERROR;
@@ -195,8 +248,20 @@ static int do_handshake(ussl_conn *conn)
 	if (conn->state != ST_HANDSHAKE)
 		return USSL_OK;
 	r = leave(conn, eng_handshake(conn));
-	if (r == USSL_OK)
+	/* The last flight has nobody reading after it: send it now. */
+	if (r == USSL_OK && conn->flight_len > 0) {
+		r = flush_flight(conn);
+		if (r == USSL_ERROR) {
+			ussl_err_set(&conn->err, USSL_E_IO,
+			    "handshake: transport error");
+			conn->err.pub.sys_errno = conn->tr_errno;
+		}
+		r = leave(conn, r);
+	}
+	if (r == USSL_OK) {
 		conn->state = ST_OPEN;
+		drop_flight(conn);
+	}
 	return (int)r;
 }
 

@@ -1129,17 +1129,22 @@ long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len)
 	 * runs a handshake step, which flushes first): mbedTLS would then
 	 * take the repeat for new data and send the record twice.
 	 */
-	if (e->write_pending > 0 && compat_out_left(&e->ssl) == 0) {
-		size_t n = e->write_pending < len ? e->write_pending : len;
+	for (;;) {
+		if (e->write_pending > 0 && compat_out_left(&e->ssl) == 0) {
+			size_t n = e->write_pending < len ?
+			    e->write_pending : len;
 
-		e->write_pending = 0;
-		return (long)n;
-	}
-	before = compat_out_left(&e->ssl);
-	/* A TLS 1.3 ticket read on the way is no failure: keep it. */
-	while ((ret = mbedtls_ssl_write(&e->ssl, buf, len)) ==
-	    COMPAT_ERR_NEW_TICKET)
+			e->write_pending = 0;
+			return (long)n;
+		}
+		before = compat_out_left(&e->ssl);
+		ret = mbedtls_ssl_write(&e->ssl, buf, len);
+		/* A TLS 1.3 ticket read on the way is no failure: keep it,
+		   then look again (handling it may have flushed our record). */
+		if (ret != COMPAT_ERR_NEW_TICKET)
+			break;
 		snapshot_session(conn);
+	}
 	if (ret >= 0) {
 		e->write_pending = 0;
 		return ret;

@@ -77,6 +77,10 @@ struct ussl_conn {
 	int tr_errno;            /* errno of the last transport failure */
 	int tr_timeout;          /* the transport reported a timeout */
 	int tr_eof;              /* the transport reported end of stream */
+	/* Handshake messages are gathered and sent as one flight, so that
+	   Nagle's algorithm and delayed ACKs do not stall the handshake. */
+	unsigned char *flight;
+	size_t flight_len, flight_off;
 	ussl_errstate err;
 	struct eng_conn *eng;
 };

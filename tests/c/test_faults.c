@@ -133,6 +133,8 @@ static int step(side *s, rng *r)
 			s->closed = 1;
 		return 0;
 	}
+	if (s->got > s->in_len)
+		return -1;      /* more arrived than was sent */
 	if (!s->eof) {
 		size_t room = s->in_len - s->got;
 		size_t want = 1 + rnd(r) % 20000;
@@ -228,6 +230,10 @@ static int session(unsigned long long seed)
 		    seed, cs.sent, alen, ss.sent, blen);
 		goto out;
 	}
+	if (cs.got > blen || ss.got > alen) {
+		fprintf(stderr, "seed %llu: more data than sent\n", seed);
+		goto out;
+	}
 	if (cs.got != blen || ss.got != alen ||
 	    memcmp(cs.in, b, blen) != 0 || memcmp(ss.in, a, alen) != 0) {
 		fprintf(stderr, "seed %llu: data mismatch\n", seed);
@@ -242,9 +248,13 @@ static int session(unsigned long long seed)
 	ok = 0;
 out:
 	if (ok != 0) {
-		fprintf(stderr, "seed %llu failed: client: %s / server: %s\n",
+		fprintf(stderr, "seed %llu failed: client: %s / server: %s\n"
+		    "  (tls13 %d rsa %d chunk %d block %d%% delay %d%% "
+		    "sizes %zu/%zu explicit handshake %d/%d)\n",
 		    seed, cs.c ? ussl_conn_error(cs.c)->msg : "-",
-		    ss.c ? ussl_conn_error(ss.c)->msg : "-");
+		    ss.c ? ussl_conn_error(ss.c)->msg : "-", tls13, rsa,
+		    f.max_chunk, f.block_pct, f.delay_pct, alen, blen,
+		    cs.hs_explicit, ss.hs_explicit);
 	}
 	ussl_conn_free(cs.c);
 	ussl_conn_free(ss.c);
