@@ -63,17 +63,15 @@ if(USSL_MBEDTLS STREQUAL "bundled")
     # This is quicker and sturdier than driving mbedTLS's own CMake project.
     file(GLOB _mbedtls_c "${_mbedtls_src}/library/*.c")
 
-    # mbedTLS 3.6.6 (the CVE-2026-25834 fix) makes a TLS 1.2 client reject
-    # rsa_pss_rsae_* in the ServerKeyExchange, although a client that also
-    # speaks TLS 1.3 offers those schemes and RFC 8446 (4.2.3) says it must
-    # then accept them in TLS 1.2 too.  A TLS 1.2-only server with an RSA key
-    # that prefers PSS (OpenSSL with server preference, e.g. CPython's ssl)
-    # is then unreachable (-0x6600, "unsupported value in SigAlg").  The
-    # one-line change below lets exactly those three schemes through that
-    # check; the checks that the scheme was offered and that the signature
-    # verifies stay as they are.  Upstream fixes it the same way (Mbed-TLS
-    # issue 10668).  Applied to a copy in the build tree, only when the
-    # line is found once.
+    # mbedTLS 3.6.6 regressed: a TLS 1.2 client rejects rsa_pss_rsae_* in
+    # the ServerKeyExchange, although a client that also speaks TLS 1.3
+    # offers those schemes (RFC 8446, 4.2.3).  A TLS 1.2-only server with
+    # an RSA key that prefers PSS (OpenSSL with server preference, e.g.
+    # CPython's ssl) is then unreachable (-0x6600).  Upstream fixed it in
+    # Mbed-TLS pull requests 10672 and 10674 (3.6 branch), after 3.6.6.
+    # Until Debian ships that, the one check is relaxed for exactly those
+    # three schemes, in a copy in the build tree; the checks that the
+    # scheme was offered and that the signature verifies stay.
     option(USSL_MBEDTLS_TLS12_PSS_FIX
            "Let the bundled mbedTLS 3.6 accept RSA-PSS in a TLS 1.2 ServerKeyExchange" ON)
     set(_cli12 "${_mbedtls_src}/library/ssl_tls12_client.c")

@@ -5,15 +5,19 @@
 #   python.test_*      python3 -m unittest -v, one per tests/python/test_*.py
 #   interop.test_*     the same for tests/interop/test_*.py
 #
-# Every test runs in the build directory through tests/run-test (generated
-# below), which can put the process under valgrind at run time
-# (USSL_VALGRIND=1: C tests and usslcat; USSL_VALGRIND=all: the Python
-# interpreters too) so that one build tree serves plain and valgrind runs.
+# Tests run in the build directory through tests/run-test (generated below),
+# which can put the process under valgrind at run time (USSL_VALGRIND=1: C
+# tests and usslcat; USSL_VALGRIND=all: the Python interpreters too), so one
+# build tree serves plain and valgrind runs.  In sanitizer builds the Python
+# tests get libasan preloaded into the interpreter (only: see
+# sitecustomize below) and usslcat runs with leak checks.
 
 set(USSL_TEST_CERTS "${CMAKE_BINARY_DIR}/test-certs")
 set(_usslcat "${CMAKE_BINARY_DIR}/usslcat")
 set(_launcher "${CMAKE_BINARY_DIR}/tests/run-test")
 
+set(USSL_TEST_TIMEOUT 300 CACHE STRING
+    "Seconds each test may run (raise it for valgrind runs)")
 set(USSL_VALGRIND_OPTS
     "--leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 --track-fds=yes --num-callers=40"
     CACHE STRING "valgrind options used by USSL_VALGRIND runs")
@@ -188,7 +192,7 @@ foreach(_t IN LISTS _c_tests)
     add_test(NAME c.${_name} COMMAND "${_launcher}" c $<TARGET_FILE:${_name}>
              WORKING_DIRECTORY "${CMAKE_BINARY_DIR}")
     set_tests_properties(c.${_name} PROPERTIES
-        FIXTURES_REQUIRED certs TIMEOUT 300 LABELS c
+        FIXTURES_REQUIRED certs TIMEOUT ${USSL_TEST_TIMEOUT} LABELS c
         ENVIRONMENT "${_env};${_env_c}")
 endforeach()
 
@@ -205,7 +209,7 @@ foreach(_dir python interop)
             COMMAND "${_launcher}" py "${Python3_EXECUTABLE}" -m unittest -v ${_mod}
             WORKING_DIRECTORY "${CMAKE_BINARY_DIR}")
         set_tests_properties(${_dir}.${_mod} PROPERTIES
-            FIXTURES_REQUIRED certs TIMEOUT 300 LABELS ${_dir}
+            FIXTURES_REQUIRED certs TIMEOUT ${USSL_TEST_TIMEOUT} LABELS ${_dir}
             ENVIRONMENT "${_env};${_env_py};PYTHONPATH=${CMAKE_BINARY_DIR}/python:${PROJECT_SOURCE_DIR}/tests/${_dir}${_asan_pypath}")
     endforeach()
 endforeach()
