@@ -261,6 +261,10 @@ static int do_handshake(ussl_conn *conn)
 	if (r == USSL_OK) {
 		conn->state = ST_OPEN;
 		drop_flight(conn);
+	} else if (r == USSL_ERROR && conn->flight_len > 0) {
+		/* Best effort: the alert that says why is in the flight. */
+		(void)flush_flight(conn);
+		drop_flight(conn);
 	}
 	return (int)r;
 }
