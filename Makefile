@@ -22,6 +22,7 @@ CTEST        ?= ctest
 CMAKE_ARGS   ?=
 CTEST_ARGS   ?=
 VALGRIND     ?= 1
+TEST_TIMEOUT ?= 300
 , := ,
 MAKEFLAGS += --no-print-directory
 
@@ -52,7 +53,7 @@ configure = $(CMAKE) -S . -B $(1) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(2) $(CMAKE_
 all: build
 
 build:
-	$(call configure,$(BUILD_DIR),-DUSSL_ENGINE=$(ENGINE) -DUSSL_MBEDTLS=$(USSL_MBEDTLS))
+	$(call configure,$(BUILD_DIR),-DUSSL_ENGINE=$(ENGINE) -DUSSL_MBEDTLS=$(USSL_MBEDTLS) -DUSSL_TEST_TIMEOUT=$(TEST_TIMEOUT))
 	$(CMAKE) --build $(BUILD_DIR) -j$(JOBS)
 
 deps:
@@ -78,11 +79,14 @@ check-system:
 
 # gcc: its libasan.so can be preloaded into the (uninstrumented) python3.
 check-asan:
-	$(call configure,build-asan,-DCMAKE_C_COMPILER=gcc -DUSSL_SANITIZE=address$(,)undefined -DUSSL_MBEDTLS=bundled)
+	$(call configure,build-asan,-DCMAKE_C_COMPILER=gcc -DUSSL_SANITIZE=address$(,)undefined -DUSSL_MBEDTLS=bundled -DUSSL_TEST_TIMEOUT=$(TEST_TIMEOUT))
 	$(CMAKE) --build build-asan -j$(JOBS)
 	cd build-asan && $(CTEST_RUN)
 
-check-valgrind: build
+# Valgrind is 10-50x slower: the per-test limit goes up (for this run; the
+# next plain `make` puts it back).
+check-valgrind:
+	$(MAKE) --no-print-directory build TEST_TIMEOUT=3600
 	cd $(BUILD_DIR) && USSL_VALGRIND=$(VALGRIND) $(CTEST_RUN)
 
 # CI entry point: every pass, stopping at the first failure.
@@ -101,3 +105,15 @@ bench: build
 clean:
 	rm -rf build build-system build-openssl build-asan
 
+
+# Fuzzing (fuzz/): clang libFuzzer + ASan/UBSan over the mbedTLS engine,
+# in $(FUZZ_DIR).  `fuzz` runs each fuzzer FUZZ_SECONDS, `fuzz-smoke` ~10 s.
+FUZZ_DIR     ?= build-fuzz
+FUZZ_SECONDS ?= 300
+.PHONY: fuzz fuzz-smoke
+fuzz:
+	JOBS=$(JOBS) bash fuzz/build.sh $(FUZZ_DIR)
+	bash fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+fuzz-smoke:
+	JOBS=$(JOBS) bash fuzz/build.sh $(FUZZ_DIR)
+	bash fuzz/run.sh $(FUZZ_DIR) 10

@@ -84,7 +84,7 @@ PyObject *pyussl_raise_closed(void)
  * are the caller's values (ValueError); what names the offending
  * argument(s) and may be NULL.
  */
-static PyObject *raise_setup_error(const pyussl_errinfo *e, PyObject *what)
+PyObject *pyussl_raise_setup_error(const pyussl_errinfo *e, PyObject *what)
 {
 	switch (e->code) {
 	case USSL_E_NOMEM:
@@ -113,18 +113,7 @@ static PyObject *raise_setup_error(const pyussl_errinfo *e, PyObject *what)
 /* ---------------------------------------------------------------------- */
 /* Key, certificate and CA material: a path or bytes-like data            */
 
-struct item {
-	const char *path_arg;    /* argument names, for messages */
-	const char *data_arg;
-	PyObject *path_obj;      /* the path as given (borrowed) */
-	PyObject *path;          /* file system encoded (bytes), or NULL */
-	Py_buffer data;
-	int have_data;
-	unsigned char *file;     /* the file's contents once loaded */
-	size_t file_len;
-};
-
-static void item_init(struct item *it, const char *path_arg,
+void pyussl_item_init(pyussl_item *it, const char *path_arg,
     const char *data_arg)
 {
 	memset(it, 0, sizeof(*it));
@@ -132,13 +121,13 @@ static void item_init(struct item *it, const char *path_arg,
 	it->data_arg = data_arg;
 }
 
-static int item_present(const struct item *it)
+int pyussl_item_present(const pyussl_item *it)
 {
 	return it->path != NULL || it->have_data;
 }
 
 /* Take the path and data arguments (either may be None).  0 or -1. */
-static int item_parse(struct item *it, PyObject *path, PyObject *data)
+int pyussl_item_parse(pyussl_item *it, PyObject *path, PyObject *data)
 {
 	if (path != Py_None) {
 		if (!PyUnicode_FSConverter(path, &it->path))
@@ -159,7 +148,7 @@ static int item_parse(struct item *it, PyObject *path, PyObject *data)
 	return 0;
 }
 
-static void wipe(void *p, size_t n)
+void pyussl_wipe(void *p, size_t n)
 {
 	volatile unsigned char *v = p;
 
@@ -167,7 +156,7 @@ static void wipe(void *p, size_t n)
 		*v++ = 0;
 }
 
-static void item_free(struct item *it)
+void pyussl_item_free(pyussl_item *it)
 {
 	if (it->have_data)
 		PyBuffer_Release(&it->data);
@@ -175,7 +164,7 @@ static void item_free(struct item *it)
 	Py_CLEAR(it->path);
 	if (it->file != NULL) {
 		/* It may have held a private key. */
-		wipe(it->file, it->file_len);
+		pyussl_wipe(it->file, it->file_len);
 		PyMem_RawFree(it->file);
 		it->file = NULL;
 	}
@@ -183,7 +172,7 @@ static void item_free(struct item *it)
 
 /* Read the item's file (if it has a path).  0, or -1 with OSError (with
    the file name) or ValueError. */
-static int item_load(struct item *it)
+int pyussl_item_load(pyussl_item *it)
 {
 	const char *name;
 	unsigned char *buf = NULL, *nb;
@@ -213,7 +202,7 @@ static int item_load(struct item *it)
 				}
 				if (buf != NULL) {
 					memcpy(nb, buf, len);
-					wipe(buf, len);
+					pyussl_wipe(buf, len);
 					PyMem_RawFree(buf);
 				}
 				buf = nb;
@@ -233,7 +222,7 @@ static int item_load(struct item *it)
 	Py_END_ALLOW_THREADS
 	if (e != 0 || toobig || nomem || len == 0) {
 		if (buf != NULL) {
-			wipe(buf, len);
+			pyussl_wipe(buf, len);
 			PyMem_RawFree(buf);
 		}
 		if (e != 0) {
@@ -254,7 +243,7 @@ static int item_load(struct item *it)
 	return 0;
 }
 
-static void item_bytes(const struct item *it, const unsigned char **p,
+void pyussl_item_bytes(const pyussl_item *it, const unsigned char **p,
     size_t *len)
 {
 	if (it->file != NULL) {
@@ -270,7 +259,7 @@ static void item_bytes(const struct item *it, const unsigned char **p,
 }
 
 /* "certfile '/x.pem'" or "cert", for messages.  New reference. */
-static PyObject *item_label(const struct item *it)
+PyObject *pyussl_item_label(const pyussl_item *it)
 {
 	if (it->path != NULL)
 		return PyUnicode_FromFormat("%s %R", it->path_arg,
@@ -281,18 +270,15 @@ static PyObject *item_label(const struct item *it)
 /* ---------------------------------------------------------------------- */
 /* Context                                                                 */
 
-/* Raise for a failed context setter (after the context is freed). */
-static void ctx_fail(ussl_ctx *ctx, const struct item *a,
-    const struct item *b)
+/* Raise for a failed context setter, naming the items involved. */
+static void ctx_fail(const pyussl_errinfo *e, const pyussl_item *a,
+    const pyussl_item *b)
 {
-	pyussl_errinfo e;
 	PyObject *what = NULL, *l1, *l2;
 
-	pyussl_errinfo_copy(&e, ussl_ctx_error(ctx));
-	ussl_ctx_free(ctx);
-	l1 = item_label(a);
-	if (l1 != NULL && b != NULL && item_present(b)) {
-		l2 = item_label(b);
+	l1 = pyussl_item_label(a);
+	if (l1 != NULL && b != NULL && pyussl_item_present(b)) {
+		l2 = pyussl_item_label(b);
 		if (l2 != NULL)
 			what = PyUnicode_FromFormat("%U, %U", l1, l2);
 		Py_XDECREF(l2);
@@ -302,60 +288,52 @@ static void ctx_fail(ussl_ctx *ctx, const struct item *a,
 	}
 	if (what == NULL)
 		PyErr_Clear();  /* the setup error matters more */
-	raise_setup_error(&e, what);
+	pyussl_raise_setup_error(e, what);
 	Py_XDECREF(what);
 }
 
-static ussl_ctx *build_ctx(int role, int verify, const struct item *cert,
-    const struct item *key, const struct item *ca)
+/* A private SSLContext holding wrap_socket()'s material.  New reference,
+   or NULL with an exception. */
+static PyUsslContext *build_ctx(int role, int verify,
+    const pyussl_item *cert, const pyussl_item *key, const pyussl_item *ca)
 {
 	const unsigned char *cp, *kp;
 	size_t cl, kl;
-	ussl_ctx *ctx;
-	int r;
+	PyUsslContext *c;
+	pyussl_errinfo e;
 
-	ctx = ussl_ctx_new(role);
-	if (ctx == NULL) {
-		PyErr_NoMemory();
+	c = pyussl_context_create(role);
+	if (c == NULL)
 		return NULL;
+	if (pyussl_context_set_verify(c, verify, &e) != 0) {
+		pyussl_raise_setup_error(&e, NULL);
+		goto fail;
 	}
-	if (ussl_ctx_set_verify(ctx, verify) != USSL_OK) {
-		pyussl_errinfo e;
-
-		pyussl_errinfo_copy(&e, ussl_ctx_error(ctx));
-		ussl_ctx_free(ctx);
-		raise_setup_error(&e, NULL);
-		return NULL;
-	}
-	if (item_present(cert)) {
-		item_bytes(cert, &cp, &cl);
-		item_bytes(key, &kp, &kl);
-		/* Parsing keys and bundles takes a while: let others run. */
-		Py_BEGIN_ALLOW_THREADS
-		r = ussl_ctx_use_cert_chain(ctx, cp, cl, kp, kl, NULL);
-		Py_END_ALLOW_THREADS
-		if (r != USSL_OK) {
-			ctx_fail(ctx, cert, key);
-			return NULL;
+	if (pyussl_item_present(cert)) {
+		pyussl_item_bytes(cert, &cp, &cl);
+		pyussl_item_bytes(key, &kp, &kl);
+		if (pyussl_context_set_chain(c, cp, cl, kp, kl, NULL, &e) != 0) {
+			ctx_fail(&e, cert, key);
+			goto fail;
 		}
 	}
-	if (item_present(ca)) {
-		item_bytes(ca, &cp, &cl);
-		Py_BEGIN_ALLOW_THREADS
-		r = ussl_ctx_add_ca(ctx, cp, cl);
-		Py_END_ALLOW_THREADS
-		if (r != USSL_OK) {
-			ctx_fail(ctx, ca, NULL);
-			return NULL;
+	if (pyussl_item_present(ca)) {
+		pyussl_item_bytes(ca, &cp, &cl);
+		if (pyussl_context_add_ca(c, cp, cl, &e) != 0) {
+			ctx_fail(&e, ca, NULL);
+			goto fail;
 		}
 	}
-	return ctx;
+	return c;
+fail:
+	Py_DECREF(c);
+	return NULL;
 }
 
 /* ---------------------------------------------------------------------- */
 /* wrap_socket                                                             */
 
-static int check_socket(PyObject *sock)
+int pyussl_check_socket(PyObject *sock)
 {
 	static const char *const need[] = {
 		"fileno", "gettimeout", "setblocking"
@@ -398,7 +376,7 @@ static int parse_cert_reqs(PyObject *o)
 
 /* server_hostname as the ASCII (IDNA) bytes sent as SNI, or NULL for
    None.  Returns 0, or -1 with an exception. */
-static int parse_hostname(PyObject *o, int server_side, PyObject **out)
+int pyussl_parse_hostname(PyObject *o, int server_side, PyObject **out)
 {
 	PyObject *b;
 
@@ -436,7 +414,7 @@ static int parse_hostname(PyObject *o, int server_side, PyObject **out)
 }
 
 /* Both forms of one item given? */
-static int check_not_both(const struct item *it)
+static int check_not_both(const pyussl_item *it)
 {
 	if (it->path != NULL && it->have_data) {
 		PyErr_Format(PyExc_ValueError, "give %s or %s, not both",
@@ -446,7 +424,7 @@ static int check_not_both(const struct item *it)
 	return 0;
 }
 
-static int get_fd(PyObject *sock)
+int pyussl_get_fd(PyObject *sock)
 {
 	PyObject *r = PyObject_CallMethod(sock, "fileno", NULL);
 	long fd;
@@ -495,43 +473,40 @@ static PyObject *wrap_socket(PyObject *module, PyObject *args, PyObject *kw)
 	PyObject *sock, *keyfile = Py_None, *certfile = Py_None;
 	PyObject *cert_reqs = NULL, *ca_certs = Py_None;
 	PyObject *hostname = Py_None, *key = Py_None, *cert = Py_None;
-	PyObject *cadata = Py_None, *host = NULL, *res = NULL, *hs;
-	struct item it_key, it_cert, it_ca;
+	PyObject *cadata = Py_None, *host = NULL, *res = NULL;
+	pyussl_item it_key, it_cert, it_ca;
 	int server_side = 0, do_handshake = 1, verify = USSL_VERIFY_NONE;
-	int fd;
-	ussl_ctx *ctx;
-	ussl_conn *conn;
-	ussl_error cerr;
+	PyUsslContext *ctx;
 
 	(void)module;
-	item_init(&it_key, "keyfile", "key");
-	item_init(&it_cert, "certfile", "cert");
-	item_init(&it_ca, "ca_certs", "cadata");
+	pyussl_item_init(&it_key, "keyfile", "key");
+	pyussl_item_init(&it_cert, "certfile", "cert");
+	pyussl_item_init(&it_ca, "ca_certs", "cadata");
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|pOOOOOp$OOO:wrap_socket",
 	    kwlist, &sock, &server_side, &keyfile, &certfile, &cert_reqs,
 	    &ca_certs, &hostname, &do_handshake, &key, &cert, &cadata))
 		return NULL;
 
 	/* Types and values first: nothing is read or sent on error. */
-	if (check_socket(sock) < 0)
+	if (pyussl_check_socket(sock) < 0)
 		goto out;
 	if (cert_reqs != NULL && (verify = parse_cert_reqs(cert_reqs)) < 0)
 		goto out;
-	if (item_parse(&it_key, keyfile, key) < 0 ||
-	    item_parse(&it_cert, certfile, cert) < 0 ||
-	    item_parse(&it_ca, ca_certs, cadata) < 0)
+	if (pyussl_item_parse(&it_key, keyfile, key) < 0 ||
+	    pyussl_item_parse(&it_cert, certfile, cert) < 0 ||
+	    pyussl_item_parse(&it_ca, ca_certs, cadata) < 0)
 		goto out;
-	if (parse_hostname(hostname, server_side, &host) < 0)
+	if (pyussl_parse_hostname(hostname, server_side, &host) < 0)
 		goto out;
 	if (check_not_both(&it_key) < 0 || check_not_both(&it_cert) < 0 ||
 	    check_not_both(&it_ca) < 0)
 		goto out;
-	if (item_present(&it_key) && !item_present(&it_cert)) {
+	if (pyussl_item_present(&it_key) && !pyussl_item_present(&it_cert)) {
 		PyErr_SetString(PyExc_ValueError, "a private key (keyfile/key) "
 		    "needs its certificate (certfile/cert)");
 		goto out;
 	}
-	if (server_side && !item_present(&it_cert)) {
+	if (server_side && !pyussl_item_present(&it_cert)) {
 		PyErr_SetString(PyExc_ValueError, "a server needs a "
 		    "certificate and its private key (certfile and keyfile, "
 		    "cert and key, or a certfile holding both)");
@@ -543,7 +518,7 @@ static PyObject *wrap_socket(PyObject *module, PyObject *args, PyObject *kw)
 		    "match); use cert_reqs=CERT_NONE to skip verification");
 		goto out;
 	}
-	if (verify != USSL_VERIFY_NONE && !item_present(&it_ca)) {
+	if (verify != USSL_VERIFY_NONE && !pyussl_item_present(&it_ca)) {
 		PyErr_SetString(PyExc_ValueError, server_side ?
 		    "client certificate verification needs trusted CA "
 		    "certificates (ca_certs or cadata)" :
@@ -551,37 +526,23 @@ static PyObject *wrap_socket(PyObject *module, PyObject *args, PyObject *kw)
 		    "(ca_certs or cadata)");
 		goto out;
 	}
-	if ((fd = get_fd(sock)) < 0)
+	if (pyussl_get_fd(sock) < 0)
 		goto out;
 
-	if (item_load(&it_cert) < 0 || item_load(&it_key) < 0 ||
-	    item_load(&it_ca) < 0)
+	if (pyussl_item_load(&it_cert) < 0 || pyussl_item_load(&it_key) < 0 ||
+	    pyussl_item_load(&it_ca) < 0)
 		goto out;
 	ctx = build_ctx(server_side ? USSL_SERVER : USSL_CLIENT, verify,
 	    &it_cert, &it_key, &it_ca);
 	if (ctx == NULL)
 		goto out;
-	conn = ussl_conn_new(ctx, host != NULL ? PyBytes_AS_STRING(host) :
-	    NULL, &cerr);
-	ussl_ctx_free(ctx);     /* the connection keeps its reference */
-	if (conn == NULL) {
-		pyussl_errinfo e;
-
-		pyussl_errinfo_copy(&e, &cerr);
-		raise_setup_error(&e, NULL);
-		goto out;
-	}
-	res = pyussl_socket_new(sock, fd, conn, server_side);
-	if (res == NULL || !do_handshake)
-		goto out;
-	hs = pyussl_do_handshake((PyUsslSocket *)res, NULL);
-	if (hs == NULL)
-		Py_CLEAR(res);
-	Py_XDECREF(hs);
+	res = pyussl_context_wrap(ctx, sock, server_side, do_handshake,
+	    hostname, PYUSSL_SOCK_LEGACY);
+	Py_DECREF(ctx);
 out:
-	item_free(&it_key);
-	item_free(&it_cert);
-	item_free(&it_ca);
+	pyussl_item_free(&it_key);
+	pyussl_item_free(&it_cert);
+	pyussl_item_free(&it_ca);
 	Py_XDECREF(host);
 	return res;
 }
@@ -589,9 +550,64 @@ out:
 /* ---------------------------------------------------------------------- */
 /* Module                                                                  */
 
+PyDoc_STRVAR(create_default_context_doc,
+"create_default_context(purpose=SERVER_AUTH, *, cafile=None, capath=None,\n"
+"                       cadata=None)\n"
+"--\n\n"
+"An SSLContext with secure defaults: for SERVER_AUTH (the default) a\n"
+"client context that verifies servers and their names, for CLIENT_AUTH\n"
+"a server context.  The given CA material is trusted, else the system's\n"
+"CA certificates (load_default_certs()).  ssl.Purpose members work too.");
+
+PyDoc_STRVAR(cert_info_doc,
+"cert_info(der, /)\n--\n\n"
+"A DER certificate as the dict getpeercert() returns (subject, issuer,\n"
+"version, serialNumber, notBefore, notAfter, subjectAltName, ...).  It\n"
+"describes the certificate and verifies nothing.  ValueError if the\n"
+"data is not a certificate.");
+
+/*
+ * ussl.asyncio is the pure-Python module ussl_asyncio (installed next to
+ * this extension), imported when first used so that importing ussl does
+ * not import asyncio.
+ */
+static PyObject *module_getattr(PyObject *module, PyObject *name)
+{
+	PyObject *mod, *modules;
+
+	if (!PyUnicode_Check(name) ||
+	    PyUnicode_CompareWithASCIIString(name, "asyncio") != 0) {
+		PyErr_Format(PyExc_AttributeError,
+		    "module 'ussl' has no attribute %R", name);
+		return NULL;
+	}
+	mod = PyImport_ImportModule("ussl_asyncio");
+	if (mod == NULL) {
+		/* hasattr() and "from ussl import asyncio" expect this. */
+		if (PyErr_ExceptionMatches(PyExc_ImportError)) {
+			PyErr_Clear();
+			PyErr_SetString(PyExc_AttributeError, "ussl.asyncio "
+			    "needs ussl_asyncio.py next to the ussl module");
+		}
+		return NULL;
+	}
+	modules = PyImport_GetModuleDict();
+	if (PyObject_SetAttrString(module, "asyncio", mod) < 0 ||
+	    PyDict_SetItemString(modules, "ussl.asyncio", mod) < 0) {
+		Py_DECREF(mod);
+		return NULL;
+	}
+	return mod;
+}
+
 static PyMethodDef module_methods[] = {
 	{ "wrap_socket", (PyCFunction)(void (*)(void))wrap_socket,
 	  METH_VARARGS | METH_KEYWORDS, wrap_socket_doc },
+	{ "create_default_context",
+	  (PyCFunction)(void (*)(void))pyussl_create_default_context,
+	  METH_VARARGS | METH_KEYWORDS, create_default_context_doc },
+	{ "cert_info", (PyCFunction)pyussl_cert_info, METH_O, cert_info_doc },
+	{ "__getattr__", (PyCFunction)module_getattr, METH_O, NULL },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -652,6 +668,14 @@ static const struct {
 	{ "E_CONFIG", USSL_E_CONFIG },
 	{ "E_INTERNAL", USSL_E_INTERNAL },
 	{ "E_NOFILE", USSL_E_NOFILE },
+	/* SSLContext (CPython's values) */
+	{ "PROTOCOL_TLS_CLIENT", 16 },
+	{ "PROTOCOL_TLS_SERVER", 17 },
+	{ "OP_NO_TICKET", 0x4000 },
+	{ "TLSv1_2", USSL_TLS1_2 },
+	{ "TLSv1_3", USSL_TLS1_3 },
+	{ "MINIMUM_SUPPORTED", -2 },
+	{ "MAXIMUM_SUPPORTED", -1 },
 };
 
 PyMODINIT_FUNC PyInit_ussl(void)
@@ -660,7 +684,8 @@ PyMODINIT_FUNC PyInit_ussl(void)
 	PyObject *m, *eng;
 	size_t i;
 
-	if (PyType_Ready(&PyUsslSocket_Type) < 0)
+	if (PyType_Ready(&PyUsslSocket_Type) < 0 ||
+	    PyType_Ready(&PyUsslContext_Type) < 0)
 		return NULL;
 	m = PyModule_Create(&module_def);
 	if (m == NULL)
@@ -684,7 +709,13 @@ PyMODINIT_FUNC PyInit_ussl(void)
 	}
 	Py_DECREF(eng);
 	if (PyModule_AddObjectRef(m, "SSLSocket",
-	    (PyObject *)&PyUsslSocket_Type) < 0)
+	    (PyObject *)&PyUsslSocket_Type) < 0 ||
+	    PyModule_AddObjectRef(m, "SSLContext",
+	    (PyObject *)&PyUsslContext_Type) < 0 ||
+	    PyModule_AddStringConstant(m, "SERVER_AUTH",
+	    "1.3.6.1.5.5.7.3.1") < 0 ||
+	    PyModule_AddStringConstant(m, "CLIENT_AUTH",
+	    "1.3.6.1.5.5.7.3.2") < 0)
 		goto fail;
 	return m;
 fail:

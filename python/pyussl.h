@@ -1,6 +1,7 @@
 /*
  * pyussl.h - declarations shared by the files of the CPython module ussl
- * (module.c, sslsocket.c, transport.c).  Nothing here is public.
+ * (module.c, context.c, sslsocket.c, certdict.c, transport.c).  Nothing
+ * here is public.
  */
 #ifndef PYUSSL_H
 #define PYUSSL_H
@@ -54,7 +55,20 @@ typedef struct {
 	int closed;              /* close() has begun */
 	int want;                /* PYUSSL_WANT_* */
 	int hs_done;             /* handshake completed (last seen) */
+	int flags;               /* PYUSSL_SOCK_* */
+	PyObject *context;       /* the SSLContext it was made from */
+	PyObject *hostname;      /* server_hostname as given (str) or NULL */
+	PyObject *session_key;   /* client session cache key, or NULL */
+	PyObject *session_cert;  /* peer certificate (bytes) of the session
+	                            offered, or NULL */
 } PyUsslSocket;
+
+/* Behaviour chosen by whoever made the socket (PyUsslSocket.flags). */
+#define PYUSSL_SOCK_LEGACY   0x1  /* module-level wrap_socket(): the
+                                     seed's getpeercert() and fileno() */
+#define PYUSSL_SOCK_RAGGED   0x2  /* suppress_ragged_eofs: a bare FIN
+                                     reads as the end of the stream */
+#define PYUSSL_SOCK_OFFERED  0x4  /* a cached session was offered */
 
 extern PyTypeObject PyUsslSocket_Type;
 
@@ -62,6 +76,10 @@ extern PyTypeObject PyUsslSocket_Type;
    failure too).  Installs the fd transport. */
 PyObject *pyussl_socket_new(PyObject *sock, int fd, ussl_conn *conn,
     int server_side);
+
+/* sslsocket.c: called by pyussl_run() (GIL held) when a step finished
+   the handshake: offers the new session to the context's cache. */
+void pyussl_socket_handshake_done(PyUsslSocket *self);
 
 /* sslsocket.c: SSLSocket.do_handshake(): True, None (would block), or
    NULL with an exception. */
@@ -133,5 +151,112 @@ PyObject *pyussl_raise_errinfo(const pyussl_errinfo *e);
 
 /* Raise OSError(E_CLOSED, ...); returns NULL. */
 PyObject *pyussl_raise_closed(void);
+
+/*
+ * Raise for a context setup error (bad material or settings are the
+ * caller's values: ValueError; a missing file: OSError with errno; out
+ * of memory: MemoryError).  what names the offending argument(s) and may
+ * be NULL.  Returns NULL.
+ */
+PyObject *pyussl_raise_setup_error(const pyussl_errinfo *e, PyObject *what);
+
+/* ---------------------------------------------------------------------- */
+/* module.c: arguments shared by wrap_socket() and SSLContext             */
+
+/* A certificate, key or CA item: a path (read from disk) or data. */
+typedef struct {
+	const char *path_arg;    /* argument names, for messages */
+	const char *data_arg;
+	PyObject *path_obj;      /* the path as given (borrowed) */
+	PyObject *path;          /* file system encoded (bytes), or NULL */
+	Py_buffer data;
+	int have_data;
+	unsigned char *file;     /* the file's contents once loaded */
+	size_t file_len;
+} pyussl_item;
+
+void pyussl_item_init(pyussl_item *it, const char *path_arg,
+    const char *data_arg);
+/* path (a path or None) and data (bytes-like or None).  0 or -1. */
+int pyussl_item_parse(pyussl_item *it, PyObject *path, PyObject *data);
+int pyussl_item_present(const pyussl_item *it);
+/* Read the file, if the item has a path.  0, or -1 with OSError or
+   ValueError (empty, too large). */
+int pyussl_item_load(pyussl_item *it);
+void pyussl_item_bytes(const pyussl_item *it, const unsigned char **p,
+    size_t *len);
+/* "certfile '/x.pem'" or "cert", for messages.  New reference. */
+PyObject *pyussl_item_label(const pyussl_item *it);
+/* Release everything; file contents are wiped (they may hold a key). */
+void pyussl_item_free(pyussl_item *it);
+
+/* Overwrite memory that held secrets. */
+void pyussl_wipe(void *p, size_t n);
+
+/* sock has fileno(), gettimeout() and setblocking().  0 or -1. */
+int pyussl_check_socket(PyObject *sock);
+/* sock.fileno() as a valid descriptor, or -1 with an exception. */
+int pyussl_get_fd(PyObject *sock);
+/* server_hostname (str or None) as the IDNA bytes sent as SNI, or NULL
+   for None.  0, or -1 with an exception. */
+int pyussl_parse_hostname(PyObject *o, int server_side, PyObject **out);
+
+/* ---------------------------------------------------------------------- */
+/* context.c: the SSLContext type                                          */
+
+typedef struct PyUsslContext PyUsslContext;
+extern PyTypeObject PyUsslContext_Type;
+
+/* A new context for USSL_CLIENT or USSL_SERVER with that role's
+   defaults.  New reference, or NULL with an exception. */
+PyUsslContext *pyussl_context_create(int role);
+
+/* Setters for C callers: 0, or -1 with *e filled and no exception set
+   (the caller words the exception).  The GIL is released while keys and
+   certificates are parsed. */
+int pyussl_context_set_verify(PyUsslContext *c, int mode, pyussl_errinfo *e);
+int pyussl_context_set_chain(PyUsslContext *c, const unsigned char *cert,
+    size_t cert_len, const unsigned char *key, size_t key_len,
+    const char *password, pyussl_errinfo *e);
+int pyussl_context_add_ca(PyUsslContext *c, const unsigned char *data,
+    size_t len, pyussl_errinfo *e);
+
+/*
+ * Wrap sock in a new connection of context c: the machinery shared by
+ * SSLContext.wrap_socket() and the module-level wrap_socket().
+ * hostname is a str or None; flags are PYUSSL_SOCK_*.  Legacy sockets
+ * skip the SSLContext-level checks (their caller made its own) and the
+ * session cache.  New reference, or NULL with an exception.
+ */
+PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
+    int server_side, int do_handshake, PyObject *hostname, int flags);
+
+/*
+ * The client session cache of c (GIL held): entries are (session bytes,
+ * peer certificate DER bytes or None).  Offer a new entry for key, or
+ * look one up (new reference to the tuple, or NULL without exception).
+ * The certificate is kept because an engine may not restore it when a
+ * TLS 1.3 ticket is resumed, while the peer is the one authenticated
+ * when the session was made.
+ */
+void pyussl_context_store_session(PyObject *c, PyObject *key,
+    PyObject *session);
+PyObject *pyussl_context_find_session(PyObject *c, PyObject *key);
+/* Record whether a client connection that offered a session resumed. */
+void pyussl_context_count_resumption(PyObject *c, int reused);
+
+/* ussl.create_default_context(). */
+PyObject *pyussl_create_default_context(PyObject *module, PyObject *args,
+    PyObject *kw);
+
+/* ---------------------------------------------------------------------- */
+/* certdict.c                                                              */
+
+/* A certificate (DER) as the dict CPython's getpeercert() returns.  New
+   reference, or NULL with an exception (ValueError if malformed). */
+PyObject *pyussl_cert_dict(const unsigned char *der, size_t len);
+
+/* ussl.cert_info(der): the same for any certificate. */
+PyObject *pyussl_cert_info(PyObject *module, PyObject *der);
 
 #endif /* PYUSSL_H */

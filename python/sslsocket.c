@@ -125,6 +125,16 @@ static void rbuf_unread(PyUsslSocket *self, void *p)
 /* ---------------------------------------------------------------------- */
 /* Steps (see pyussl_step): lock held, GIL released, conn open.           */
 
+/* suppress_ragged_eofs: a bare FIN ends a read as close_notify would
+   (the caller asked for CPython's leniency). */
+static long ragged_eof(PyUsslSocket *self, long r)
+{
+	if (r == USSL_ERROR && (self->flags & PYUSSL_SOCK_RAGGED) &&
+	    ussl_conn_error(self->conn)->code == USSL_E_TRUNCATED)
+		return 0;
+	return r;
+}
+
 static long step_handshake(PyUsslSocket *self, void *arg)
 {
 	(void)arg;
@@ -148,7 +158,8 @@ static long step_read(PyUsslSocket *self, void *arg)
 	long r;
 
 	while (got < a->len) {
-		r = ussl_read(self->conn, a->dst + got, a->len - got);
+		r = ragged_eof(self, ussl_read(self->conn, a->dst + got,
+		    a->len - got));
 		if (r > 0) {
 			got += (size_t)r;
 			continue;
@@ -189,8 +200,8 @@ static long step_readline(PyUsslSocket *self, void *arg)
 		}
 		if (rbuf_reserve(self, RBUF_CHUNK) < 0)
 			return PYUSSL_STEP_NOMEM;
-		r = ussl_read(self->conn, self->rbuf + self->rlen,
-		    self->rcap - self->rlen);
+		r = ragged_eof(self, ussl_read(self->conn,
+		    self->rbuf + self->rlen, self->rcap - self->rlen));
 		if (r > 0) {
 			self->rlen += (size_t)r;
 			continue;
@@ -288,6 +299,7 @@ struct peer_arg {
 	unsigned char *der;      /* PyMem_RawMalloc'd copy, or NULL */
 	size_t len;
 	int nomem;
+	int reused;
 };
 
 static void get_peer(PyUsslSocket *self, void *p)
@@ -296,6 +308,7 @@ static void get_peer(PyUsslSocket *self, void *p)
 	const unsigned char *der;
 	size_t len;
 
+	a->reused = ussl_conn_session_reused(self->conn);
 	if (ussl_conn_peer_cert(self->conn, &der, &len) != 0)
 		return;
 	a->der = PyMem_RawMalloc(len ? len : 1);
@@ -319,6 +332,16 @@ static int peer_der(PyUsslSocket *self, struct peer_arg *a)
 	if (a->nomem) {
 		PyErr_NoMemory();
 		return -1;
+	}
+	/* A resumed session authenticated the peer when it was made. */
+	if (a->der == NULL && a->reused && self->session_cert != NULL) {
+		a->len = (size_t)PyBytes_GET_SIZE(self->session_cert);
+		a->der = PyMem_RawMalloc(a->len ? a->len : 1);
+		if (a->der == NULL) {
+			PyErr_NoMemory();
+			return -1;
+		}
+		memcpy(a->der, PyBytes_AS_STRING(self->session_cert), a->len);
 	}
 	return a->der != NULL;
 }
@@ -696,11 +719,16 @@ static PyObject *s_gettimeout(PyUsslSocket *self, PyObject *unused)
 
 PyDoc_STRVAR(fileno_doc,
 "fileno($self)\n--\n\n"
-"The file descriptor of the underlying socket (for select/selectors).");
+"The file descriptor of the underlying socket (for select/selectors);\n"
+"-1 after close() for sockets made by SSLContext.wrap_socket().");
 
 static PyObject *s_fileno(PyUsslSocket *self, PyObject *unused)
 {
 	(void)unused;
+	/* -1 once closed, like a socket, so that selectors.unregister()
+	   works after close(); wrap_socket()'s sockets keep raising. */
+	if (self->closed && !(self->flags & PYUSSL_SOCK_LEGACY))
+		return PyLong_FromLong(-1);
 	CHECK_OPEN(self);
 	return PyLong_FromLong(self->fd);
 }
@@ -783,48 +811,66 @@ static PyObject *s_cipher(PyUsslSocket *self, PyObject *unused)
 }
 
 PyDoc_STRVAR(getpeercert_doc,
-"getpeercert($self, binary_form=True)\n--\n\n"
-"The peer's certificate: DER bytes, or with binary_form=False a dict\n"
-"with 'subject' and 'issuer' strings.  None if the peer sent none or\n"
-"the handshake is not done.");
+"getpeercert($self, binary_form=...)\n--\n\n"
+"The peer's certificate: DER bytes (binary_form=True), or a dict in\n"
+"CPython's layout (subject, issuer, version, serialNumber, notBefore,\n"
+"notAfter, subjectAltName, ...).  binary_form defaults to False for\n"
+"SSLContext sockets, as in CPython, and to True for sockets made by the\n"
+"module-level wrap_socket(), whose dict form keeps 'subject' and\n"
+"'issuer' as strings.  None if the peer sent no certificate or the\n"
+"handshake is not done.");
+
+/* The dict of module-level wrap_socket() sockets: DN strings. */
+static PyObject *legacy_cert_dict(const unsigned char *der, size_t len)
+{
+	PyObject *res, *v;
+
+	res = PyDict_New();
+	if (res == NULL)
+		return NULL;
+	v = dn_string(ussl_cert_subject, der, len);
+	if (v == NULL || PyDict_SetItemString(res, "subject", v) < 0)
+		goto fail;
+	Py_DECREF(v);
+	v = dn_string(ussl_cert_issuer, der, len);
+	if (v == NULL || PyDict_SetItemString(res, "issuer", v) < 0)
+		goto fail;
+	Py_DECREF(v);
+	return res;
+fail:
+	Py_XDECREF(v);
+	Py_DECREF(res);
+	return NULL;
+}
 
 static PyObject *s_getpeercert(PyUsslSocket *self, PyObject *args,
     PyObject *kw)
 {
 	static char *kwlist[] = { "binary_form", NULL };
 	struct peer_arg a;
-	PyObject *res = NULL, *v;
-	int binary = 1, r;
+	PyObject *res, *bf = NULL;
+	int binary, r;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "|p:getpeercert", kwlist,
-	    &binary))
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "|O:getpeercert", kwlist,
+	    &bf))
 		return NULL;
+	if (bf == NULL) {
+		binary = (self->flags & PYUSSL_SOCK_LEGACY) != 0;
+	} else if ((binary = PyObject_IsTrue(bf)) < 0) {
+		return NULL;
+	}
 	r = peer_der(self, &a);
 	if (r < 0)
 		return NULL;
 	if (r == 0)
 		Py_RETURN_NONE;
-	if (binary) {
+	if (binary)
 		res = PyBytes_FromStringAndSize((const char *)a.der,
 		    (Py_ssize_t)a.len);
-		goto out;
-	}
-	res = PyDict_New();
-	if (res == NULL)
-		goto out;
-	v = dn_string(ussl_cert_subject, a.der, a.len);
-	if (v == NULL || PyDict_SetItemString(res, "subject", v) < 0)
-		goto fail;
-	Py_DECREF(v);
-	v = dn_string(ussl_cert_issuer, a.der, a.len);
-	if (v == NULL || PyDict_SetItemString(res, "issuer", v) < 0)
-		goto fail;
-	Py_DECREF(v);
-	goto out;
-fail:
-	Py_XDECREF(v);
-	Py_CLEAR(res);
-out:
+	else if (self->flags & PYUSSL_SOCK_LEGACY)
+		res = legacy_cert_dict(a.der, a.len);
+	else
+		res = pyussl_cert_dict(a.der, a.len);
 	PyMem_RawFree(a.der);
 	return res;
 }
@@ -849,6 +895,303 @@ static PyObject *s_peer_subject(PyUsslSocket *self, PyObject *unused)
 	res = dn_string(ussl_cert_subject, a.der, a.len);
 	PyMem_RawFree(a.der);
 	return res;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Session resumption (client side)                                        */
+
+struct sess_arg {
+	unsigned char *buf;      /* PyMem_RawMalloc'd copy, or NULL */
+	size_t len;
+	struct peer_arg peer;    /* the peer certificate, if the engine has it */
+	int drain;               /* first process records already received */
+	int reused;
+};
+
+static void get_session(PyUsslSocket *self, void *p)
+{
+	struct sess_arg *a = p;
+	unsigned char scratch[2048];
+	const char *v;
+	size_t len = 0;
+	int i;
+
+	a->reused = ussl_conn_session_reused(self->conn);
+	if (!ussl_handshake_done(self->conn))
+		return;
+	v = ussl_conn_version(self->conn);
+	if (a->drain && v != NULL && strcmp(v, "TLSv1.3") == 0) {
+		/* TLS 1.3 tickets come after the handshake; at close() any
+		   that already arrived are processed (the transport never
+		   blocks; application data read here was unwanted anyway). */
+		for (i = 0; i < 32; i++)
+			if (ussl_read(self->conn, scratch, sizeof(scratch)) <= 0)
+				break;
+	}
+	if (ussl_conn_get_session(self->conn, NULL, &len) == 0 || len == 0)
+		return;
+	a->buf = PyMem_RawMalloc(len);
+	if (a->buf == NULL)
+		return;
+	if (ussl_conn_get_session(self->conn, a->buf, &len) != 0) {
+		PyMem_RawFree(a->buf);
+		a->buf = NULL;
+		return;
+	}
+	a->len = len;
+	get_peer(self, &a->peer);
+}
+
+/* Offer the connection's session to the context's cache.  Never raises. */
+static void save_session(PyUsslSocket *self, int drain, int count)
+{
+	struct sess_arg a;
+	PyObject *b, *cert, *entry;
+
+	if (self->session_key == NULL || self->context == NULL)
+		return;
+	memset(&a, 0, sizeof(a));
+	a.drain = drain;
+	if (!pyussl_with_conn(self, get_session, &a))
+		return;
+	if (count && (self->flags & PYUSSL_SOCK_OFFERED))
+		pyussl_context_count_resumption(self->context, a.reused);
+	if (a.buf == NULL) {
+		PyMem_RawFree(a.peer.der);
+		return;
+	}
+	b = PyBytes_FromStringAndSize((const char *)a.buf, (Py_ssize_t)a.len);
+	pyussl_wipe(a.buf, a.len);
+	PyMem_RawFree(a.buf);
+	if (a.peer.der != NULL)
+		cert = PyBytes_FromStringAndSize((const char *)a.peer.der,
+		    (Py_ssize_t)a.peer.len);
+	else if (a.reused && self->session_cert != NULL)
+		cert = Py_NewRef(self->session_cert);
+	else
+		cert = Py_NewRef(Py_None);
+	PyMem_RawFree(a.peer.der);
+	entry = b != NULL && cert != NULL ? PyTuple_Pack(2, b, cert) : NULL;
+	Py_XDECREF(b);
+	Py_XDECREF(cert);
+	if (entry == NULL) {
+		PyErr_Clear();
+		return;
+	}
+	pyussl_context_store_session(self->context, self->session_key, entry);
+	Py_DECREF(entry);
+}
+
+void pyussl_socket_handshake_done(PyUsslSocket *self)
+{
+	save_session(self, 0, 1);
+}
+
+static void get_reused(PyUsslSocket *self, void *p)
+{
+	*(int *)p = ussl_conn_session_reused(self->conn);
+}
+
+static PyObject *get_session_reused(PyUsslSocket *self, void *closure)
+{
+	int reused = 0;
+
+	(void)closure;
+	if (!self->closed)
+		pyussl_with_conn(self, get_reused, &reused);
+	return PyBool_FromLong(reused);
+}
+
+/* ---------------------------------------------------------------------- */
+/* ALPN, CPython-style aliases                                             */
+
+struct alpn_arg {
+	char name[256];
+	int have;
+};
+
+static void get_alpn(PyUsslSocket *self, void *p)
+{
+	struct alpn_arg *a = p;
+	const char *n = ussl_conn_alpn(self->conn);
+
+	if (n != NULL) {
+		copy_str(a->name, sizeof(a->name), n);
+		a->have = 1;
+	}
+}
+
+PyDoc_STRVAR(selected_alpn_protocol_doc,
+"selected_alpn_protocol($self)\n--\n\n"
+"The ALPN protocol both sides agreed on, or None.");
+
+static PyObject *s_selected_alpn_protocol(PyUsslSocket *self,
+    PyObject *unused)
+{
+	struct alpn_arg a;
+
+	(void)unused;
+	a.have = 0;
+	if (self->closed || !pyussl_with_conn(self, get_alpn, &a))
+		return pyussl_raise_closed();
+	if (!a.have)
+		Py_RETURN_NONE;
+	return PyUnicode_DecodeUTF8(a.name, (Py_ssize_t)strlen(a.name),
+	    "replace");
+}
+
+static PyObject *would_block(void)
+{
+	errno = EAGAIN;
+	return PyErr_SetFromErrno(PyExc_BlockingIOError);
+}
+
+PyDoc_STRVAR(recv_doc,
+"recv($self, bufsize, flags=0, /)\n--\n\n"
+"Like read(bufsize), but a non-blocking socket that would block raises\n"
+"BlockingIOError instead of returning None.");
+
+static PyObject *s_recv(PyUsslSocket *self, PyObject *args)
+{
+	PyObject *n, *r;
+	int flags = 0;
+
+	if (!PyArg_ParseTuple(args, "O|i:recv", &n, &flags))
+		return NULL;
+	if (flags != 0) {
+		PyErr_SetString(PyExc_ValueError,
+		    "non-zero flags not allowed on TLS sockets");
+		return NULL;
+	}
+	r = PyObject_CallMethod((PyObject *)self, "read", "O", n);
+	if (r == Py_None) {
+		Py_DECREF(r);
+		return would_block();
+	}
+	return r;
+}
+
+PyDoc_STRVAR(recv_into_doc,
+"recv_into($self, buffer, nbytes=0, flags=0, /)\n--\n\n"
+"Like readinto(); BlockingIOError instead of None.");
+
+static PyObject *s_recv_into(PyUsslSocket *self, PyObject *args)
+{
+	PyObject *buf, *r;
+	Py_ssize_t n = 0;
+	int flags = 0;
+
+	if (!PyArg_ParseTuple(args, "O|ni:recv_into", &buf, &n, &flags))
+		return NULL;
+	if (flags != 0) {
+		PyErr_SetString(PyExc_ValueError,
+		    "non-zero flags not allowed on TLS sockets");
+		return NULL;
+	}
+	r = n > 0 ? PyObject_CallMethod((PyObject *)self, "readinto", "On",
+	    buf, n) : PyObject_CallMethod((PyObject *)self, "readinto", "O",
+	    buf);
+	if (r == Py_None) {
+		Py_DECREF(r);
+		return would_block();
+	}
+	return r;
+}
+
+PyDoc_STRVAR(send_doc,
+"send($self, data, flags=0, /)\n--\n\n"
+"Like write(data); BlockingIOError instead of None.");
+
+static PyObject *s_send(PyUsslSocket *self, PyObject *args)
+{
+	PyObject *data, *r;
+	int flags = 0;
+
+	if (!PyArg_ParseTuple(args, "O|i:send", &data, &flags))
+		return NULL;
+	if (flags != 0) {
+		PyErr_SetString(PyExc_ValueError,
+		    "non-zero flags not allowed on TLS sockets");
+		return NULL;
+	}
+	r = PyObject_CallMethod((PyObject *)self, "write", "O", data);
+	if (r == Py_None) {
+		Py_DECREF(r);
+		return would_block();
+	}
+	return r;
+}
+
+PyDoc_STRVAR(sendall_doc,
+"sendall($self, data, flags=0, /)\n--\n\n"
+"Write all of data (BlockingIOError if a non-blocking socket fills up).");
+
+static PyObject *s_sendall(PyUsslSocket *self, PyObject *args)
+{
+	PyObject *data, *view, *part, *r;
+	Py_ssize_t off = 0, len;
+	int flags = 0;
+
+	if (!PyArg_ParseTuple(args, "O|i:sendall", &data, &flags))
+		return NULL;
+	if (flags != 0) {
+		PyErr_SetString(PyExc_ValueError,
+		    "non-zero flags not allowed on TLS sockets");
+		return NULL;
+	}
+	view = PyMemoryView_FromObject(data);
+	if (view == NULL)
+		return NULL;
+	len = PyObject_Length(view);
+	if (len < 0)
+		goto fail;
+	do {
+		part = PySequence_GetSlice(view, off, len);
+		if (part == NULL)
+			goto fail;
+		r = PyObject_CallMethod((PyObject *)self, "write", "O", part);
+		Py_DECREF(part);
+		if (r == NULL)
+			goto fail;
+		if (r == Py_None) {
+			Py_DECREF(r);
+			would_block();
+			goto fail;
+		}
+		off += PyLong_AsSsize_t(r);
+		Py_DECREF(r);
+		if (PyErr_Occurred())
+			goto fail;
+	} while (off < len);
+	Py_DECREF(view);
+	Py_RETURN_NONE;
+fail:
+	Py_DECREF(view);
+	return NULL;
+}
+
+static PyObject *s_getpeername(PyUsslSocket *self, PyObject *unused)
+{
+	(void)unused;
+	return call_sock(self, "getpeername", NULL);
+}
+
+static PyObject *s_getsockname(PyUsslSocket *self, PyObject *unused)
+{
+	(void)unused;
+	return call_sock(self, "getsockname", NULL);
+}
+
+static PyObject *get_context(PyUsslSocket *self, void *closure)
+{
+	(void)closure;
+	return Py_NewRef(self->context != NULL ? self->context : Py_None);
+}
+
+static PyObject *get_server_hostname(PyUsslSocket *self, void *closure)
+{
+	(void)closure;
+	return Py_NewRef(self->hostname != NULL ? self->hostname : Py_None);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -939,6 +1282,9 @@ static PyObject *s_close(PyUsslSocket *self, PyObject *unused)
 	} else if (dl.mode == PYUSSL_DEADLINE && dl.timeout < wait) {
 		wait = dl.timeout;
 	}
+	/* A TLS 1.3 ticket may have arrived since the handshake. */
+	if (self->session_key != NULL && self->hs_done && fd_ok)
+		save_session(self, 1, 0);
 	pyussl_with_conn(self, detach, &d);
 	if (d.conn != NULL) {
 		Py_BEGIN_ALLOW_THREADS
@@ -1017,9 +1363,12 @@ static PyObject *s_repr(PyUsslSocket *self)
 static int s_traverse(PyUsslSocket *self, visitproc visit, void *arg)
 {
 	Py_VISIT(self->sock);
+	Py_VISIT(self->context);
 	return 0;
 }
 
+/* The context is kept: the engine context of conn may call back into it
+   (verify_callback) until conn is freed in s_dealloc. */
 static int s_clear(PyUsslSocket *self)
 {
 	Py_CLEAR(self->sock);
@@ -1039,6 +1388,11 @@ static void s_dealloc(PyUsslSocket *self)
 	if (self->lock != NULL)
 		PyThread_free_lock(self->lock);
 	Py_CLEAR(self->sock);
+	/* Only now that conn is gone may the context go. */
+	Py_CLEAR(self->context);
+	Py_CLEAR(self->hostname);
+	Py_CLEAR(self->session_key);
+	Py_CLEAR(self->session_cert);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -1062,6 +1416,11 @@ PyObject *pyussl_socket_new(PyObject *sock, int fd, ussl_conn *conn,
 	self->closed = 0;
 	self->want = PYUSSL_WANT_NONE;
 	self->hs_done = 0;
+	self->flags = 0;
+	self->context = NULL;
+	self->hostname = NULL;
+	self->session_key = NULL;
+	self->session_cert = NULL;
 	self->lock = PyThread_allocate_lock();
 	pyussl_set_fd_transport(conn, fd);
 	PyObject_GC_Track(self);
@@ -1092,6 +1451,14 @@ static PyMethodDef s_methods[] = {
 	  METH_VARARGS | METH_KEYWORDS, getpeercert_doc },
 	{ "peer_subject", (PyCFunction)s_peer_subject, METH_NOARGS,
 	  peer_subject_doc },
+	{ "selected_alpn_protocol", (PyCFunction)s_selected_alpn_protocol,
+	  METH_NOARGS, selected_alpn_protocol_doc },
+	{ "recv", (PyCFunction)s_recv, METH_VARARGS, recv_doc },
+	{ "recv_into", (PyCFunction)s_recv_into, METH_VARARGS, recv_into_doc },
+	{ "send", (PyCFunction)s_send, METH_VARARGS, send_doc },
+	{ "sendall", (PyCFunction)s_sendall, METH_VARARGS, sendall_doc },
+	{ "getpeername", (PyCFunction)s_getpeername, METH_NOARGS, NULL },
+	{ "getsockname", (PyCFunction)s_getsockname, METH_NOARGS, NULL },
 	{ "close", (PyCFunction)s_close, METH_NOARGS, close_doc },
 	{ "__enter__", (PyCFunction)s_enter, METH_NOARGS, NULL },
 	{ "__exit__", (PyCFunction)s_exit, METH_VARARGS, NULL },
@@ -1106,6 +1473,12 @@ static PyGetSetDef s_getset[] = {
 	  "True once the handshake has completed.", NULL },
 	{ "server_side", (getter)get_server_side, NULL,
 	  "True for the server end of the connection.", NULL },
+	{ "session_reused", (getter)get_session_reused, NULL,
+	  "True if the handshake resumed an earlier session.", NULL },
+	{ "context", (getter)get_context, NULL,
+	  "The SSLContext the socket was made from.", NULL },
+	{ "server_hostname", (getter)get_server_hostname, NULL,
+	  "server_hostname as given to wrap_socket(), or None.", NULL },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

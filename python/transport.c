@@ -203,8 +203,13 @@ long pyussl_run(PyUsslSocket *self, const char *op, pyussl_step step,
 		PyThread_release_lock(self->lock);
 		Py_END_ALLOW_THREADS
 
-		if (r != PYUSSL_STEP_CLOSED)
+		if (r != PYUSSL_STEP_CLOSED) {
+			if (hs && !self->hs_done) {
+				self->hs_done = 1;
+				pyussl_socket_handshake_done(self);
+			}
 			self->hs_done = hs;
+		}
 		if (r >= 0) {
 			self->want = PYUSSL_WANT_NONE;
 			return r;

@@ -578,6 +578,53 @@ static const unsigned char oid_ca_issuers[] = {
 
 static const char unsupported[] = "<unsupported>";
 
+/* otherName types OpenSSL prints (and so CPython shows) as "UPN:x". */
+static const struct {
+	unsigned char len;
+	unsigned char oid[10];
+	unsigned char tag;       /* the string type they must have */
+	const char *label;
+} other_names[] = {
+	{ 10, { 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x14, 0x02, 0x03 },
+	  T_UTF8, "UPN:" },
+	{ 8, { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x08, 0x09 }, T_UTF8,
+	  "SmtpUTF8Mailbox:" },
+	{ 8, { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x08, 0x05 }, T_UTF8,
+	  "XmppAddr:" },
+	{ 8, { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x08, 0x07 }, T_IA5,
+	  "SRVName:" },
+	{ 8, { 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x08, 0x08 }, T_UTF8,
+	  "NAIRealm:" },
+};
+
+/* An otherName as "UPN:value", or "<unsupported>" for other types. */
+static void other_name_text(struct walk *w, const struct der *v,
+    const char **val, size_t *len)
+{
+	struct der in = *v, oid, expl, str;
+	struct out o;
+	unsigned tag;
+	size_t i;
+
+	*val = unsupported;
+	*len = sizeof(unsupported) - 1;
+	if (der_take(&in, T_OID, &oid) != 0 ||
+	    der_take(&in, 0xa0, &expl) != 0 ||
+	    der_next(&expl, &tag, &str) != 0 || !der_empty(&expl))
+		return;
+	for (i = 0; i < sizeof(other_names) / sizeof(other_names[0]); i++) {
+		if (!der_equal(&oid, other_names[i].oid, other_names[i].len) ||
+		    tag != other_names[i].tag)
+			continue;
+		out_init(&o, w->text, sizeof(w->text));
+		out_str(&o, other_names[i].label);
+		out_bytes(&o, (const char *)str.p, (size_t)(str.end - str.p));
+		*val = w->text;
+		*len = o.len;
+		return;
+	}
+}
+
 /* An iPAddress entry as text. */
 static void ip_text(struct walk *w, const struct der *v, const char **val,
     size_t *len)
@@ -637,8 +684,7 @@ static int emit_general_name(struct walk *w, unsigned tag,
 		break;
 	case 0xa0:
 		type = "othername";
-		val = unsupported;
-		len = sizeof(unsupported) - 1;
+		other_name_text(w, v, &val, &len);
 		break;
 	case 0xa3:
 		type = "X400Name";

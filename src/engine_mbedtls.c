@@ -961,8 +961,13 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 	switch (ret) {
 	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
 	case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE:
-		if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE)
+		if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE) {
 			conn->verify_flags |= USSL_VFY_NO_CERT;
+			/* mbedTLS 3.6 leaves the client waiting: tell it. */
+			mbedtls_ssl_send_alert_message(&e->ssl,
+			    MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+			    COMPAT_ALERT_CERT_REQUIRED);
+		}
 		if (conn->verify_flags == 0)
 			conn->verify_flags = map_vflags(
 			    mbedtls_ssl_get_verify_result(&e->ssl));

@@ -161,12 +161,19 @@ typedef struct ussl_vstate {
 	unsigned *flags;               /* accumulated USSL_VFY_* flags */
 } ussl_vstate;
 
-/* USSL_VFY_* flags for the leaf under the policy. */
+/*
+ * USSL_VFY_* flags of the policy, called once per verification with the
+ * leaf (after the engine has seen the whole chain): the name and EKU
+ * checks, and with v->chain the chain rules (NAME_MISMATCH, BAD_USAGE,
+ * BAD_KEY, POLICY).  The engine ORs them into the leaf's flags.
+ */
 unsigned ussl_verify_leaf(const ussl_vstate *vs, const ussl_leaf_view *v);
 /* Seconds since 1970 of a UTC calendar time (proleptic Gregorian). */
 int64_t ussl_epoch(int year, int mon, int day, int hour, int min, int sec);
 /* Exposed for unit tests: does DNS pattern (from a certificate) match
-   host?  Both are compared case-insensitively. */
+   host?  Both are compared case-insensitively; either one not a valid
+   host name (LDH labels, a whole-label "*" first in the pattern) never
+   matches. */
 int ussl_dns_match(const unsigned char *pat, size_t pat_len,
     const char *host);
 

@@ -14,7 +14,6 @@
  * docs/limbo.md explains each rule by the x509-limbo cases behind it,
  * and where the policy deliberately departs from the suite.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -1057,7 +1056,15 @@ static void ip_text(const unsigned char *ip, size_t len, char *out)
 	char *o = out;
 
 	if (len == 4) {
-		sprintf(out, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+		/* By hand: bare-metal hosts (MicroPython) may lack sprintf. */
+		for (i = 0; i < 4; i++) {
+			if (ip[i] >= 100)
+				*o++ = (char)('0' + ip[i] / 100);
+			if (ip[i] >= 10)
+				*o++ = (char)('0' + ip[i] / 10 % 10);
+			*o++ = (char)('0' + ip[i] % 10);
+			*o++ = i < 3 ? '.' : '\0';
+		}
 		return;
 	}
 	for (i = 0; i < 8; i++)

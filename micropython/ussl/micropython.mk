@@ -9,10 +9,14 @@
 #   mbedtls/mbedtls_config_port.h for its platform hooks).
 # USSL_MBEDTLS=system: link the host's mbedTLS (-lmbedtls -lmbedx509
 #   -lmbedcrypto, 2.28 or 3.x) with its own configuration; unix port only.
+# USSL_SMALL_RECORDS=1 (bundled only): variable buffer lengths, about 12 KB
+#   less per TLS 1.2 connection, but only for peers that never send records
+#   over 4 KB (see ussl_mbedtls_config.h).
 
 USSL_MP_DIR := $(USERMOD_DIR)
 USSL_ROOT := $(abspath $(USSL_MP_DIR)/../..)
 USSL_MBEDTLS ?= bundled
+USSL_SMALL_RECORDS ?= 0
 
 # The binding (scanned for qstrs).
 SRC_USERMOD_C += $(addprefix $(USSL_MP_DIR)/,\
@@ -44,7 +48,8 @@ LIBS_USERMOD += -lmbedtls -lmbedx509 -lmbedcrypto
 else ifeq ($(USSL_MBEDTLS),bundled)
 USSL_MBEDTLS_DIR := lib/mbedtls
 CFLAGS_USERMOD += -I$(TOP)/$(USSL_MBEDTLS_DIR)/include \
-	-DMBEDTLS_CONFIG_FILE='"ussl_mbedtls_config.h"'
+	-DMBEDTLS_CONFIG_FILE='"ussl_mbedtls_config.h"' \
+	-DUSSL_MP_SMALL_RECORDS=$(USSL_SMALL_RECORDS)
 # Every library source; those the configuration does not enable compile
 # to nothing.  Paths are relative to $(TOP), like the port's own.
 SRC_USERMOD_LIB_C += $(patsubst $(TOP)/%,%,\

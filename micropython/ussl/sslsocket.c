@@ -47,8 +47,10 @@ static long stream_io(ussl_mp_socket_t *self, void *buf, size_t len,
 	    p->read(self->sock, buf, len, &e);
 	nlr_pop();
 	if (n == MP_STREAM_ERROR) {
-		if (mp_is_nonblocking_error(e))
+		if (mp_is_nonblocking_error(e)) {
+			self->blocked = 1;
 			return writing ? USSL_WANT_WRITE : USSL_WANT_READ;
+		}
 		/* A timeout of a blocking socket leaves the TLS session
 		   usable; ussl's transport contract spells it -1. */
 		*err = e == MP_ETIMEDOUT ? -1 : (e != 0 ? e : MP_EIO);
@@ -154,6 +156,33 @@ static mp_uint_t stream_result(ussl_mp_socket_t *self, long r,
 	raise_conn_error(self);
 }
 
+/*
+ * Run one ussl I/O call.  mbedTLS also says "want read" when it only
+ * wants to be called again (after a TLS 1.3 NewSessionTicket, or an
+ * ignored warning alert) without the stream having been short of data;
+ * then call again at once rather than report a would-block that no
+ * readiness will resolve (and a None from a blocking socket).
+ */
+enum { OP_READ, OP_WRITE, OP_HANDSHAKE };
+
+static long conn_call(ussl_mp_socket_t *self, int op, void *buf, size_t len)
+{
+	int tries = 0;
+	long r;
+
+	do {
+		self->blocked = 0;
+		if (op == OP_READ)
+			r = ussl_read(self->conn, buf, len);
+		else if (op == OP_WRITE)
+			r = ussl_write(self->conn, buf, len);
+		else
+			r = ussl_handshake(self->conn);
+	} while ((r == USSL_WANT_READ || r == USSL_WANT_WRITE) &&
+	    !self->blocked && ++tries < 8);
+	return r;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Stream protocol                                                        */
 
@@ -161,11 +190,27 @@ static mp_uint_t sock_read(mp_obj_t self_in, void *buf, mp_uint_t size,
     int *errcode)
 {
 	ussl_mp_socket_t *self = MP_OBJ_TO_PTR(self_in);
+	bool open;
+	long r;
 
 	self->poll_mask = 0;
 	check_open(self);
-	return stream_result(self, ussl_read(self->conn, buf, size),
-	    MP_STREAM_POLL_WR, errcode);
+	if (self->eof)
+		return 0;
+	open = ussl_handshake_done(self->conn);
+	r = conn_call(self, OP_READ, buf, size);
+	/*
+	 * The stock module (which never sends close_notify itself) and
+	 * CPython (suppress_ragged_eofs) take a bare end of stream after the
+	 * handshake as the end of the data; so does the `tls` module.  The
+	 * `ussl` module reports it: OSError(E_TRUNCATED).
+	 */
+	if (r == USSL_ERROR && open && self->style == USSL_MP_COMPAT &&
+	    ussl_conn_error(self->conn)->code == USSL_E_TRUNCATED) {
+		self->eof = 1;
+		return 0;
+	}
+	return stream_result(self, r, MP_STREAM_POLL_WR, errcode);
 }
 
 static mp_uint_t sock_write(mp_obj_t self_in, const void *buf,
@@ -175,7 +220,7 @@ static mp_uint_t sock_write(mp_obj_t self_in, const void *buf,
 
 	self->poll_mask = 0;
 	check_open(self);
-	return stream_result(self, ussl_write(self->conn, buf, size),
+	return stream_result(self, conn_call(self, OP_WRITE, (void *)buf, size),
 	    MP_STREAM_POLL_RD, errcode);
 }
 
@@ -347,7 +392,7 @@ static void handshake_now(ussl_mp_socket_t *self)
 	long r;
 
 	for (;;) {
-		r = ussl_handshake(self->conn);
+		r = conn_call(self, OP_HANDSHAKE, NULL, 0);
 		if (r == USSL_OK)
 			return;
 		if (r != USSL_WANT_READ && r != USSL_WANT_WRITE)
@@ -388,6 +433,8 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 	self->style = style;
 	self->role = ussl_ctx_role(ctx);
 	self->failed = 0;
+	self->eof = 0;
+	self->blocked = 0;
 	self->conn = ussl_conn_new(ctx, hostname, &err);
 	if (self->conn == NULL && err.code == USSL_E_NOMEM) {
 		/* Collected sockets not yet finalised may hold memory. */

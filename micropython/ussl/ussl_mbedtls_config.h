@@ -19,20 +19,30 @@
 
 /*
  * Record buffers.  A peer may always send 16 KB records (unless it agreed
- * to a smaller maximum fragment length), so the input buffer must be able
- * to grow to that; what we send is our choice, and 4 KB records cost
- * little throughput.  With variable buffer lengths mbedTLS resizes both
- * buffers when the handshake ends, to what was negotiated.
+ * to a smaller maximum fragment length), so the input buffer must hold
+ * that; what we send is our choice, and 4 KB records cost little.
+ *
+ * Variable buffer lengths are opt-in (make USSL_SMALL_RECORDS=1): after a
+ * TLS 1.2 handshake mbedTLS 3.6 then shrinks the input buffer to the
+ * smaller of the two sizes (4 KB) whether or not the peer agreed to send
+ * records that small, and a larger record from the peer fails the
+ * connection (measured: a CPython/OpenSSL server sending one 16 KB record
+ * gives -0x7100).  That saves about 12 KB per connection but is safe only
+ * with peers that never send records over 4 KB.
  */
 #undef MBEDTLS_SSL_MAX_CONTENT_LEN
 #undef MBEDTLS_SSL_IN_CONTENT_LEN
 #undef MBEDTLS_SSL_OUT_CONTENT_LEN
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384
 #define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
+#if defined(USSL_MP_SMALL_RECORDS) && USSL_MP_SMALL_RECORDS
 #define MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
+#endif
+/* Honour a client's request for smaller records (RFC 6066). */
 #define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
 
-/* getpeercert() needs the peer's certificate after the handshake. */
+/* getpeercert() needs the peer's certificate after the handshake (and
+   mbedTLS requires it for TLS 1.3). */
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
 
 /* Protocol: TLS 1.2 and 1.3 only (TLS1/TLS1_1 names are no-ops in 3.x). */

@@ -42,6 +42,9 @@ typedef struct _ussl_mp_socket_t {
 	uint8_t style;          /* USSL_MP_NATIVE or USSL_MP_COMPAT */
 	uint8_t role;           /* USSL_CLIENT or USSL_SERVER */
 	uint8_t failed;         /* a fatal error happened: poll says NVAL */
+	uint8_t blocked;        /* the stream would block in this call */
+	uint8_t eof;            /* tls style: the peer ended without
+	                           close_notify, reads return 0 */
 } ussl_mp_socket_t;
 
 extern const mp_obj_type_t ussl_mp_socket_type;

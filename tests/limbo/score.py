@@ -6,7 +6,8 @@
 
 Prints "limbo: N agree, M disagree (K false accepts), S skipped of T" and
 every disagreement, then fails (exit 1) when:
-  - any case expected to FAIL is accepted (a false accept), or
+  - a case expected to FAIL is accepted (a false accept) and is not one of
+    the deliberate deviations listed in deviations.txt (in --floors), or
   - agreements fall below the floor for this engine: floor-<key>.txt in
     --floors, the key derived from the harness name (mbedtls3, mbedtls2,
     openssl), else floor.txt; a floor file holds one integer (lines
@@ -44,6 +45,20 @@ def read_floor(floors_dir, key):
                     if line and not line.startswith("#"):
                         return int(line), name
     return None, None
+
+
+def read_deviations(floors_dir):
+    """{case id: reason} from deviations.txt ('#' starts a comment line)."""
+    path = os.path.join(floors_dir, "deviations.txt")
+    devs = {}
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    parts = line.split(None, 1)
+                    devs[parts[0]] = parts[1] if len(parts) > 1 else ""
+    return devs
 
 
 def main():
@@ -118,13 +133,19 @@ def main():
         else:
             problems.append("bad actual_result %r for %s" % (act, cid))
 
+    devs = read_deviations(args.floors)
+    undocumented = [c for c in false_acc if c not in devs]
     print("limbo: %d agree, %d disagree (%d false accepts), %d skipped of %d"
           % (len(agree), len(disagree), len(false_acc), len(skipped), len(expected)))
+    print("false accepts: %d deliberate (deviations.txt), %d not"
+          % (len(false_acc) - len(undocumented), len(undocumented)))
     print("harness: %s" % harness)
     if disagree:
         print("disagreements (expected -> actual):")
         for cid, exp, r in disagree:
-            mark = "  FALSE ACCEPT" if exp == "FAILURE" else ""
+            mark = ""
+            if exp == "FAILURE":
+                mark = "  false accept (deliberate)" if cid in devs else "  FALSE ACCEPT"
             print("  %-70s %s -> %s%s" % (cid, exp, r["actual_result"], mark))
             if not args.quiet:
                 print("      %s" % r.get("context", ""))
@@ -142,8 +163,13 @@ def main():
         if len(agree) < floor:
             problems.append("%d agreements, below the floor of %d in %s"
                             % (len(agree), floor, floor_file))
-    if false_acc:
-        problems.append("%d false accept(s): %s" % (len(false_acc), ", ".join(false_acc)))
+    stale = [c for c in devs if c in expected and seen.get(c, {}).get("actual_result") == "FAILURE"]
+    if stale:
+        print("note: listed deviations the policy now rejects (remove them): %s"
+              % ", ".join(stale))
+    if undocumented:
+        problems.append("%d false accept(s) not in deviations.txt: %s"
+                        % (len(undocumented), ", ".join(undocumented)))
     for p in problems:
         print("limbo: FAIL: %s" % p)
     return 1 if problems else 0
