@@ -105,6 +105,8 @@ static int version_ok(int v)
 
 int ussl_ctx_set_versions(ussl_ctx *ctx, int min, int max)
 {
+	int old_min, old_max;
+
 	ussl_err_clear(&ctx->err);
 	if (!version_ok(min) || !version_ok(max))
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
@@ -114,9 +116,17 @@ int ussl_ctx_set_versions(ussl_ctx *ctx, int min, int max)
 	if (max != 0 && max < min)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
 		    "maximum TLS version below the minimum");
+	old_min = ctx->min_version;
+	old_max = ctx->max_version;
 	ctx->min_version = min;
 	ctx->max_version = max;
-	return eng_ctx_update(ctx);
+	if (eng_ctx_update(ctx) != USSL_OK) {
+		ctx->min_version = old_min;
+		ctx->max_version = old_max;
+		eng_ctx_update(ctx);
+		return USSL_ERROR;
+	}
+	return USSL_OK;
 }
 
 int ussl_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,

@@ -205,6 +205,9 @@ static int conf_apply(ussl_ctx *ctx)
 	int max = ctx->max_version ? ctx->max_version : compat_max_version();
 	int authmode;
 
+	if (ctx->min_version > compat_max_version())
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "TLS 1.3 is not available with %s", eng_version());
 	if (max > compat_max_version())
 		max = compat_max_version();
 	compat_conf_versions(&e->conf, ctx->min_version, max);

@@ -39,6 +39,14 @@ static void test_ctx_basics(void)
 	CHECK(ussl_ctx_set_versions(c, USSL_TLS1_3, USSL_TLS1_2) ==
 	    USSL_ERROR);
 	CHECK(ussl_ctx_set_versions(c, USSL_TLS1_2, USSL_TLS1_3) == USSL_OK);
+	/* An engine without TLS 1.3 says so at once, not at the handshake. */
+	if (strstr(ussl_engine_version(), " 2.") != NULL) {
+		CHECK(ussl_ctx_set_versions(c, USSL_TLS1_3, 0) == USSL_ERROR);
+		CHECK(ussl_ctx_error(c)->code == USSL_E_BADARG);
+	} else {
+		CHECK(ussl_ctx_set_versions(c, USSL_TLS1_3, 0) == USSL_OK);
+		CHECK(ussl_ctx_set_versions(c, USSL_TLS1_2, 0) == USSL_OK);
+	}
 	CHECK(ussl_ctx_ref(c) == c);
 	ussl_ctx_free(c);
 	ussl_ctx_free(c);
@@ -46,7 +54,7 @@ static void test_ctx_basics(void)
 	ussl_ctx_free(NULL);
 	CHECK(strcmp(ussl_strerror(USSL_E_VERIFY), "USSL_E_VERIFY") == 0);
 	CHECK(strcmp(ussl_strerror(12345), "USSL_E_UNKNOWN") == 0);
-	CHECK(strstr(ussl_engine_version(), "TLS") != NULL);
+	CHECK(ussl_engine_version() != NULL && ussl_engine_version()[0] != 0);
 }
 
 static void test_loading(void)

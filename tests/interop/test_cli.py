@@ -204,14 +204,23 @@ class CliTest(unittest.TestCase):
 
     def require_tls13(self):
         """Skip unless the engine speaks TLS 1.3 (mbedTLS 2.28 does not):
-        found out once, with a usslcat pair limited to TLS 1.3."""
+        found out once.  An engine without it refuses --min-version 1.3
+        as a configuration error, before connecting; otherwise a usslcat
+        pair limited to TLS 1.3 must work."""
         global _tls13
         if _tls13 is None:
-            server, port = self.start_server("--echo", "--quiet", "--min-version", "1.3")
             r = self.run_cat("--quiet", "--insecure", "--min-version", "1.3",
-                             "127.0.0.1", str(port), input=b"probe")
-            server.kill()
-            _tls13 = r.returncode == EXIT_OK and r.stdout == b"probe"
+                             "127.0.0.1", "1")
+            if r.returncode == EXIT_CONFIG:
+                _tls13 = False
+            else:
+                server, port = self.start_server("--echo", "--quiet",
+                                                 "--min-version", "1.3")
+                r = self.run_cat("--quiet", "--insecure", "--min-version",
+                                 "1.3", "127.0.0.1", str(port), input=b"probe")
+                server.kill()
+                _tls13 = r.returncode == EXIT_OK and r.stdout == b"probe"
+                self.assertTrue(_tls13, "TLS 1.3 accepted but not working")
         if not _tls13:
             self.skipTest("the TLS engine has no TLS 1.3")
 
