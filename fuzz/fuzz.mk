@@ -9,7 +9,8 @@
 #                is guided by the parsers inside mbedTLS (slower per run)
 #
 # ussl's own sources get coverage instrumentation (fuzzer-no-link); mbedTLS
-# only the sanitizers unless MBEDTLS_COV=1.  Every object depends on the
+# only the sanitizers unless MBEDTLS_COV=1, and -O2: its bignum code under
+# ASan is most of the time of every handshake.  Every object depends on the
 # mbedTLS config header: a change there changes structure layouts.
 
 CC       := clang
@@ -44,7 +45,7 @@ all: $(BINS) $(B)/mkseeds
 
 $(MB_DIR)/%.o: $(MBEDTLS_LIB)/%.c $(CONFIG) $(TOP)/fuzz/fuzz.mk
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(MB_SAN) -w -I$(MBEDTLS_SRC)/library -c $< -o $@
+	$(CC) $(CFLAGS) -O2 $(MB_SAN) -w -I$(MBEDTLS_SRC)/library -c $< -o $@
 
 $(MB_A): $(MB_O)
 	@echo "ar $@"; rm -f $@ && ar rcs $@ $^

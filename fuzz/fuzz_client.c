@@ -115,6 +115,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 	fu_poke_conn(conn);
+	/* The input cannot know this run's random values or keys, so a
+	   completed handshake means a forged one. */
+	if (rc == USSL_OK)
+		fu_die("handshake completed against bytes that could not "
+		    "know this run's keys (%s)", ussl_conn_version(conn));
 	if (rc == USSL_OK) {
 		for (i = 0; i < 1000; i++)
 			if (ussl_read(conn, buf, sizeof(buf)) <= 0)

@@ -161,21 +161,120 @@ static void save_session(unsigned cfg)
 	fu_link_free(&link);
 }
 
+/*
+ * What the run has done so far, for the checks on every client read:
+ * the data stream is pat(0), pat(1), ... so that a record replayed or
+ * altered and still accepted shows up as wrong bytes.
+ */
+struct run {
+	ussl_conn *c, *s;
+	fu_link link;
+	size_t sent, got;       /* stream bytes written by server / read */
+	int server_closed;      /* the server's close_notify went out */
+	int tampered;           /* RAW, MUT, CUT or REPLAY was used */
+	int fin;                /* end of stream was announced */
+	int client_closed;      /* the client called ussl_close */
+	int zero_seen;          /* a read returned 0 (close_notify) */
+	int err_code;           /* first fatal error of a read, 0: none */
+	unsigned char *data;    /* scratch: what the server writes */
+};
+
+static unsigned char pat(size_t pos)
+{
+	return (unsigned char)(((uint32_t)pos * 2654435761u) >> 24);
+}
+
+static void server_send(struct run *r, size_t len)
+{
+	size_t i;
+	long n;
+
+	for (i = 0; i < len; i++)
+		r->data[i] = pat(r->sent + i);
+	i = 0;
+	while (i < len) {
+		n = ussl_write(r->s, r->data + i, len - i);
+		if (n <= 0)
+			break;
+		i += (size_t)n;
+	}
+	r->sent += i;
+}
+
+/* One client read, checked against the contract in ussl.h. */
+static long client_read(struct run *r, size_t len)
+{
+	unsigned char buf[4096];
+	long n;
+	int code;
+	size_t i;
+
+	if (len > sizeof(buf))
+		len = sizeof(buf);
+	n = ussl_read(r->c, buf, len);
+	code = ussl_conn_error(r->c)->code;
+	if (r->zero_seen && n != 0)
+		fu_die("read after close_notify returned %ld, not 0", n);
+	if (n > 0) {
+		if ((size_t)n > len)
+			fu_die("read returned %ld > %zu", n, len);
+		if (r->got + (size_t)n > r->sent)
+			fu_die("client read %zu bytes, server wrote %zu",
+			    r->got + (size_t)n, r->sent);
+		for (i = 0; i < (size_t)n; i++)
+			if (buf[i] != pat(r->got + i))
+				fu_die("byte %zu of the stream is wrong: the "
+				    "client accepted data the server never sent",
+				    r->got + i);
+		r->got += (size_t)n;
+	} else if (n == 0) {
+		if (!r->server_closed)
+			fu_die("read gave 0 (close_notify) but the server "
+			    "never closed");
+		if (r->got != r->sent)
+			fu_die("close_notify accepted with %zu of %zu bytes "
+			    "unread (truncation)", r->sent - r->got, r->sent);
+		r->zero_seen = 1;
+	} else if (n == USSL_ERROR) {
+		if (code == USSL_E_NONE)
+			fu_die("USSL_ERROR without an error code");
+		/* Fatal errors are sticky (until the client closes: a
+		   closed connection answers USSL_E_CLOSED). */
+		if (r->err_code != 0 && code != r->err_code &&
+		    !r->client_closed)
+			fu_die("error changed from %d to %d", r->err_code, code);
+		if (r->err_code == 0)
+			r->err_code = code;
+		/* Genuine records only: the one failure allowed is the
+		   stream ending without close_notify. */
+		if (!r->tampered && !(r->fin && code == USSL_E_TRUNCATED) &&
+		    !(r->client_closed && code == USSL_E_CLOSED))
+			fu_die("read of untampered records failed: %s (%s)",
+			    ussl_strerror(code), ussl_conn_error(r->c)->msg);
+	} else if (n == USSL_WANT_WRITE) {
+		fu_die("read gave WANT_WRITE on a transport that never blocks");
+	} else if (n != USSL_WANT_READ) {
+		fu_die("read returned %ld", n);
+	}
+	if (n != USSL_ERROR && r->err_code != 0 && !r->client_closed)
+		fu_die("read returned %ld after a fatal error", n);
+	return n;
+}
+
 /* Client reads until it has nothing more to give; returns its last rc.
    A read that only handled a record without data (a TLS 1.3 ticket)
    returns USSL_WANT_READ, so that one counts as progress when the queue
    shrank. */
-static long drain(ussl_conn *c, const fu_link *l)
+static long drain(struct run *r)
 {
-	unsigned char buf[4096];
 	long n = USSL_WANT_READ;
 	size_t before;
 	int i;
 
 	for (i = 0; i < 10000; i++) {
-		before = l->s2c.len;
-		n = ussl_read(c, buf, sizeof(buf));
-		if (n > 0 || (n == USSL_WANT_READ && l->s2c.len < before))
+		before = r->link.s2c.len;
+		n = client_read(r, 4096);
+		if (n > 0 || (n == USSL_WANT_READ && r->link.s2c.len < before))
 			continue;
 		break;
 	}
@@ -188,114 +287,127 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned cfg = fu_u8(&in), chunk = fu_u8(&in);
 	unsigned key = cfg & 0x3b;
 	ussl_error err;
-	ussl_conn *c, *s;
-	fu_link link;
-	unsigned char *last = NULL, *plain;
+	struct run r;
+	unsigned char *last = NULL;
 	size_t last_len = 0, before, n, off, got;
 	const uint8_t *raw;
-	unsigned char buf[256];
 	long rc;
 
 	if (!(cfg & 4) && sessions[key] == NULL)
 		save_session(cfg);
-	c = ussl_conn_new(client_ctx(cfg), "localhost", &err);
-	s = ussl_conn_new(server_ctx(cfg), NULL, &err);
-	if (c == NULL || s == NULL)
+	memset(&r, 0, sizeof(r));
+	r.c = ussl_conn_new(client_ctx(cfg), "localhost", &err);
+	r.s = ussl_conn_new(server_ctx(cfg), NULL, &err);
+	if (r.c == NULL || r.s == NULL)
 		fu_die("ussl_conn_new");
 	if (!(cfg & 4) &&
-	    ussl_conn_set_session(c, sessions[key], session_lens[key]) != 0)
-		fu_die("set_session: %s", ussl_conn_error(c)->msg);
-	fu_link_init(&link);
-	fu_attach(c, &link, 1);
-	fu_attach(s, &link, 0);
-	if (fu_handshake_pair(c, s) != 0)
-		fu_die("handshake: %s / %s", ussl_conn_error(c)->msg,
-		    ussl_conn_error(s)->msg);
+	    ussl_conn_set_session(r.c, sessions[key], session_lens[key]) != 0)
+		fu_die("set_session: %s", ussl_conn_error(r.c)->msg);
+	fu_link_init(&r.link);
+	fu_attach(r.c, &r.link, 1);
+	fu_attach(r.s, &r.link, 0);
+	if (fu_handshake_pair(r.c, r.s) != 0)
+		fu_die("handshake: %s / %s", ussl_conn_error(r.c)->msg,
+		    ussl_conn_error(r.s)->msg);
 	/* From here on the client's output is of no interest, and the
 	   handshake's last server bytes (e.g. tickets) stay queued. */
-	link.discard_client = 1;
-	fu_pipe_free(&link.c2s);
-	link.chunk = chunk;
-	plain = malloc(20000);
-	if (plain == NULL)
+	r.link.discard_client = 1;
+	fu_pipe_free(&r.link.c2s);
+	r.link.chunk = chunk;
+	r.data = malloc(20000);
+	if (r.data == NULL)
 		fu_die("out of memory");
-	for (n = 0; n < 20000; n++)
-		plain[n] = (unsigned char)('a' + n % 26);
 
 	while (in.len > 0) {
 		unsigned op = fu_u8(&in) % 12;
 
-		before = link.s2c.len;
+		before = r.link.s2c.len;
 		switch (op) {
 		case 0:
 			raw = fu_bytes(&in, fu_u8(&in), &got);
-			fu_pipe_put(&link.s2c, raw, got);
+			fu_pipe_put(&r.link.s2c, raw, got);
+			r.tampered |= got > 0;
 			break;
 		case 1:
-			write_all(s, plain, fu_u16(&in) % 20000 + 1);
+			server_send(&r, fu_u16(&in) % 20000 + 1);
 			break;
 		case 2:
 			n = fu_u8(&in) + 1;
 			off = fu_u16(&in);
-			write_all(s, plain, n);
-			if (link.s2c.len > before)
-				link.s2c.buf[before + off % (link.s2c.len - before)]
-				    ^= (unsigned char)(fu_u8(&in) | 1);
+			server_send(&r, n);
+			if (r.link.s2c.len > before) {
+				r.link.s2c.buf[before + off %
+				    (r.link.s2c.len - before)] ^=
+				    (unsigned char)(fu_u8(&in) | 1);
+				r.tampered = 1;
+			}
 			break;
 		case 3:
-			(void)ussl_close(s);
+			if (ussl_close(r.s) == USSL_OK)
+				r.server_closed = 1;
 			break;
 		case 4:
-			(void)ussl_read(c, buf, fu_u8(&in) + 1);
+			(void)client_read(&r, fu_u8(&in) + 1);
 			break;
 		case 5:
-			(void)drain(c, &link);
+			(void)drain(&r);
 			break;
 		case 6:
 			n = fu_u8(&in);
-			link.s2c.len -= n < link.s2c.len ? n : link.s2c.len;
+			n = n < r.link.s2c.len ? n : r.link.s2c.len;
+			r.link.s2c.len -= n;
+			r.tampered |= n > 0;
 			break;
 		case 7:
-			(void)ussl_write(c, plain, fu_u8(&in) + 1);
+			rc = ussl_write(r.c, r.data, fu_u8(&in) + 1);
+			if (rc < 0 && !r.tampered && !r.fin && !r.client_closed &&
+			    !r.zero_seen)
+				fu_die("client write failed: %s",
+				    ussl_conn_error(r.c)->msg);
 			break;
 		case 8:
-			fu_pipe_put(&link.s2c, last, last_len);
+			fu_pipe_put(&r.link.s2c, last, last_len);
+			r.tampered |= last_len > 0;
 			break;
 		case 9:
-			link.chunk = fu_u8(&in);
+			r.link.chunk = fu_u8(&in);
 			break;
 		case 10:
-			link.eof_to_client = 1;
+			r.link.eof_to_client = 1;
+			r.fin = 1;
 			break;
 		case 11:
-			(void)ussl_close(c);
+			(void)ussl_close(r.c);
+			r.client_closed = 1;
 			break;
 		}
-		if (op != 8 && link.s2c.len > before) {
+		if (op != 8 && r.link.s2c.len > before) {
 			free(last);
-			last_len = link.s2c.len - before;
+			last_len = r.link.s2c.len - before;
 			last = malloc(last_len);
 			if (last == NULL)
 				fu_die("out of memory");
-			memcpy(last, link.s2c.buf + before, last_len);
+			memcpy(last, r.link.s2c.buf + before, last_len);
 		}
 	}
-	link.eof_to_client = 1;
-	rc = drain(c, &link);
-	if (rc == USSL_ERROR && ussl_conn_error(c)->code == USSL_E_NONE)
-		fu_die("USSL_ERROR without an error code");
+	r.link.eof_to_client = 1;
+	r.fin = 1;
+	rc = drain(&r);
 	/* At the end of the stream reads must end too: a caller waiting for
 	   "readable" would be woken by the EOF and call again, but not for
 	   ever. */
 	for (n = 0; n < 3 && rc == USSL_WANT_READ; n++)
-		rc = drain(c, &link);
+		rc = drain(&r);
 	if (rc == USSL_WANT_READ)
 		fu_die("reads at end of stream keep giving WANT_READ");
-	fu_poke_conn(c);
-	ussl_conn_free(c);
-	ussl_conn_free(s);
-	fu_link_free(&link);
+	/* Untampered: everything the server wrote arrived. */
+	if (!r.tampered && r.got != r.sent && r.err_code == 0)
+		fu_die("%zu of %zu bytes never arrived", r.sent - r.got, r.sent);
+	fu_poke_conn(r.c);
+	ussl_conn_free(r.c);
+	ussl_conn_free(r.s);
+	fu_link_free(&r.link);
 	free(last);
-	free(plain);
+	free(r.data);
 	return 0;
 }

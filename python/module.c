@@ -1,7 +1,9 @@
 /*
- * module.c - the CPython module ussl: wrap_socket() (argument checks,
- * loading files, building the context and connection), the module's
- * constants, and the mapping of ussl errors to Python exceptions.
+ * module.c - the CPython module ussl: the module-level wrap_socket()
+ * (argument checks, loading files, a private SSLContext, then the
+ * machinery shared with SSLContext.wrap_socket()), the module's
+ * constants and functions, the argument helpers SSLContext shares, and
+ * the mapping of ussl errors to Python exceptions.
  */
 #include "pyussl.h"
 

@@ -36,11 +36,14 @@
  * The SSLSocket object.  Two kinds of state, two guards:
  *  - conn and the readahead buffer (rbuf, rpos, rlen, rcap) are used with
  *    the GIL released and belong to whoever holds `lock`;
- *  - everything else (sock, closed, want, hs_done) is touched only with
- *    the GIL held.
- * The lock is never waited for while holding the GIL, and the GIL is never
- * waited for while holding the lock, so a reader thread and a writer
- * thread can share one socket without deadlock.
+ *  - everything else (sock, closed, want, hs_done, context, ...) is
+ *    touched only with the GIL held; flags is fixed once the socket is
+ *    made and may be read anywhere.
+ * The lock is never waited for while holding the GIL, so a reader thread
+ * and a writer thread can share one socket without deadlock.  The GIL is
+ * waited for with the lock held only by the verification callback of an
+ * SSLContext (it runs inside the handshake); that is safe because of the
+ * first rule.
  */
 typedef struct {
 	PyObject_HEAD
@@ -55,7 +58,9 @@ typedef struct {
 	int closed;              /* close() has begun */
 	int want;                /* PYUSSL_WANT_* */
 	int hs_done;             /* handshake completed (last seen) */
-	int flags;               /* PYUSSL_SOCK_* */
+	int flags;               /* PYUSSL_SOCK_*, fixed once made (steps
+	                            read it without the GIL) */
+	int got_data;            /* a read returned application data */
 	PyObject *context;       /* the SSLContext it was made from */
 	PyObject *hostname;      /* server_hostname as given (str) or NULL */
 	PyObject *session_key;   /* client session cache key, or NULL */

@@ -903,9 +903,11 @@ static PyObject *s_peer_subject(PyUsslSocket *self, PyObject *unused)
 struct sess_arg {
 	unsigned char *buf;      /* PyMem_RawMalloc'd copy, or NULL */
 	size_t len;
-	struct peer_arg peer;    /* the peer certificate, if the engine has it */
+	struct peer_arg peer;    /* the peer certificate, if known */
 	int drain;               /* first process records already received */
 	int reused;
+	int tls13;
+	int ended;               /* draining met the end or an error */
 };
 
 static void get_session(PyUsslSocket *self, void *p)
@@ -914,19 +916,25 @@ static void get_session(PyUsslSocket *self, void *p)
 	unsigned char scratch[2048];
 	const char *v;
 	size_t len = 0;
+	long r;
 	int i;
 
 	a->reused = ussl_conn_session_reused(self->conn);
 	if (!ussl_handshake_done(self->conn))
 		return;
 	v = ussl_conn_version(self->conn);
-	if (a->drain && v != NULL && strcmp(v, "TLSv1.3") == 0) {
+	a->tls13 = v != NULL && strcmp(v, "TLSv1.3") == 0;
+	if (a->drain && a->tls13) {
 		/* TLS 1.3 tickets come after the handshake; at close() any
 		   that already arrived are processed (the transport never
 		   blocks; application data read here was unwanted anyway). */
-		for (i = 0; i < 32; i++)
-			if (ussl_read(self->conn, scratch, sizeof(scratch)) <= 0)
+		for (i = 0; i < 32; i++) {
+			r = ussl_read(self->conn, scratch, sizeof(scratch));
+			if (r <= 0) {
+				a->ended = r == 0 || r == USSL_ERROR;
 				break;
+			}
+		}
 	}
 	if (ussl_conn_get_session(self->conn, NULL, &len) == 0 || len == 0)
 		return;
@@ -942,11 +950,23 @@ static void get_session(PyUsslSocket *self, void *p)
 	get_peer(self, &a->peer);
 }
 
-/* Offer the connection's session to the context's cache.  Never raises. */
-static void save_session(PyUsslSocket *self, int drain, int count)
+/* How long close() waits for a TLS 1.3 ticket that has not come yet. */
+#define TICKET_WAIT 0.1
+
+/*
+ * Offer the connection's session to the context's cache.  Never raises.
+ * wait > 0 (close() of a blocking socket): a TLS 1.3 client that has
+ * read nothing has seen no ticket yet, because servers send them just
+ * after the handshake; wait that long (at most) for one, so that a
+ * connection closed right after its handshake can still be resumed.
+ */
+static void save_session(PyUsslSocket *self, int drain, int count,
+    double wait)
 {
 	struct sess_arg a;
 	PyObject *b, *cert, *entry;
+	double end, left;
+	int ready;
 
 	if (self->session_key == NULL || self->context == NULL)
 		return;
@@ -954,6 +974,25 @@ static void save_session(PyUsslSocket *self, int drain, int count)
 	a.drain = drain;
 	if (!pyussl_with_conn(self, get_session, &a))
 		return;
+	if (a.buf == NULL && a.tls13 && !a.reused && wait > 0.0 &&
+	    !self->got_data) {
+		/* The ticket may come in several pieces: wait again until
+		   the time is up. */
+		end = pyussl_now() + (wait < TICKET_WAIT ? wait : TICKET_WAIT);
+		while (a.buf == NULL && !a.ended &&
+		    (left = end - pyussl_now()) > 0.0) {
+			PyMem_RawFree(a.peer.der);
+			Py_BEGIN_ALLOW_THREADS
+			ready = ussl_fd_wait(self->fd, USSL_WANT_READ,
+			    (int)(left * 1000.0) + 1);
+			Py_END_ALLOW_THREADS
+			memset(&a, 0, sizeof(a));
+			a.drain = drain;
+			if (ready <= 0 ||
+			    !pyussl_with_conn(self, get_session, &a))
+				return;
+		}
+	}
 	if (count && (self->flags & PYUSSL_SOCK_OFFERED))
 		pyussl_context_count_resumption(self->context, a.reused);
 	if (a.buf == NULL) {
@@ -984,7 +1023,7 @@ static void save_session(PyUsslSocket *self, int drain, int count)
 
 void pyussl_socket_handshake_done(PyUsslSocket *self)
 {
-	save_session(self, 0, 1);
+	save_session(self, 0, 1, 0.0);
 }
 
 static void get_reused(PyUsslSocket *self, void *p)
@@ -1284,7 +1323,7 @@ static PyObject *s_close(PyUsslSocket *self, PyObject *unused)
 	}
 	/* A TLS 1.3 ticket may have arrived since the handshake. */
 	if (self->session_key != NULL && self->hs_done && fd_ok)
-		save_session(self, 1, 0);
+		save_session(self, 1, 0, wait);
 	pyussl_with_conn(self, detach, &d);
 	if (d.conn != NULL) {
 		Py_BEGIN_ALLOW_THREADS
@@ -1417,6 +1456,7 @@ PyObject *pyussl_socket_new(PyObject *sock, int fd, ussl_conn *conn,
 	self->want = PYUSSL_WANT_NONE;
 	self->hs_done = 0;
 	self->flags = 0;
+	self->got_data = 0;
 	self->context = NULL;
 	self->hostname = NULL;
 	self->session_key = NULL;

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -212,6 +213,8 @@ long pyussl_run(PyUsslSocket *self, const char *op, pyussl_step step,
 		}
 		if (r >= 0) {
 			self->want = PYUSSL_WANT_NONE;
+			if (r > 0 && strcmp(op, "read") == 0)
+				self->got_data = 1;
 			return r;
 		}
 		if (r != USSL_WANT_READ && r != USSL_WANT_WRITE) {

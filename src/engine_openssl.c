@@ -2,10 +2,11 @@
  * engine_openssl.c - the OpenSSL 3 engine behind engine.h.
  *
  * Mirrors engine_mbedtls.c: the same policy (TLS 1.2 minimum, AEAD and
- * ECDHE suites, no renegotiation, no resumption), the same verification
- * (OpenSSL's chain check plus verify.c, see openssl_x509.c) and the same
- * error codes for the same failures.  All I/O goes through a BIO whose
- * read and write call the core's transport glue.
+ * ECDHE suites, no renegotiation, resumption by server tickets only, see
+ * openssl_session.c), the same verification (OpenSSL's chain check plus
+ * verify.c, see openssl_x509.c) and the same error codes for the same
+ * failures.  All I/O goes through a BIO whose read and write call the
+ * core's transport glue.  docs/engines.md compares the two engines.
  */
 #include <stdio.h>
 #include <string.h>
@@ -258,7 +259,8 @@ static int add_client_ca_names(ussl_ctx *ctx, SSL_CTX *ssl,
 /*
  * A fresh SSL_CTX with every setting of ctx.  Made at creation and again
  * when the own chain is replaced: OpenSSL keeps one certificate per key
- * type, and a new chain must replace, not join, the old one.
+ * type, and a new chain must replace, not join, the old one (an RSA
+ * chain after an EC one would otherwise leave both in use).
  */
 static SSL_CTX *new_ssl_ctx(ussl_ctx *ctx)
 {
@@ -275,7 +277,7 @@ static SSL_CTX *new_ssl_ctx(ussl_ctx *ctx)
 	    SSL_OP_ALLOW_CLIENT_RENEGOTIATION | SSL_OP_LEGACY_SERVER_CONNECT |
 	    SSL_OP_ENABLE_KTLS);
 	SSL_CTX_set_options(s, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-	    (server ? SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET : 0));
+	    (server ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
 	SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/* Resumption by tickets only (oeng_tickets_apply), no server-side
@@ -329,7 +331,9 @@ int eng_ctx_init(ussl_ctx *ctx)
 	e->store = X509_STORE_new();
 	if (e->store == NULL ||
 	    X509_STORE_set_flags(e->store, X509_V_FLAG_PARTIAL_CHAIN) != 1 ||
-	    (e->ssl = new_ssl_ctx(ctx)) == NULL) {
+	    (e->ssl = new_ssl_ctx(ctx)) == NULL ||
+	    (ctx->role == USSL_SERVER &&
+	    eng_ctx_set_tickets(ctx, USSL_TICKET_LIFETIME) != USSL_OK)) {
 		eng_ctx_free(ctx);
 		ERR_clear_error();
 		return USSL_ERROR;
@@ -389,23 +393,27 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 		    "private key does not match the certificate");
 		goto out;
 	}
-	/* Build the new configuration apart, so that a failure leaves the
-	   context as it was. */
-	if ((s = new_ssl_ctx(ctx)) == NULL) {
+	/* A first chain goes into the configuration as it is (OpenSSL
+	   checks everything before it changes anything); a replacement is
+	   built apart, so that a failure leaves the context as it was. */
+	if (ctx->has_chain && (s = new_ssl_ctx(ctx)) == NULL) {
 		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
 		goto out;
 	}
 	ERR_clear_error();
-	if (SSL_CTX_use_cert_and_key(s, leaf, pk, chain, 1) != 1) {
+	if (SSL_CTX_use_cert_and_key(s != NULL ? s : e->ssl, leaf, pk, chain,
+	    1) != 1) {
 		/* E.g. a key or digest below the security level. */
 		ussl_err_set(&ctx->err, USSL_E_BADCERT,
 		    "certificate chain not usable");
 		oeng_detail(&ctx->err, ERR_peek_error());
 		goto out;
 	}
-	SSL_CTX_free(e->ssl);
-	e->ssl = s;
-	s = NULL;
+	if (s != NULL) {
+		SSL_CTX_free(e->ssl);
+		e->ssl = s;
+		s = NULL;
+	}
 	r = USSL_OK;
 out:
 	ERR_clear_error();
@@ -614,6 +622,26 @@ int eng_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,
 /* ---------------------------------------------------------------------- */
 /* Connection                                                              */
 
+/*
+ * Watches record headers during the handshake.  OpenSSL skips up to 32
+ * empty records in a row and then waits for more; TLS forbids sending
+ * empty handshake, alert and change_cipher_spec records (RFC 5246 6.2.1,
+ * RFC 8446 5.1), and mbedTLS refuses them at once, so a peer sending
+ * them is refused here too rather than waited for.
+ */
+static void watch_records(int write_p, int version, int content_type,
+    const void *buf, size_t len, SSL *ssl, void *arg)
+{
+	const unsigned char *h = buf;
+	ussl_conn *conn = arg;
+
+	(void)version;
+	(void)ssl;
+	if (!write_p && content_type == SSL3_RT_HEADER && len >= 5 &&
+	    h[3] == 0 && h[4] == 0 && h[0] != SSL3_RT_APPLICATION_DATA)
+		conn->eng->empty_record = 1;
+}
+
 int eng_conn_init(ussl_conn *conn)
 {
 	struct eng_ctx *ec = conn->ctx->eng;
@@ -647,6 +675,8 @@ int eng_conn_init(ussl_conn *conn)
 	} else {
 		SSL_set_accept_state(e->ssl);
 	}
+	SSL_set_msg_callback(e->ssl, watch_records);
+	SSL_set_msg_callback_arg(e->ssl, conn);
 	e->vs.ctx = conn->ctx;
 	e->vs.role = conn->role;
 	e->vs.name = conn->role == USSL_CLIENT ? &conn->name : NULL;
@@ -742,13 +772,24 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 	unsigned long code, first = 0;
 	char vtext[200];
 
+	/* The first SSL entry names the TLS failure (lower layers queue
+	   theirs first: "cipher operation failed" before "bad record
+	   mac"); it gives both the kind and the detail. */
 	while ((code = ERR_get_error()) != 0) {
+		if (reason == 0 && ERR_GET_LIB(code) == ERR_LIB_SSL) {
+			reason = ERR_GET_REASON(code);
+			first = code;
+		}
 		if (first == 0)
 			first = code;
-		if (reason == 0 && ERR_GET_LIB(code) == ERR_LIB_SSL)
-			reason = ERR_GET_REASON(code);
 		if (ERR_GET_REASON(code) == ERR_R_MALLOC_FAILURE)
 			nomem = 1;
+	}
+	if (e->empty_record) {
+		ussl_err_set(err, USSL_E_PROTOCOL, "%s failed", during);
+		ussl_err_append(err, "empty handshake, alert or "
+		    "change_cipher_spec record");
+		return USSL_ERROR;
 	}
 	if (se == SSL_ERROR_WANT_READ)
 		return USSL_WANT_READ;
@@ -815,8 +856,10 @@ int eng_handshake(ussl_conn *conn)
 
 	begin(e);
 	ret = SSL_do_handshake(e->ssl);
-	if (ret != 1)
+	if (ret != 1 || e->empty_record)
 		return fail(conn, ret, "handshake");
+	/* Nothing to watch on the data path. */
+	SSL_set_msg_callback(e->ssl, NULL);
 	/* Kept here so the getters neither copy nor allocate later. */
 	SSL_get0_alpn_selected(e->ssl, &p, &n);
 	if (n > 0 && n < sizeof(e->alpn)) {

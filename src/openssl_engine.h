@@ -30,6 +30,7 @@ struct eng_conn {
 	/* What the transport did during the current engine call: OpenSSL
 	   reports both as SSL_ERROR_SYSCALL, the core needs them apart. */
 	int io_err, io_eof;
+	int empty_record;      /* the peer sent one during the handshake */
 	int verified;          /* the peer's chain was checked and passed */
 	unsigned char *peer_der;
 	size_t peer_der_len;

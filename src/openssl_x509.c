@@ -311,7 +311,7 @@ struct vrun {
 };
 
 /* Checks that OpenSSL makes but that are judged by rules shared with
-   the mbedTLS engine instead: validity times (time_flags: both bounds
+   the mbedTLS engine instead: validity times (cert_flags: both bounds
    inclusive, as RFC 5280 and mbedTLS have them, where OpenSSL counts
    the notAfter second as expired) and name constraints (verify.c). */
 static int judged_elsewhere(long e)

@@ -81,6 +81,22 @@ class ClientResumption(unittest.TestCase):
         self.assertTrue(srv.join())
         self.assertEqual([r["reused"] for r in srv.results], [False, True])
 
+    def test_closed_right_after_handshake(self):
+        # No data read: close() still picks up the TLS 1.3 ticket that
+        # the server sends just after the handshake.
+        def record(conn, srv):
+            reused = conn.session_reused
+            conn.recv(10)
+            return reused
+        srv = tl.ThreadedServer(self, record, tl.server_context(), conns=3)
+        ctx = client_ctx()
+        for _ in range(3):
+            ctx.wrap_socket(tl.connect(srv.port),
+                            server_hostname="localhost").close()
+        self.assertTrue(srv.join())
+        self.assertEqual(srv.errors, [])
+        self.assertEqual(srv.results, [False, True, True])
+
     def test_op_no_ticket_turns_it_off(self):
         srv = self.cpython_server(2)
         ctx = client_ctx()

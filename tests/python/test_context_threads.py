@@ -73,6 +73,9 @@ class ManyConnections(unittest.TestCase):
                                 conns=N_CONN, concurrent=True)
         ctx = client_ctx()
         ctx.set_alpn_protocols(["http/1.1"])
+        # The Python verification callback runs in every handshake thread.
+        depths = []
+        ctx.verify_callback = lambda cert, depth: depths.append(depth)
         seen = []
 
         def one(i):
@@ -93,6 +96,9 @@ class ManyConnections(unittest.TestCase):
         self.assertEqual(srv.errors, [])
         self.assertEqual(sorted(srv.results), [5] * N_CONN)
         self.assertEqual(len(seen), N_CONN)
+        stats = ctx.session_stats()
+        full = N_CONN - stats["hits"]
+        self.assertEqual(depths.count(0), full)
 
     def test_30_server_connections_from_one_context(self):
         ctx = server_ctx()

@@ -30,6 +30,9 @@ MANY = 100 if tl.SLOW else 1000
 
 def hold_until_eof(conn, srv):
     """Server: answer "ping" with "pong", then read until the end."""
+    # Without it, "pong" waits for the ACK of the session tickets, which
+    # the client delays: 40 ms per connection.
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         if conn.recv(4) == b"ping":
             conn.sendall(b"pong")
@@ -56,9 +59,7 @@ class Base(unittest.TestCase):
 
     def setUp(self):
         # Sockets dropped on purpose below warn when finalised.
-        cm = warnings.catch_warnings()
-        cm.__enter__()
-        self.addCleanup(cm.__exit__, None, None, None)
+        self.enterContext(warnings.catch_warnings())
         warnings.simplefilter("ignore", ResourceWarning)
 
     def server(self, handler=hold_until_eof, conns=1, **kw):
@@ -134,8 +135,8 @@ class DoubleClose(Base):
         s.__exit__(None, None, None)
 
     def test_close_nonblocking_mid_handshake(self):
-        srv = self.server()
-        sock = tl.connect(srv.port, T)
+        silent = tl.Listener(self)         # never answers a ClientHello
+        sock = tl.connect(silent.port, T)
         sock.setblocking(False)
         s = ussl.wrap_socket(sock, do_handshake=False, **tl.verify_kwargs())
         self.assertIsNone(s.do_handshake())     # ClientHello sent
@@ -234,7 +235,9 @@ class SocketClosedFirst(Base):
         sock = tl.connect(srv.port, T)
         s = ussl.wrap_socket(sock, **tl.verify_kwargs())
         sock.shutdown(socket.SHUT_RDWR)
-        self.assert_oserror(lambda: s.read(1), (ussl.E_TRUNCATED,))
+        # E_TRUNCATED, or a reset if the peer's answer to our FIN met a
+        # socket shut for reading.
+        self.assert_oserror(lambda: s.read(1))
         self.assert_oserror(lambda: s.write(b"x"))
         s.close()
 
@@ -305,8 +308,17 @@ class Finalisation(Base):
         for _ in range(3):
             gc.collect()
 
+    def assert_fds_back_to(self, before):
+        """The server threads of this process close their ends when they
+        see ours go: give them a moment."""
+        deadline = time.monotonic() + T
+        while tl.fd_count() > before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertLessEqual(tl.fd_count(), before, "descriptor left open")
+
     def test_drop_variants_leave_no_fd(self):
-        srv = self.server(conns=6, concurrent=True)
+        srv = self.server(conns=4, concurrent=True)
+        silent = tl.Listener(self)         # never answers a ClientHello
         self.collect()
         before = tl.fd_count()
 
@@ -321,7 +333,7 @@ class Finalisation(Base):
             box.append(box)           # only the collector can free it
 
         def mid_handshake():
-            sock = tl.connect(srv.port, T)
+            sock = tl.connect(silent.port, T)
             sock.setblocking(False)
             s = ussl.wrap_socket(sock, do_handshake=False,
                                  **tl.verify_kwargs())
@@ -348,8 +360,7 @@ class Finalisation(Base):
             with self.subTest(case=case.__name__):
                 case()
                 self.collect()
-                self.assertLessEqual(tl.fd_count(), before,
-                                     "descriptor left open")
+                self.assert_fds_back_to(before)
         self.assertTrue(srv.join(T))
 
     def test_drop_keeps_callers_socket_open(self):
@@ -367,50 +378,73 @@ class Finalisation(Base):
     def test_drop_many_mid_handshake(self):
         # A hundred abandoned handshakes: no crash, no descriptor left.
         n = 100
-        srv = self.server(conns=n, concurrent=True)
+        silent = tl.Listener(self, backlog=n)
         self.collect()
         before = tl.fd_count()
         for _ in range(n):
-            sock = tl.connect(srv.port, T)
+            sock = tl.connect(silent.port, T)
             sock.setblocking(False)
             s = ussl.wrap_socket(sock, do_handshake=False,
                                  **tl.verify_kwargs())
-            s.do_handshake()
+            self.assertIsNone(s.do_handshake())
             del s, sock
         self.collect()
-        self.assertLessEqual(tl.fd_count(), before)
-        self.assertTrue(srv.join(T))
+        self.assert_fds_back_to(before)
 
 
 class ManyConnections(Base):
 
     def test_thousand_connections_no_fd_leak(self):
-        srv = self.server(conns=MANY + 5, concurrent=True)
-        for _ in range(5):                      # warm-up
-            self.one(srv)
-        self.collect = lambda: [gc.collect() for _ in range(2)]
-        self.collect()
+        # Two client threads (the crypto runs without the GIL) against a
+        # thread-per-connection CPython server; one connection in ten
+        # verifies the server, the others skip it to keep this quick.
+        warm = 6
+        srv = self.server(conns=MANY + warm, concurrent=True)
+        for i in range(warm):
+            self.one(srv, i)
+        for _ in range(3):
+            gc.collect()
         before = tl.fd_count()
+        errors = []
+
+        def run(first, count):
+            try:
+                for i in range(first, first + count):
+                    self.one(srv, i)
+            except BaseException as e:
+                errors.append(e)
+        half = MANY // 2
+        threads = [threading.Thread(target=run, args=(0, half)),
+                   threading.Thread(target=run, args=(half, MANY - half))]
         t0 = time.monotonic()
-        for _ in range(MANY):
-            self.one(srv)
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
         elapsed = time.monotonic() - t0
+        self.assertEqual(errors, [])
         self.assertTrue(srv.join(T))
-        self.collect()
+        for _ in range(3):
+            gc.collect()
         after = tl.fd_count()
         self.assertEqual(srv.errors, [])
-        self.assertEqual(srv.results.count("eof"), MANY + 5)
+        self.assertEqual(srv.results.count("eof"), MANY + warm)
         self.assertLessEqual(after, before,
                              "%d descriptors leaked" % (after - before))
         if not tl.SLOW:
-            # Not a benchmark; a sign something waits per connection.
-            self.assertLess(elapsed, 60.0, "%.1f s" % elapsed)
+            # Not a benchmark: this catches a wait per connection (a
+            # 40 ms delayed ACK would take this past a minute).
+            self.assertLess(elapsed, 40.0, "%.1f s" % elapsed)
 
-    def one(self, srv):
-        s = self.client(srv.port)
-        s.write(b"ping")
-        self.assertEqual(tl.ussl_read_exact(s, 4), b"pong")
-        s.close()
+    def one(self, srv, i):
+        kw = tl.verify_kwargs() if i % 10 == 0 else {}
+        s = tl.ussl_client(srv.port, timeout=T, **kw)
+        try:
+            s.write(b"ping")
+            if tl.ussl_read_exact(s, 4) != b"pong":
+                raise AssertionError("bad answer")
+        finally:
+            s.close()
 
 
 if __name__ == "__main__":

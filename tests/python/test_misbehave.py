@@ -15,7 +15,6 @@ shortened data.
 
 import select
 import socket
-import ssl
 import struct
 import threading
 import time
@@ -558,8 +557,9 @@ class OldVersions(unittest.TestCase):
                 assert_clean_oserror(self, cm.exception,
                                      (ussl.E_HANDSHAKE, ussl.E_PROTOCOL))
                 rc, out = cli.wait_exit(T)
-                self.assertNotRegex(out, r"Protocol\s*: TLSv1(\.1)?\n.*"
-                                         r"Cipher\s*: [A-Z]")
+                # ussl answered with a protocol_version alert; no cipher.
+                self.assertIn("Cipher is (NONE)", out)
+                self.assertIn("alert protocol version", out)
 
     def test_old_server_refused(self):
         for name, flag in self.FLAGS:
