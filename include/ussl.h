@@ -328,7 +328,8 @@ USSL_API int ussl_fd_wait(int fd, int want, int timeout_ms);
  */
 USSL_API int ussl_handshake(ussl_conn *conn);
 
-/* 1 once the handshake has completed successfully, else 0. */
+/* 1 once the handshake has completed successfully (and still after a
+   later failure or close), else 0. */
 USSL_API int ussl_handshake_done(const ussl_conn *conn);
 
 /*

@@ -730,6 +730,21 @@ static PyObject *s_fileno(PyUsslSocket *self, PyObject *unused)
 	if (self->closed && !(self->flags & PYUSSL_SOCK_LEGACY))
 		return PyLong_FromLong(-1);
 	CHECK_OPEN(self);
+	/* The socket may have been closed behind our back: its old number
+	   may already name another file, which a selector must not watch. */
+	if (self->sock != NULL) {
+		PyObject *t = PyObject_CallMethod(self->sock, "fileno", NULL);
+		long fd;
+
+		if (t == NULL)
+			return NULL;
+		fd = PyLong_AsLong(t);
+		Py_DECREF(t);
+		if (fd == -1 && PyErr_Occurred())
+			return NULL;
+		if (fd != self->fd)
+			return PyLong_FromLong(-1);
+	}
 	return PyLong_FromLong(self->fd);
 }
 

@@ -260,6 +260,7 @@ static int do_handshake(ussl_conn *conn)
 	}
 	if (r == USSL_OK) {
 		conn->state = ST_OPEN;
+		conn->hs_complete = 1;
 		drop_flight(conn);
 	} else if (r == USSL_ERROR && conn->flight_len > 0) {
 		/* Best effort: the alert that says why is in the flight. */
@@ -278,7 +279,9 @@ int ussl_handshake(ussl_conn *conn)
 
 int ussl_handshake_done(const ussl_conn *conn)
 {
-	return conn->state == ST_OPEN || conn->state == ST_PEER_CLOSED;
+	/* Stays true after a later failure or close: what was negotiated
+	   remains readable. */
+	return conn->hs_complete;
 }
 
 long ussl_read(ussl_conn *conn, void *buf, size_t len)

@@ -70,6 +70,7 @@ struct ussl_conn {
 	int role;
 	int state;
 	int close_sent;
+	int hs_complete;         /* the handshake succeeded at some point */
 	int peer_verified;
 	unsigned verify_flags;
 	ussl_peer_name name;
