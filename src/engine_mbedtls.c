@@ -1002,6 +1002,7 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 	case COMPAT_ERR_HS_FAILURE:
 	case COMPAT_ERR_BAD_VERSION:
 	case COMPAT_ERR_NO_USABLE_SUITE:
+	case MBEDTLS_ERR_SSL_NO_APPLICATION_PROTOCOL:
 	case MBEDTLS_ERR_SSL_UNSUPPORTED_EXTENSION:
 		ussl_err_set(err, USSL_E_HANDSHAKE,
 		    "%s: no protocol version, cipher or parameters in common",

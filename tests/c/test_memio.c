@@ -38,6 +38,7 @@ static int pump(ussl_conn *w, ussl_conn *r, const unsigned char *data,
 }
 
 static int client_max;   /* highest version the client offers, 0: any */
+static const char *client_chain, *client_key;   /* client certificate */
 
 static void pair(const char *scert, const char *skey, int sverify,
     const char *ca, int cverify, const char *name, int chunk,
@@ -49,6 +50,9 @@ static void pair(const char *scert, const char *skey, int sverify,
 	*cc = tu_client_ctx(ca, cverify);
 	/* Settings must be made before connections are created. */
 	CHECK(ussl_ctx_set_versions(*cc, USSL_TLS1_2, client_max) == USSL_OK);
+	if (client_chain != NULL)
+		CHECK(ussl_ctx_use_cert_chain_file(*cc, tu_cert(client_chain),
+		    tu_cert(client_key), NULL) == USSL_OK);
 	tu_link_init(l, chunk);
 	*s = ussl_conn_new(*sc, NULL, &err);
 	*c = ussl_conn_new(*cc, name, &err);
@@ -211,10 +215,11 @@ static void test_ip_and_insecure(void)
 	unpair(sc, cc, s, c, &l);
 }
 
-static void client_cert(ussl_ctx *cc, const char *cert, const char *key)
+/* The next pair()'s client presents this certificate (NULL: none). */
+static void client_cert(const char *cert, const char *key)
 {
-	CHECK(ussl_ctx_use_cert_chain_file(cc, tu_cert(cert), tu_cert(key),
-	    NULL) == USSL_OK);
+	client_chain = cert;
+	client_key = key;
 }
 
 static void test_client_auth(void)
@@ -228,18 +233,20 @@ static void test_client_auth(void)
 
 	for (v = USSL_VERIFY_OPTIONAL; v <= USSL_VERIFY_REQUIRED; v++) {
 		/* Good client certificate. */
+		client_cert("client.pem", "client.key");
 		pair("server-ec-chain.pem", "server-ec.key", v, "ca.pem",
 		    USSL_VERIFY_REQUIRED, "localhost", 0, &sc, &cc, &s, &c, &l);
-		client_cert(cc, "client.pem", "client.key");
+		client_cert(NULL, NULL);
 		CHECK(tu_handshake_pair(c, s) == 0);
 		CHECK(ussl_conn_peer_verified(s));
 		CHECK(ussl_conn_peer_cert(s, &der, &len) == 0);
 		unpair(sc, cc, s, c, &l);
 
 		/* Certificate from another CA: refused in both modes. */
+		client_cert("client-other.pem", "client-other.key");
 		pair("server-ec-chain.pem", "server-ec.key", v, "ca.pem",
 		    USSL_VERIFY_REQUIRED, "localhost", 0, &sc, &cc, &s, &c, &l);
-		client_cert(cc, "client-other.pem", "client-other.key");
+		client_cert(NULL, NULL);
 		CHECK(tu_handshake_pair(c, s) != 0);
 		CHECK(ussl_conn_error(s)->code == USSL_E_VERIFY);
 		CHECK(ussl_conn_error(s)->verify & USSL_VFY_UNTRUSTED);
