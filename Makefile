@@ -3,7 +3,7 @@
 #   make                     build/          (bundled mbedTLS 3.6)
 #   make USSL_MBEDTLS=system build-system/   (Debian's mbedTLS 2.28)
 #   make ENGINE=openssl      build-openssl/
-#   make check               deps, then build + ctest in build/, build-system/,
+#   make check               deps, then build + ctest in build/, build-system/, build-openssl/
 #                            and the sanitizer tree build-asan/
 #   make check-one           build + ctest of the selected tree only
 #   make check-asan          build-asan/: ASan + UBSan (gcc), mbedTLS included
@@ -47,7 +47,7 @@ CTEST_RUN = $(CTEST) --output-on-failure -j$(JOBS) --no-tests=error --no-label-s
 # and rebuilds nothing that has not changed.
 configure = $(CMAKE) -S . -B $(1) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(2) $(CMAKE_ARGS)
 
-.PHONY: all build deps check check-one check-bundled check-system check-asan \
+.PHONY: all build deps check check-one check-bundled check-system check-openssl check-asan \
         check-valgrind demo bench clean
 
 all: build
@@ -90,9 +90,13 @@ check-valgrind:
 	cd $(BUILD_DIR) && USSL_VALGRIND=$(VALGRIND) $(CTEST_RUN)
 
 # CI entry point: every pass, stopping at the first failure.
+check-openssl:
+	$(MAKE) --no-print-directory check-one ENGINE=openssl BUILD_DIR=build-openssl
+
 check: deps
 	$(MAKE) --no-print-directory check-bundled
 	$(MAKE) --no-print-directory check-system
+	$(MAKE) --no-print-directory check-openssl
 	$(MAKE) --no-print-directory check-asan
 
 demo: deps build
