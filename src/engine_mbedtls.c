@@ -911,36 +911,6 @@ void eng_conn_free(ussl_conn *conn)
 	conn->eng = NULL;
 }
 
-static const char *alert_name(int a)
-{
-	switch (a) {
-	case 10: return "unexpected_message";
-	case 20: return "bad_record_mac";
-	case 40: return "handshake_failure";
-	case 42: return "bad_certificate";
-	case 43: return "unsupported_certificate";
-	case 44: return "certificate_revoked";
-	case 45: return "certificate_expired";
-	case 46: return "certificate_unknown";
-	case 47: return "illegal_parameter";
-	case 48: return "unknown_ca";
-	case 49: return "access_denied";
-	case 50: return "decode_error";
-	case 51: return "decrypt_error";
-	case 70: return "protocol_version";
-	case 71: return "insufficient_security";
-	case 80: return "internal_error";
-	case 86: return "inappropriate_fallback";
-	case 90: return "user_canceled";
-	case 109: return "missing_extension";
-	case 110: return "unsupported_extension";
-	case 112: return "unrecognized_name";
-	case 116: return "certificate_required";
-	case 120: return "no_application_protocol";
-	default: return "alert";
-	}
-}
-
 /*
  * Turn an mbedTLS failure into the library's error.  The transport's own
  * outcome (errno, EOF, timeout) takes precedence over mbedTLS's code.
@@ -990,7 +960,7 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 		alert = compat_last_alert(&e->ssl);
 		ussl_err_set(err, USSL_E_PEER_ALERT,
 		    "%s: peer sent fatal alert %d (%s)", during, alert,
-		    alert_name(alert));
+		    ussl_alert_name(alert));
 		err->pub.alert = alert;
 		return USSL_ERROR;
 	case MBEDTLS_ERR_SSL_ALLOC_FAILED:

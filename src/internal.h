@@ -100,6 +100,8 @@ void ussl_err_append(ussl_errstate *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* Name of a TLS alert number ("bad_certificate"), "alert" if unknown. */
+const char *ussl_alert_name(int alert);
 /* Readable list of USSL_VFY_* flags ("expired, host name mismatch"). */
 void ussl_vfy_describe(unsigned flags, char *buf, size_t size);
 
