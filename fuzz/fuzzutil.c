@@ -89,16 +89,26 @@ const uint8_t *fu_bytes(fu_input *in, size_t n, size_t *got)
 
 void fu_pipe_put(fu_pipe *p, const void *data, size_t len)
 {
+	size_t head = (size_t)(p->buf - p->base);
+
 	if (len == 0)
 		return;
-	if (p->len + len > p->cap) {
-		size_t cap = (p->len + len) * 2;
-		unsigned char *nb = realloc(p->buf, cap);
+	if (head + p->len + len > p->cap) {
+		if (p->len + len <= p->cap / 2 + 1 && head > 0) {
+			memmove(p->base, p->buf, p->len);
+		} else {
+			size_t cap = (p->len + len) * 2;
+			unsigned char *nb = malloc(cap);
 
-		if (nb == NULL)
-			fu_die("out of memory");
-		p->buf = nb;
-		p->cap = cap;
+			if (nb == NULL)
+				fu_die("out of memory");
+			if (p->len > 0)
+				memcpy(nb, p->buf, p->len);
+			free(p->base);
+			p->base = nb;
+			p->cap = cap;
+		}
+		p->buf = p->base;
 	}
 	memcpy(p->buf + p->len, data, len);
 	p->len += len;
@@ -108,13 +118,15 @@ void fu_pipe_take(fu_pipe *p, size_t n)
 {
 	if (n > p->len)
 		n = p->len;
-	memmove(p->buf, p->buf + n, p->len - n);
+	p->buf += n;
 	p->len -= n;
+	if (p->len == 0)
+		p->buf = p->base;
 }
 
 void fu_pipe_free(fu_pipe *p)
 {
-	free(p->buf);
+	free(p->base);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -29,9 +29,11 @@ unsigned fu_u16(fu_input *in);
 /* Up to n bytes (fewer at the end); *got set to the count. */
 const uint8_t *fu_bytes(fu_input *in, size_t n, size_t *got);
 
-/* A growable byte queue: one direction of a connection. */
+/* A growable byte queue: one direction of a connection.  buf[0..len) is
+   what is queued (it may be changed in place); it starts base + some
+   offset, so that taking from the front is cheap even a byte at a time. */
 typedef struct fu_pipe {
-	unsigned char *buf;
+	unsigned char *buf, *base;
 	size_t len, cap;
 } fu_pipe;
 void fu_pipe_put(fu_pipe *p, const void *data, size_t len);

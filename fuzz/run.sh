@@ -10,7 +10,9 @@
 # land in BUILD_DIR/artifacts/<fuzzer>/ and make the script exit 1 (only
 # those of this run count); the log
 # of each run is BUILD_DIR/logs/<fuzzer>.log.  Extra libFuzzer flags:
-# FUZZ_FLAGS (e.g. FUZZ_FLAGS="-jobs=2 -workers=2").
+# FUZZ_FLAGS, e.g. "-fork=1 -ignore_crashes=1 -ignore_timeouts=1" to go on
+# past known findings (coverage is then counted differently: compare runs
+# of one mode only).
 set -uo pipefail
 
 die() { echo "fuzz/run.sh: error: $*" >&2; exit 2; }
@@ -70,6 +72,9 @@ for f in "${fuzzers[@]}"; do
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
+    # -fork=N prints no stat:: lines: take the last status line's figures.
+    [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\).*/\1/p' <<< "$last")
+    [ -n "$speed" ] || speed=$(sed -n 's/.* exec\/s:\{0,1\} \([0-9]*\).*/\1/p' <<< "$last")
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<< "$last")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<< "$last")
     units=$(sed -n 's/.* corp: \([0-9]*\).*/\1/p' <<< "$last")

@@ -61,6 +61,7 @@ class Conn:
         while progressed:
             progressed = False
             wait = 0
+            hs_before = self.s.handshake_done
             if self.sent < len(self.data):
                 n = self.s.write(self.data[self.sent:self.sent + 16384])
                 if n is None:
@@ -83,6 +84,11 @@ class Conn:
                     progressed = True
             if len(self.got) >= len(self.data):
                 return 0
+            # A read may finish the handshake that an earlier write in
+            # this round waited for: the write must be tried again now,
+            # not after the next (maybe never) readable event.
+            if not hs_before and self.s.handshake_done:
+                progressed = True
         return wait
 
 
