@@ -391,6 +391,9 @@ USSL_API int ussl_conn_get_session(const ussl_conn *conn,
 /*
  * Offer a saved session on a client connection before its handshake.
  * A session the server no longer accepts just means a full handshake.
+ * The data MUST be what ussl_conn_get_session() gave (kept where an
+ * attacker cannot change it): engines parse it as trusted state, and
+ * mbedTLS 3.6.6 over-reads on forged data.
  * USSL_ERROR (USSL_E_BADARG) for data that is not a session of this
  * engine and version, or when called too late.
  */

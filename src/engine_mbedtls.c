@@ -708,6 +708,13 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
 	ussl_leaf_view v;
 	unsigned ours;
 
+	/* mbedTLS may call back for an empty certificate (a peer that sent
+	   none): there is nothing to judge or to show the user's callback. */
+	if (crt == NULL || crt->raw.p == NULL || crt->raw.len == 0) {
+		*flags |= MBEDTLS_X509_BADCERT_MISSING;
+		*vs->flags |= map_vflags(*flags);
+		return 0;
+	}
 	if (vs->at_time != 0) {
 		*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED |
 		    MBEDTLS_X509_BADCERT_FUTURE);
