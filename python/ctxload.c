@@ -27,27 +27,6 @@ static int item_from(pyussl_item *it, PyObject *o)
 	return -1;
 }
 
-static void raise_item_error(const pyussl_errinfo *e, const pyussl_item *a,
-    const pyussl_item *b)
-{
-	PyObject *what = NULL, *l1, *l2;
-
-	l1 = pyussl_item_label(a);
-	if (l1 != NULL && b != NULL && pyussl_item_present(b)) {
-		l2 = pyussl_item_label(b);
-		if (l2 != NULL)
-			what = PyUnicode_FromFormat("%U, %U", l1, l2);
-		Py_XDECREF(l2);
-		Py_DECREF(l1);
-	} else {
-		what = l1;
-	}
-	if (what == NULL)
-		PyErr_Clear();
-	pyussl_raise_setup_error(e, what);
-	Py_XDECREF(what);
-}
-
 /* password: None, str, bytes-like, or a callable returning one of those.
    *out is a PyMem_Raw copy (or NULL for None).  0 or -1. */
 static int get_password(PyObject *o, char **out)
@@ -133,7 +112,7 @@ PyObject *pyussl_ctx_load_cert_chain(PyUsslContext *c, PyObject *args,
 	pyussl_item_bytes(&it_cert, &cp, &cl);
 	pyussl_item_bytes(&it_key, &kp, &kl);
 	if (pyussl_context_set_chain(c, cp, cl, kp, kl, pw, &e) != 0) {
-		raise_item_error(&e, &it_cert, &it_key);
+		pyussl_raise_item_error(&e, &it_cert, &it_key);
 		goto out;
 	}
 	res = Py_NewRef(Py_None);
@@ -158,7 +137,7 @@ static int load_ca_item(PyUsslContext *c, pyussl_item *it)
 		return -1;
 	pyussl_item_bytes(it, &p, &len);
 	if (pyussl_ctx_add_ca_data(c, p, len, &e) != 0) {
-		raise_item_error(&e, it, NULL);
+		pyussl_raise_item_error(&e, it, NULL);
 		return -1;
 	}
 	return 0;

@@ -273,7 +273,7 @@ PyObject *pyussl_item_label(const pyussl_item *it)
 /* Context                                                                 */
 
 /* Raise for a failed context setter, naming the items involved. */
-static void ctx_fail(const pyussl_errinfo *e, const pyussl_item *a,
+void pyussl_raise_item_error(const pyussl_errinfo *e, const pyussl_item *a,
     const pyussl_item *b)
 {
 	PyObject *what = NULL, *l1, *l2;
@@ -315,14 +315,14 @@ static PyUsslContext *build_ctx(int role, int verify,
 		pyussl_item_bytes(cert, &cp, &cl);
 		pyussl_item_bytes(key, &kp, &kl);
 		if (pyussl_context_set_chain(c, cp, cl, kp, kl, NULL, &e) != 0) {
-			ctx_fail(&e, cert, key);
+			pyussl_raise_item_error(&e, cert, key);
 			goto fail;
 		}
 	}
 	if (pyussl_item_present(ca)) {
 		pyussl_item_bytes(ca, &cp, &cl);
 		if (pyussl_context_add_ca(c, cp, cl, &e) != 0) {
-			ctx_fail(&e, ca, NULL);
+			pyussl_raise_item_error(&e, ca, NULL);
 			goto fail;
 		}
 	}

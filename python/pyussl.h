@@ -264,4 +264,8 @@ PyObject *pyussl_cert_dict(const unsigned char *der, size_t len);
 /* ussl.cert_info(der): the same for any certificate. */
 PyObject *pyussl_cert_info(PyObject *module, PyObject *der);
 
+/* Raise for a failed context setter, naming the items involved. */
+void pyussl_raise_item_error(const pyussl_errinfo *e, const pyussl_item *a,
+    const pyussl_item *b);
+
 #endif /* PYUSSL_H */
