@@ -22,7 +22,8 @@
  *   2 MUT n:u8 off:u16 x:u8  server writes n + 1 bytes; the byte at
  *                            off (mod the record bytes) is xor-ed with x|1
  *   3 CLOSE                  server sends close_notify
- *   4 READ n:u8              one client read of n + 1 bytes
+ *   4 READ n:u8              one client read of n + 1 bytes; check
+ *                            ussl_pending()
  *   5 DRAIN                  client reads until nothing is left
  *   6 CUT n:u8               drop the last n bytes queued for the client
  *   7 WRITE n:u8             client writes n + 1 bytes (thrown away)
@@ -354,6 +355,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 4:
 			(void)client_read(&r, fu_u8(&in) + 1);
+			/* What a short read left over is no more than the
+			   server wrote and the client has not read yet. */
+			if (ussl_pending(r.c) > r.sent - r.got)
+				fu_die("%zu bytes pending, %zu unread",
+				    ussl_pending(r.c), r.sent - r.got);
 			break;
 		case 5:
 			(void)drain(&r);

@@ -313,13 +313,11 @@ int main(void)
 	if (src != NULL && *src) {
 		snprintf(root, sizeof(root), "%s/fuzz/regress", src);
 	} else {
-		char *slash;
+		/* __FILE__ is .../tests/c/test_fuzz_regress.c */
+		const char *file = __FILE__, *slash = strrchr(file, '/');
 
-		snprintf(root, sizeof(root), "%s", __FILE__);
-		slash = strrchr(root, '/');
-		snprintf(slash ? slash : root, sizeof(root) - (size_t)(slash ?
-		    slash - root : 0), "%s", slash ? "/../../fuzz/regress" :
-		    "../../fuzz/regress");
+		snprintf(root, sizeof(root), "%.*s/../../fuzz/regress",
+		    slash ? (int)(slash - file) : 1, slash ? file : ".");
 	}
 	n += replay_dir(root, "fuzz_client", replay_client);
 	n += replay_dir(root, "fuzz_server", replay_server);
