@@ -63,38 +63,162 @@ if(USSL_MBEDTLS STREQUAL "bundled")
     # This is quicker and sturdier than driving mbedTLS's own CMake project.
     file(GLOB _mbedtls_c "${_mbedtls_src}/library/*.c")
 
-    # mbedTLS 3.6.6 regressed: a TLS 1.2 client rejects rsa_pss_rsae_* in
-    # the ServerKeyExchange, although a client that also speaks TLS 1.3
+    # Two fixes are applied to copies of library files in the build tree
+    # (the download itself stays untouched).  Each replaces text that must
+    # occur exactly once; when it does not (another mbedTLS), the fix is
+    # left out with a message and what depends on it stays off.
+    set(_patch_dir "${CMAKE_BINARY_DIR}/_deps/patched")
+    set(_cli12 "${_mbedtls_src}/library/ssl_tls12_client.c")
+    set(_tls "${_mbedtls_src}/library/ssl_tls.c")
+    file(READ "${_cli12}" _cli12_text)
+    file(READ "${_tls}" _tls_text)
+    set(_cli12_fixes "")
+    set(_tls_fixes "")
+
+    # ussl_replace_once(VAR OLD NEW OK): replace OLD by NEW in VAR when OLD
+    # occurs exactly once; OK is set to TRUE or FALSE.
+    function(ussl_replace_once var old new ok)
+        string(FIND "${${var}}" "${old}" _first)
+        string(FIND "${${var}}" "${old}" _last REVERSE)
+        if(_first GREATER -1 AND _first EQUAL _last)
+            string(REPLACE "${old}" "${new}" _t "${${var}}")
+            set(${var} "${_t}" PARENT_SCOPE)
+            set(${ok} TRUE PARENT_SCOPE)
+        else()
+            set(${ok} FALSE PARENT_SCOPE)
+        endif()
+    endfunction()
+
+    # 1. mbedTLS 3.6.6 regressed: a TLS 1.2 client rejects rsa_pss_rsae_*
+    # in the ServerKeyExchange, although a client that also speaks TLS 1.3
     # offers those schemes (RFC 8446, 4.2.3).  A TLS 1.2-only server with
     # an RSA key that prefers PSS (OpenSSL with server preference, e.g.
     # CPython's ssl) is then unreachable (-0x6600).  Upstream fixed it in
     # Mbed-TLS pull requests 10672 and 10674 (3.6 branch), after 3.6.6.
     # Until Debian ships that, the one check is relaxed for exactly those
-    # three schemes, in a copy in the build tree; the checks that the
-    # scheme was offered and that the signature verifies stay.
+    # three schemes; the checks that the scheme was offered and that the
+    # signature verifies stay.
     option(USSL_MBEDTLS_TLS12_PSS_FIX
            "Let the bundled mbedTLS 3.6 accept RSA-PSS in a TLS 1.2 ServerKeyExchange" ON)
-    set(_cli12 "${_mbedtls_src}/library/ssl_tls12_client.c")
-    if(USSL_MBEDTLS_TLS12_PSS_FIX AND EXISTS "${_cli12}")
-        file(READ "${_cli12}" _text)
-        set(_old "if (!mbedtls_ssl_sig_alg_is_supported(ssl, sig_alg)) {")
-        string(FIND "${_text}" "${_old}" _first)
-        string(FIND "${_text}" "${_old}" _last REVERSE)
-        if(_first GREATER -1 AND _first EQUAL _last)
-            string(REPLACE "${_old}"
-                "if (!mbedtls_ssl_sig_alg_is_supported(ssl, sig_alg) && !USSL_TLS12_RSA_PSS(sig_alg)) {"
-                _text "${_text}")
-            set(_patched "${CMAKE_BINARY_DIR}/_deps/patched/ssl_tls12_client.c")
-            file(CONFIGURE OUTPUT "${_patched}" CONTENT
-"/* Copy of ${_cli12} with one check relaxed (cmake/UsslMbedtls.cmake). */
-#define USSL_TLS12_RSA_PSS(a) ((a) == 0x0804 || (a) == 0x0805 || (a) == 0x0806)
-\${_text}")
-            list(REMOVE_ITEM _mbedtls_c "${_cli12}")
-            list(APPEND _mbedtls_c "${_patched}")
+    if(USSL_MBEDTLS_TLS12_PSS_FIX)
+        ussl_replace_once(_cli12_text
+            "if (!mbedtls_ssl_sig_alg_is_supported(ssl, sig_alg)) {"
+            "if (!mbedtls_ssl_sig_alg_is_supported(ssl, sig_alg) && !USSL_TLS12_RSA_PSS(sig_alg)) {"
+            _ok)
+        if(_ok)
+            string(APPEND _cli12_fixes "#define USSL_TLS12_RSA_PSS(a) ((a) == 0x0804 || (a) == 0x0805 || (a) == 0x0806)\n")
             message(STATUS "ussl: mbedTLS TLS 1.2 client accepts RSA-PSS server signatures (USSL_MBEDTLS_TLS12_PSS_FIX)")
         else()
             message(STATUS "ussl: USSL_MBEDTLS_TLS12_PSS_FIX not applied (check not found in this mbedTLS)")
         endif()
+    endif()
+
+    # 2. Buffers that shrink to the negotiated maximum fragment length
+    # (MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH) are unusable in 3.6.6 with a
+    # small output buffer: once the handshake is over the input buffer is
+    # cut to min(IN, OUT) content bytes when no fragment length was
+    # negotiated (Mbed-TLS issue 4485), and a TLS 1.2 client cuts it to
+    # the length it asked for even when the server ignored the request.
+    # Either way the peer's next full-size record fails.  Fixed here: the
+    # input limit is the negotiated length if any, else IN_CONTENT_LEN,
+    # and the TLS 1.2 client records the length the server agreed to.
+    option(USSL_MBEDTLS_VARIABLE_BUFFERS
+           "Shrink the bundled mbedTLS's record buffers to a negotiated max fragment length" ON)
+    if(USSL_MBEDTLS_VARIABLE_BUFFERS)
+        set(_cli_t "${_cli12_text}")
+        set(_tls_t "${_tls_text}")
+        ussl_replace_once(_cli_t
+"        return MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER;
+    }
+
+    return 0;
+}
+#endif /* MBEDTLS_SSL_MAX_FRAGMENT_LENGTH */"
+"        return MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER;
+    }
+
+    ssl->session_negotiate->mfl_code = buf[0];   /* ussl: agreed */
+    return 0;
+}
+#endif /* MBEDTLS_SSL_MAX_FRAGMENT_LENGTH */"
+            _ok1)
+        ussl_replace_once(_tls_t
+"#if defined(MBEDTLS_SSL_PROTO_TLS1_2)
+    /* Use the configured MFL for the client if we're past SERVER_HELLO_DONE */
+    if (ssl->conf->endpoint == MBEDTLS_SSL_IS_CLIENT &&
+        ssl->state >= MBEDTLS_SSL_SERVER_HELLO_DONE) {
+        return ssl_mfl_code_to_length(ssl->conf->mfl_code);
+    }
+#endif
+
+    /* Check if a smaller max length was negotiated */
+    if (ssl->session_out != NULL) {
+        read_mfl = ssl_mfl_code_to_length(ssl->session_out->mfl_code);"
+"    /* ussl: only a negotiated length limits what the peer may send */
+    if (ssl->session_out != NULL &&
+        ssl->session_out->mfl_code != MBEDTLS_SSL_MAX_FRAG_LEN_NONE) {
+        read_mfl = ssl_mfl_code_to_length(ssl->session_out->mfl_code);"
+            _ok2)
+        ussl_replace_once(_tls_t
+"    if (ssl->session_negotiate != NULL) {
+        read_mfl = ssl_mfl_code_to_length(ssl->session_negotiate->mfl_code);"
+"    if (ssl->session_negotiate != NULL &&
+        ssl->session_negotiate->mfl_code != MBEDTLS_SSL_MAX_FRAG_LEN_NONE) {
+        read_mfl = ssl_mfl_code_to_length(ssl->session_negotiate->mfl_code);"
+            _ok3)
+        if(_ok1 AND _ok2 AND _ok3)
+            set(_cli12_text "${_cli_t}")
+            set(_tls_text "${_tls_t}")
+            set(_tls_fixes "variable buffers")
+            set(USSL_MBEDTLS_VARIABLE_BUFFERS_ON TRUE)
+            message(STATUS "ussl: mbedTLS record buffers shrink to a negotiated max fragment length (USSL_MBEDTLS_VARIABLE_BUFFERS)")
+        else()
+            message(STATUS "ussl: USSL_MBEDTLS_VARIABLE_BUFFERS not applied (code not found in this mbedTLS)")
+        endif()
+    endif()
+
+    # 3. With MBEDTLS_USE_PSA_CRYPTO (our config), 3.6.6's TLS 1.2 server
+    # compares a PSA algorithm with MBEDTLS_PK_ECDSA when it checks that
+    # the client offered its ECDSA certificate's curve, so the check never
+    # runs: it picks a suite the client must then abort with an alert.
+    set(_srv12 "${_mbedtls_src}/library/ssl_tls12_server.c")
+    file(READ "${_srv12}" _srv12_text)
+    ussl_replace_once(_srv12_text
+"        if (pk_alg == MBEDTLS_PK_ECDSA &&
+            ssl_check_key_curve("
+"        if (USSL_PK_ALG_IS_ECDSA(pk_alg) &&
+            ssl_check_key_curve("
+        _ok)
+    if(_ok)
+        file(CONFIGURE OUTPUT "${_patch_dir}/ssl_tls12_server.c" CONTENT
+"/* Copy of ${_srv12} with a fix (cmake/UsslMbedtls.cmake). */
+#include \"mbedtls/build_info.h\"
+#if defined(MBEDTLS_USE_PSA_CRYPTO)
+#define USSL_PK_ALG_IS_ECDSA(a) PSA_ALG_IS_ECDSA(a)
+#else
+#define USSL_PK_ALG_IS_ECDSA(a) ((a) == MBEDTLS_PK_ECDSA)
+#endif
+\${_srv12_text}")
+        list(REMOVE_ITEM _mbedtls_c "${_srv12}")
+        list(APPEND _mbedtls_c "${_patch_dir}/ssl_tls12_server.c")
+        message(STATUS "ussl: mbedTLS TLS 1.2 server checks the ECDSA certificate's curve under USE_PSA_CRYPTO")
+    else()
+        message(STATUS "ussl: TLS 1.2 server curve fix not applied (code not found in this mbedTLS)")
+    endif()
+
+    if(NOT _cli12_fixes STREQUAL "" OR USSL_MBEDTLS_VARIABLE_BUFFERS_ON)
+        file(CONFIGURE OUTPUT "${_patch_dir}/ssl_tls12_client.c" CONTENT
+"/* Copy of ${_cli12} with fixes (cmake/UsslMbedtls.cmake). */
+\${_cli12_fixes}\${_cli12_text}")
+        list(REMOVE_ITEM _mbedtls_c "${_cli12}")
+        list(APPEND _mbedtls_c "${_patch_dir}/ssl_tls12_client.c")
+    endif()
+    if(NOT _tls_fixes STREQUAL "")
+        file(CONFIGURE OUTPUT "${_patch_dir}/ssl_tls.c" CONTENT
+"/* Copy of ${_tls} with fixes (cmake/UsslMbedtls.cmake). */
+\${_tls_text}")
+        list(REMOVE_ITEM _mbedtls_c "${_tls}")
+        list(APPEND _mbedtls_c "${_patch_dir}/ssl_tls.c")
     endif()
     add_library(ussl_mbedtls STATIC ${_mbedtls_c})
     set_target_properties(ussl_mbedtls PROPERTIES
@@ -111,6 +235,7 @@ if(USSL_MBEDTLS STREQUAL "bundled")
         USSL_MBEDTLS_BUNDLED
         USSL_MBEDTLS_THREADING
         USSL_MBEDTLS_FS_IO
+        $<$<BOOL:${USSL_MBEDTLS_VARIABLE_BUFFERS_ON}>:USSL_MBEDTLS_VARIABLE_BUFFERS>
         ${USSL_MBEDTLS_DEFINES})
     # Upstream code: its warnings are not ours to fix.
     target_compile_options(ussl_mbedtls PRIVATE -w)

@@ -18,8 +18,8 @@
  *   USSL_MBEDTLS_THREADING   mutexes via pthreads (hosts; not MicroPython)
  *   USSL_MBEDTLS_FS_IO       mbedTLS's file helpers (hosts with stdio)
  *   USSL_MBEDTLS_DEBUG       mbedtls_debug_* output (debugging only)
- *   USSL_MBEDTLS_VARIABLE_BUFFERS  MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH (needs
- *                            equal IN and OUT sizes, see below)
+ *   USSL_MBEDTLS_VARIABLE_BUFFERS  MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH (only
+ *                            with the build's fix to mbedTLS, see below)
  *   MBEDTLS_SSL_IN_CONTENT_LEN / MBEDTLS_SSL_OUT_CONTENT_LEN
  * Ports with their own entropy, allocator or clock add those through
  * MBEDTLS_USER_CONFIG_FILE, which mbedTLS reads right after this file.
@@ -123,6 +123,14 @@
  * application must call psa_crypto_init() before the first handshake. */
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_PSA_KEY_STORE_DYNAMIC
+/* TLS 1.2 through PSA too: a connection's record keys then live in PSA key
+ * slots instead of per-direction cipher contexts, about 1.4 KB less per
+ * connection (3 KB for TLS 1.3, whose handshake keys mbedTLS keeps). */
+#define MBEDTLS_USE_PSA_CRYPTO
+/* PSA would otherwise copy every record into a temporary heap buffer
+ * (a defence for callers whose buffers other parties can change, not a
+ * case here): an allocation and a copy per record, and 16 KB more peak. */
+#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
 
 /* ---- Encodings and X.509 ------------------------------------------------- */
 
@@ -164,7 +172,7 @@
 #define MBEDTLS_SSL_SESSION_TICKETS
 #define MBEDTLS_SSL_TICKET_C
 #define MBEDTLS_SSL_CACHE_C
-/* Needed by TLS 1.3 and by ussl_conn_peer_cert() after the handshake. */
+/* Needed by TLS 1.3; the engine drops the parsed chain after the handshake. */
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
 #define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
 #define MBEDTLS_SSL_ALL_ALERT_MESSAGES
@@ -180,15 +188,13 @@
 #endif
 
 /* Buffers that shrink to the negotiated maximum fragment length after the
- * handshake: off unless asked for, and only with equal input and output
- * sizes.  mbedTLS 3.6 takes min(IN, OUT) as the input size once the
- * handshake is over when no fragment length was negotiated, so with a
- * smaller OUT every full 16 KB record from the peer then fails
- * (BAD_INPUT_DATA, -0x7100: "requesting more data than fits"). */
+ * handshake (ussl_ctx_set_max_fragment): on when the build applied its fix
+ * to mbedTLS 3.6.6 (cmake/UsslMbedtls.cmake, USSL_MBEDTLS_VARIABLE_BUFFERS).
+ * Unfixed, mbedTLS cuts the input buffer to min(IN, OUT) after the
+ * handshake when nothing was negotiated, and every full 16 KB record from
+ * the peer then fails; so never define this for an unfixed mbedTLS with
+ * unequal sizes. */
 #if defined(USSL_MBEDTLS_VARIABLE_BUFFERS)
-#if MBEDTLS_SSL_OUT_CONTENT_LEN != MBEDTLS_SSL_IN_CONTENT_LEN
-#error "USSL_MBEDTLS_VARIABLE_BUFFERS needs MBEDTLS_SSL_OUT_CONTENT_LEN == MBEDTLS_SSL_IN_CONTENT_LEN"
-#endif
 #define MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
 #endif
 

@@ -269,6 +269,43 @@ USSL_API int ussl_ctx_verify_chain(ussl_ctx *ctx,
     const char *name, int64_t at_time, unsigned *flags);
 
 /*
+ * Relaxations of the verification policy, for certificates that the
+ * default (strict, x509-limbo's Web PKI rules) rejects.  All off by
+ * default; flags replace the earlier set.
+ *   USSL_RELAX_CN_ONLY     a leaf without subjectAltName is matched on its
+ *                          subject CN; X.509 v1 leaves and leaves without
+ *                          authorityKeyIdentifier are accepted (what
+ *                          `openssl req -x509` / `openssl x509 -req` make)
+ *   USSL_RELAX_NO_EKU      a leaf without extendedKeyUsage is good for
+ *                          any purpose (RFC 5280) instead of rejected
+ *   USSL_RELAX_LEGACY_CA   CA certificates that break RFC 5280's CA
+ *                          profile in ways roots in use today do (no
+ *                          subjectKeyIdentifier, non-critical
+ *                          basicConstraints or nameConstraints, AKI with
+ *                          issuer and serial) are accepted
+ */
+#define USSL_RELAX_CN_ONLY    0x01u
+#define USSL_RELAX_NO_EKU     0x02u
+#define USSL_RELAX_LEGACY_CA  0x04u
+#define USSL_RELAX_ALL        0x07u
+USSL_API int ussl_ctx_set_verify_relax(ussl_ctx *ctx, unsigned flags);
+
+/*
+ * Client: ask the server for records of at most len bytes of plaintext
+ * (RFC 6066 max_fragment_length: 512, 1024, 2048 or 4096; 0 = do not
+ * ask, the default).  Where the engine supports it (mbedTLS built with
+ * variable-length buffers, TLS 1.2) the connection's buffers shrink to
+ * that size once the server agrees, which saves most of a connection's
+ * RAM; records we send are never larger than len.  A server that ignores
+ * the request may still send full-size records, which are then accepted.
+ * Servers honour a client's request on their own.  Other values fail
+ * with USSL_E_BADARG.  mbedTLS's TLS 1.3 client cannot take the server's
+ * answer, so on mbedTLS a client that asks speaks TLS 1.2 only (and a
+ * context limited to TLS 1.3 fails with USSL_E_BADARG).
+ */
+USSL_API int ussl_ctx_set_max_fragment(ussl_ctx *ctx, unsigned len);
+
+/*
  * Server: issue session tickets so that clients can resume, encrypted
  * with keys the context rotates every lifetime seconds (a ticket stays
  * valid for up to two lifetimes).  lifetime 0 turns tickets off.

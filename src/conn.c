@@ -116,12 +116,15 @@ static long raw_send(ussl_conn *conn, const unsigned char *buf, size_t len)
 		return USSL_ERROR;
 	}
 	r = conn->tr.send(conn->tr.arg, buf, len, &e);
+	if (r == USSL_WANT_WRITE || r == USSL_WANT_READ)
+		conn->tr_blocked = 1;
 	if (r > 0 || r == USSL_WANT_WRITE || r == USSL_WANT_READ)
 		return r > (long)len ? (long)len : r;
 	if (r == USSL_ERROR && e == -1) {
 		/* A deadline passed: tell the engine to wait, and the core
 		   reports the timeout without killing the connection. */
 		conn->tr_timeout = 1;
+		conn->tr_blocked = 1;
 		return USSL_WANT_WRITE;
 	}
 	conn->tr_errno = e != 0 ? e : -1;
@@ -189,10 +192,13 @@ long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len)
 		conn->tr_eof = 1;
 		return 0;
 	}
+	if (r == USSL_WANT_WRITE || r == USSL_WANT_READ)
+		conn->tr_blocked = 1;
 	if (r > 0 || r == USSL_WANT_WRITE || r == USSL_WANT_READ)
 		return r > (long)len ? (long)len : r;
 	if (r == USSL_ERROR && e == -1) {
 		conn->tr_timeout = 1;
+		conn->tr_blocked = 1;
 		return USSL_WANT_READ;
 	}
 	conn->tr_errno = e != 0 ? e : -1;

@@ -93,6 +93,35 @@ int ussl_ctx_set_verify(ussl_ctx *ctx, int mode)
 	return eng_ctx_update(ctx);
 }
 
+int ussl_ctx_set_verify_relax(ussl_ctx *ctx, unsigned flags)
+{
+	ussl_err_clear(&ctx->err);
+	if ((flags & ~USSL_RELAX_ALL) != 0)
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "unknown verify relaxation flags 0x%x", flags);
+	ctx->relax = flags;
+	return USSL_OK;
+}
+
+int ussl_ctx_set_max_fragment(ussl_ctx *ctx, unsigned len)
+{
+	unsigned old = ctx->max_frag;
+
+	ussl_err_clear(&ctx->err);
+	if (len != 0 && len != 512 && len != 1024 && len != 2048 &&
+	    len != 4096)
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "max fragment length %u: use 512, 1024, 2048, 4096 or 0",
+		    len);
+	ctx->max_frag = len;
+	if (eng_ctx_update(ctx) != USSL_OK) {
+		ctx->max_frag = old;
+		(void)eng_ctx_update(ctx);
+		return USSL_ERROR;
+	}
+	return USSL_OK;
+}
+
 int ussl_ctx_verify(const ussl_ctx *ctx)
 {
 	return ctx->verify;

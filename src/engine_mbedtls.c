@@ -42,7 +42,9 @@ struct eng_ctx {
    rules at the leaf. */
 struct vrun {
 	const ussl_vstate *vs;
-	ussl_chain chain;
+	ussl_chain *chain;        /* a connection's lives only while the
+	                             certificates are being verified */
+	struct eng_conn *e;       /* the connection verified, NULL if none */
 };
 
 struct eng_conn {
@@ -51,6 +53,15 @@ struct eng_conn {
 	struct vrun vr;
 	unsigned char *session;   /* last serialized session (client) */
 	size_t session_len;
+	/* The peer's leaf certificate (DER), kept by us so that a client
+	   need not keep mbedTLS's parsed copy of the peer's chain for the
+	   connection's life (about 2 KB per certificate). */
+	unsigned char *peer;
+	size_t peer_len;
+	/* The leaf saved with a session given to ussl_conn_set_session:
+	   becomes peer if the handshake resumes that session. */
+	unsigned char *resume_peer;
+	size_t resume_peer_len;
 	int saw_cert_state;       /* the handshake went through the
 	                             server-certificate step: no resumption */
 	size_t write_pending;     /* length of our record left half-sent by
@@ -210,15 +221,51 @@ static int conf_apply(ussl_ctx *ctx)
 		    "TLS 1.3 is not available with %s", eng_version());
 	if (max > compat_max_version())
 		max = compat_max_version();
+	/* mbedTLS's TLS 1.3 client sends max_fragment_length in its
+	   ClientHello but rejects the server's answer (in
+	   EncryptedExtensions): a client that asks for it speaks TLS 1.2. */
+	if (ctx->role == USSL_CLIENT && ctx->max_frag != 0 &&
+	    max > USSL_TLS1_2) {
+		if (ctx->min_version > USSL_TLS1_2)
+			return ussl_err_set(&ctx->err, USSL_E_BADARG,
+			    "max fragment length needs TLS 1.2 with %s",
+			    eng_version());
+		max = USSL_TLS1_2;
+	}
 	compat_conf_versions(&e->conf, ctx->min_version, max);
-	if (ctx->verify == USSL_VERIFY_NONE)
+	if (ctx->verify == USSL_VERIFY_NONE && ctx->role == USSL_SERVER)
 		authmode = MBEDTLS_SSL_VERIFY_NONE;
+	else if (ctx->verify == USSL_VERIFY_NONE)
+		/* mbedTLS skips the verify callback under NONE; the callback
+		   is where we keep the peer's leaf, and it accepts anything
+		   when the context does not verify. */
+		authmode = MBEDTLS_SSL_VERIFY_OPTIONAL;
 	else if (ctx->role == USSL_SERVER &&
 	    ctx->verify == USSL_VERIFY_OPTIONAL)
 		authmode = MBEDTLS_SSL_VERIFY_OPTIONAL;
 	else
 		authmode = MBEDTLS_SSL_VERIFY_REQUIRED;
 	mbedtls_ssl_conf_authmode(&e->conf, authmode);
+	if (ctx->role == USSL_CLIENT) {
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
+		unsigned char code = MBEDTLS_SSL_MAX_FRAG_LEN_NONE;
+
+		switch (ctx->max_frag) {
+		case 512:  code = MBEDTLS_SSL_MAX_FRAG_LEN_512; break;
+		case 1024: code = MBEDTLS_SSL_MAX_FRAG_LEN_1024; break;
+		case 2048: code = MBEDTLS_SSL_MAX_FRAG_LEN_2048; break;
+		case 4096: code = MBEDTLS_SSL_MAX_FRAG_LEN_4096; break;
+		}
+		if (mbedtls_ssl_conf_max_frag_len(&e->conf, code) != 0)
+			return ussl_err_set(&ctx->err, USSL_E_BADARG,
+			    "max fragment length %u is larger than this "
+			    "build's record buffers", ctx->max_frag);
+#else
+		if (ctx->max_frag != 0)
+			return ussl_err_set(&ctx->err, USSL_E_CONFIG,
+			    "max fragment length: not in this mbedTLS build");
+#endif
+	}
 	mbedtls_ssl_conf_ca_chain(&e->conf, e->has_ca ? &e->ca : NULL, NULL);
 #if defined(MBEDTLS_SSL_ALPN)
 	if (ctx->alpn[0] != NULL)
@@ -700,6 +747,77 @@ static uint32_t time_flags(const mbedtls_x509_crt *c, int64_t now)
  * the leaf our policy replaces mbedTLS's own name check (which knows
  * nothing of IP addresses and falls back to the CN too eagerly).
  */
+static void set_peer(struct eng_conn *e, unsigned char *der, size_t len)
+{
+	USSL_FREE(e->peer);
+	e->peer = der;
+	e->peer_len = len;
+}
+
+/* The peer's leaf (DER), NULL if none. */
+static const unsigned char *peer_der(const struct eng_conn *e, size_t *len)
+{
+#if COMPAT_KEEPS_PEER_CERT
+	const mbedtls_x509_crt *c;
+#endif
+
+	if (e->peer != NULL) {
+		*len = e->peer_len;
+		return e->peer;
+	}
+#if COMPAT_KEEPS_PEER_CERT
+	/* A server that resumed a session: the client's certificate came
+	   with the session (a client keeps its own copy, see below). */
+	c = mbedtls_ssl_get_peer_cert(&e->ssl);
+	if (c != NULL && c->raw.p != NULL) {
+		*len = c->raw.len;
+		return c->raw.p;
+	}
+#endif
+	return NULL;
+}
+
+/*
+ * After the handshake mbedTLS no longer needs the peer's chain, which it
+ * keeps parsed (about 2 KB per certificate) for the connection's life.
+ * A client keeps just the leaf's DER itself (peer, and in its session
+ * data) and drops the whole chain; a server keeps the client's leaf in
+ * the session, where a resumed session finds it, and drops the rest.
+ */
+static void drop_peer_chain(struct eng_conn *e, int role)
+{
+#if COMPAT_KEEPS_PEER_CERT
+	mbedtls_ssl_session *s = e->ssl.COMPAT_PRIV(session);
+	mbedtls_x509_crt *leaf;
+
+	if (s == NULL || (leaf = s->COMPAT_PRIV(peer_cert)) == NULL)
+		return;
+	if (role == USSL_CLIENT && e->peer != NULL) {
+		mbedtls_x509_crt_free(leaf);
+		mbedtls_free(leaf);
+		s->COMPAT_PRIV(peer_cert) = NULL;
+	} else if (leaf->next != NULL) {
+		mbedtls_x509_crt_free(leaf->next);   /* frees all but itself */
+		mbedtls_free(leaf->next);
+		leaf->next = NULL;
+	}
+#else
+	(void)e;
+	(void)role;
+#endif
+}
+
+static int keep_peer(struct eng_conn *e, const mbedtls_x509_crt *crt)
+{
+	unsigned char *der = USSL_CALLOC(1, crt->raw.len);
+
+	if (der == NULL)
+		return -1;
+	memcpy(der, crt->raw.p, crt->raw.len);
+	set_peer(e, der, crt->raw.len);
+	return 0;
+}
+
 static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
     uint32_t *flags)
 {
@@ -715,20 +833,29 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
 		*vs->flags |= map_vflags(*flags);
 		return 0;
 	}
+	if (depth == 0 && vr->e != NULL && keep_peer(vr->e, crt) != 0)
+		return MBEDTLS_ERR_X509_ALLOC_FAILED;
+	if (vs->ctx->verify == USSL_VERIFY_NONE) {
+		*flags = 0;    /* a client that does not verify (see conf_apply) */
+		return 0;
+	}
 	if (vs->at_time != 0) {
 		*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED |
 		    MBEDTLS_X509_BADCERT_FUTURE);
 		*flags |= time_flags(crt, vs->at_time);
 	}
-	ussl_chain_note(&vr->chain, depth, crt->raw.p, crt->raw.len);
+	if (vr->chain == NULL &&
+	    (vr->chain = USSL_CALLOC(1, sizeof(*vr->chain))) == NULL)
+		return MBEDTLS_ERR_X509_ALLOC_FAILED;
+	ussl_chain_note(vr->chain, depth, crt->raw.p, crt->raw.len);
 	if (depth == 0) {
 		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
 		leaf_view(crt, &v);
-		v.chain = &vr->chain;
+		v.chain = vr->chain;
 		ours = ussl_verify_leaf(vs, &v);
 		*flags |= unmap_vflags(ours);
 		/* The leaf comes last: the next verification starts afresh. */
-		memset(&vr->chain, 0, sizeof(vr->chain));
+		memset(vr->chain, 0, sizeof(*vr->chain));
 	}
 	if (vs->ctx->verify_fn != NULL) {
 		unsigned uf = map_vflags(*flags);
@@ -816,6 +943,7 @@ int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
 	struct eng_ctx *ec = vs->ctx->eng;
 	mbedtls_x509_crt chain;
 	struct vrun vr;
+	ussl_chain chain_view;
 	uint32_t flags = 0;
 	size_t i;
 	int ret;
@@ -830,6 +958,8 @@ int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
 	}
 	order_chain(&chain);
 	memset(&vr, 0, sizeof(vr));
+	memset(&chain_view, 0, sizeof(chain_view));
+	vr.chain = &chain_view;
 	vr.vs = vs;
 	ret = mbedtls_x509_crt_verify_with_profile(&chain,
 	    ec->has_ca ? &ec->ca : NULL, NULL,
@@ -897,6 +1027,7 @@ int eng_conn_init(ussl_conn *conn)
 	e->vs.at_time = 0;
 	e->vs.flags = &conn->verify_flags;
 	e->vr.vs = &e->vs;
+	e->vr.e = e;
 	mbedtls_ssl_set_verify(&e->ssl, verify_cb, &e->vr);
 	mbedtls_ssl_set_bio(&e->ssl, conn, bio_send, bio_recv, NULL);
 	return USSL_OK;
@@ -912,6 +1043,9 @@ void eng_conn_free(ussl_conn *conn)
 		ussl_wipe(e->session, e->session_len);
 		USSL_FREE(e->session);
 	}
+	USSL_FREE(e->peer);
+	USSL_FREE(e->resume_peer);
+	USSL_FREE(e->vr.chain);
 	mbedtls_ssl_free(&e->ssl);
 	ussl_wipe(e, sizeof(*e));
 	USSL_FREE(e);
@@ -1003,8 +1137,9 @@ static int check_optional_client_cert(ussl_conn *conn)
 {
 	struct eng_conn *e = conn->eng;
 	uint32_t flags;
+	size_t len;
 
-	if (mbedtls_ssl_get_peer_cert(&e->ssl) == NULL)
+	if (peer_der(e, &len) == NULL)
 		return USSL_OK;
 	flags = mbedtls_ssl_get_verify_result(&e->ssl);
 	if (flags == 0)
@@ -1015,38 +1150,64 @@ static int check_optional_client_cert(ussl_conn *conn)
 	return fail(conn, MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, "handshake");
 }
 
-/* Keep a serialized copy of the current session for resumption. */
-static void snapshot_session(ussl_conn *conn)
-{
-	struct eng_conn *e = conn->eng;
-	mbedtls_ssl_session s;
-	unsigned char *buf;
-	size_t len = 0;
+/*
+ * Session data: mbedTLS's serialized session, preceded by the peer's leaf
+ * (which the client keeps apart, see drop_peer_chain), so that a resumed
+ * connection still shows the certificate it was verified with:
+ *     "uSP1" | leaf length (4 bytes, big endian) | leaf | mbedTLS session
+ */
+#define SESS_MAGIC "uSP1"
+#define SESS_HDR 8
 
+/* mbedTLS's serialized form of the connection's session, in a new
+   buffer; NULL if there is none or memory ran out. */
+static unsigned char *serialize_session(const struct eng_conn *e,
+    size_t *len)
+{
+	mbedtls_ssl_session s;
+	unsigned char *buf = NULL;
+
+	*len = 0;
 	mbedtls_ssl_session_init(&s);
-	if (mbedtls_ssl_get_session(&e->ssl, &s) != 0 ||
-	    mbedtls_ssl_session_save(&s, NULL, 0, &len) !=
-	    MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL || len == 0 ||
-	    (buf = USSL_CALLOC(1, len)) == NULL) {
-		mbedtls_ssl_session_free(&s);
-		return;
-	}
-	if (mbedtls_ssl_session_save(&s, buf, len, &len) == 0) {
-		if (e->session != NULL) {
-			ussl_wipe(e->session, e->session_len);
-			USSL_FREE(e->session);
-		}
-		e->session = buf;
-		e->session_len = len;
-	} else {
+	if (mbedtls_ssl_get_session(&e->ssl, &s) == 0 &&
+	    mbedtls_ssl_session_save(&s, NULL, 0, len) ==
+	    MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL && *len > 0 &&
+	    (buf = USSL_CALLOC(1, *len)) != NULL &&
+	    mbedtls_ssl_session_save(&s, buf, *len, len) != 0) {
 		USSL_FREE(buf);
+		buf = NULL;
 	}
 	mbedtls_ssl_session_free(&s);
+	return buf;
+}
+
+/* Keep the current session, serialized (mbedTLS gives each session out
+   once): TLS 1.3 when a ticket arrives, TLS 1.2 when first asked for, so
+   that a connection nobody asks holds no copy. */
+static void keep_session(struct eng_conn *e)
+{
+	unsigned char *buf;
+	size_t len;
+
+	if ((buf = serialize_session(e, &len)) == NULL)
+		return;
+	if (e->session != NULL) {
+		ussl_wipe(e->session, e->session_len);
+		USSL_FREE(e->session);
+	}
+	e->session = buf;
+	e->session_len = len;
+}
+
+static void snapshot_session(ussl_conn *conn)
+{
+	keep_session(conn->eng);
 }
 
 int eng_handshake(ussl_conn *conn)
 {
 	struct eng_conn *e = conn->eng;
+	size_t len;
 	int ret, st;
 
 	/* mbedtls_ssl_handshake() step by step, to see whether the
@@ -1062,15 +1223,24 @@ int eng_handshake(ussl_conn *conn)
 		if (ret != 0)
 			return fail(conn, ret, "handshake");
 	}
-	if (conn->role == USSL_CLIENT &&
-	    strcmp(mbedtls_ssl_get_version(&e->ssl), "TLSv1.2") == 0)
-		snapshot_session(conn);
 	if (conn->role == USSL_SERVER &&
 	    conn->ctx->verify == USSL_VERIFY_OPTIONAL &&
 	    check_optional_client_cert(conn) != USSL_OK)
 		return USSL_ERROR;
+	if (e->peer == NULL && e->resume_peer != NULL &&
+	    !e->saw_cert_state) {
+		/* Resumed: the leaf saved with the session is the peer's. */
+		set_peer(e, e->resume_peer, e->resume_peer_len);
+		e->resume_peer = NULL;
+	}
+	USSL_FREE(e->resume_peer);
+	e->resume_peer = NULL;
+	drop_peer_chain(e, conn->role);
+	USSL_FREE(e->vr.chain);
+	e->vr.chain = NULL;
+
 	conn->peer_verified = conn->ctx->verify != USSL_VERIFY_NONE &&
-	    mbedtls_ssl_get_peer_cert(&e->ssl) != NULL &&
+	    peer_der(e, &len) != NULL &&
 	    mbedtls_ssl_get_verify_result(&e->ssl) == 0;
 	return USSL_OK;
 }
@@ -1078,11 +1248,12 @@ int eng_handshake(ussl_conn *conn)
 long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
 {
 	struct eng_conn *e = conn->eng;
-	int ret;
+	int ret, again = 0;
 
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
 	for (;;) {
+		conn->tr_blocked = 0;
 		ret = mbedtls_ssl_read(&e->ssl, buf, len);
 		if (ret > 0)
 			return ret;
@@ -1091,6 +1262,15 @@ long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
 			snapshot_session(conn);
 			continue;
 		}
+		/* mbedTLS also says WANT_READ after a post-handshake message
+		   or an ignored warning alert, meaning "call again", with the
+		   transport never asked: on a blocking socket that would look
+		   like a would-block.  Call again while that is so (bounded:
+		   each round consumes a record). */
+		if ((ret == MBEDTLS_ERR_SSL_WANT_READ ||
+		    ret == MBEDTLS_ERR_SSL_WANT_WRITE) && !conn->tr_blocked &&
+		    ++again < 64)
+			continue;
 		/* mbedTLS reports a transport EOF without close_notify as 0. */
 		if (ret == 0)
 			ret = MBEDTLS_ERR_SSL_CONN_EOF;
@@ -1202,46 +1382,80 @@ const char *eng_conn_alpn(const ussl_conn *conn)
 int eng_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
     size_t *len)
 {
-	const mbedtls_x509_crt *c = mbedtls_ssl_get_peer_cert(&conn->eng->ssl);
-
-	if (c == NULL || c->raw.p == NULL)
-		return -1;
-	*der = c->raw.p;
-	*len = c->raw.len;
-	return 0;
+	*der = peer_der(conn->eng, len);
+	return *der != NULL ? 0 : -1;
 }
 
 int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
     size_t *len)
 {
-	const struct eng_conn *e = conn->eng;
+	struct eng_conn *e = conn->eng;
+	const unsigned char *leaf;
+	size_t leaf_len = 0, total;
 
-	if (e->session == NULL || buf == NULL || *len < e->session_len) {
-		*len = e->session != NULL ? e->session_len : 0;
+	if (e->session == NULL && conn->role == USSL_CLIENT &&
+	    conn->hs_complete &&
+	    strcmp(mbedtls_ssl_get_version(&e->ssl), "TLSv1.2") == 0)
+		keep_session(e);
+	if ((leaf = peer_der(e, &leaf_len)) == NULL)
+		leaf_len = 0;
+	total = SESS_HDR + leaf_len + e->session_len;
+	if (e->session == NULL || buf == NULL || *len < total) {
+		*len = e->session != NULL ? total : 0;
 		return -1;
 	}
-	memcpy(buf, e->session, e->session_len);
-	*len = e->session_len;
+	memcpy(buf, SESS_MAGIC, 4);
+	buf[4] = (unsigned char)(leaf_len >> 24);
+	buf[5] = (unsigned char)(leaf_len >> 16);
+	buf[6] = (unsigned char)(leaf_len >> 8);
+	buf[7] = (unsigned char)leaf_len;
+	if (leaf_len > 0)
+		memcpy(buf + SESS_HDR, leaf, leaf_len);
+	memcpy(buf + SESS_HDR + leaf_len, e->session, e->session_len);
+	*len = total;
 	return 0;
 }
 
 int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
     size_t len)
 {
+	struct eng_conn *e = conn->eng;
 	mbedtls_ssl_session s;
+	unsigned char *leaf = NULL;
+	size_t leaf_len = 0;
 	int ret;
 
+	if (len < SESS_HDR || memcmp(buf, SESS_MAGIC, 4) != 0)
+		return ussl_err_set(&conn->err, USSL_E_BADARG,
+		    "unusable session data (not from this build)");
+	leaf_len = (size_t)buf[4] << 24 | (size_t)buf[5] << 16 |
+	    (size_t)buf[6] << 8 | buf[7];
+	if (leaf_len > len - SESS_HDR)
+		return ussl_err_set(&conn->err, USSL_E_BADARG,
+		    "unusable session data (truncated)");
+	if (leaf_len > 0) {
+		if ((leaf = USSL_CALLOC(1, leaf_len)) == NULL)
+			return ussl_err_set(&conn->err, USSL_E_NOMEM,
+			    "out of memory");
+		memcpy(leaf, buf + SESS_HDR, leaf_len);
+	}
+	buf += SESS_HDR + leaf_len;
+	len -= SESS_HDR + leaf_len;
 	mbedtls_ssl_session_init(&s);
 	ret = mbedtls_ssl_session_load(&s, buf, len);
 	if (ret == 0)
 		ret = mbedtls_ssl_set_session(&conn->eng->ssl, &s);
 	mbedtls_ssl_session_free(&s);
 	if (ret != 0) {
+		USSL_FREE(leaf);
 		ussl_err_set(&conn->err, ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ?
 		    USSL_E_NOMEM : USSL_E_BADARG, "unusable session data");
 		append_detail(&conn->err, ret);
 		return USSL_ERROR;
 	}
+	USSL_FREE(e->resume_peer);
+	e->resume_peer = leaf;
+	e->resume_peer_len = leaf_len;
 	return USSL_OK;
 }
 

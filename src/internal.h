@@ -40,6 +40,8 @@ struct ussl_ctx {
 	int min_version, max_version;
 	int has_chain;
 	int n_ca;
+	unsigned relax;       /* USSL_RELAX_* */
+	unsigned max_frag;    /* requested max_fragment_length, 0 = none */
 	/* ALPN names, NULL-terminated (engines keep a pointer to it). */
 	char *alpn[USSL_ALPN_MAX + 1];
 	ussl_verify_fn verify_fn;
@@ -78,6 +80,8 @@ struct ussl_conn {
 	int tr_errno;            /* errno of the last transport failure */
 	int tr_timeout;          /* the transport reported a timeout */
 	int tr_eof;              /* the transport reported end of stream */
+	int tr_blocked;          /* the transport said "would block" (set by
+	                            conn.c, cleared by the engine) */
 	/* Handshake messages are gathered and sent as one flight, so that
 	   Nagle's algorithm and delayed ACKs do not stall the handshake. */
 	unsigned char *flight;

@@ -26,6 +26,15 @@
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/x509_crt.h>
 
+/* Whether mbedTLS keeps the peer's parsed chain in the session (both
+   configs do: 3.6's TLS 1.3 needs it; builds without it, TLS 1.2 only,
+   rely on the engine's own copy of the leaf). */
+#if defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
+#define COMPAT_KEEPS_PEER_CERT 1
+#else
+#define COMPAT_KEEPS_PEER_CERT 0
+#endif
+
 #if MBEDTLS_VERSION_MAJOR >= 3
 
 #define COMPAT_PRIV(x) MBEDTLS_PRIVATE(x)
