@@ -4,12 +4,12 @@
 #   make USSL_MBEDTLS=system build-system/   (Debian's mbedTLS 2.28)
 #   make ENGINE=openssl      build-openssl/
 #   make check               deps, then build + ctest in build/, build-system/, build-openssl/
-#                            and the sanitizer tree build-asan/
+#                            and the sanitizer tree build-asan/, then fuzz-smoke
 #   make check-one           build + ctest of the selected tree only
 #   make check-asan          build-asan/: ASan + UBSan (gcc), mbedTLS included
 #   make check-valgrind      build/'s tests with C programs and usslcat under
 #                            valgrind (VALGRIND=all: Python processes too)
-#   make deps | demo | bench | clean
+#   make deps | demo | bench | bench-smoke | clean
 #
 # Variables: JOBS (default 2), BUILD_TYPE, CMAKE_ARGS, CTEST_ARGS.
 
@@ -37,7 +37,7 @@ endif
 # apt packages the builds and tests use.
 DEB_PACKAGES := cmake gcc make python3-dev dpkg-dev debian-archive-keyring \
                 libmbedtls-dev libssl-dev openssl gnutls-bin valgrind clang \
-                libclang-rt-14-dev
+                libclang-rt-14-dev gnuplot-nox
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 CTEST_RUN = $(CTEST) --output-on-failure -j$(JOBS) --no-tests=error --no-label-summary $(CTEST_ARGS)
@@ -98,20 +98,34 @@ check: deps
 	$(MAKE) --no-print-directory check-system
 	$(MAKE) --no-print-directory check-openssl
 	$(MAKE) --no-print-directory check-asan
+	$(MAKE) --no-print-directory fuzz-smoke
 
 demo: deps build
 	bash scripts/demo.sh $(BUILD_DIR)
 
-bench: build
-	@if [ -f bench/run.sh ]; then bash bench/run.sh $(BUILD_DIR); \
-	else echo "bench/run.sh not written yet"; fi
+# Benchmarks (docs/performance.md): builds the bundled-mbedTLS and OpenSSL
+# trees, then one interleaved run of every implementation and one table
+# (bench/out/table.txt, bench/out/results.json, docs/bench.png).
+# BENCH_ARGS goes to bench/bench.py, e.g. "--rounds 3 --seconds 1 --mbytes 32";
+# bench-smoke runs everything once with tiny sizes (under a minute).
+BENCH_MBEDTLS_DIR ?= build
+BENCH_OPENSSL_DIR ?= build-openssl
+BENCH_ARGS        ?=
+.PHONY: bench-smoke
+bench bench-smoke: deps
+	$(MAKE) --no-print-directory build ENGINE=mbedtls USSL_MBEDTLS=bundled BUILD_DIR=$(BENCH_MBEDTLS_DIR)
+	$(MAKE) --no-print-directory build ENGINE=openssl BUILD_DIR=$(BENCH_OPENSSL_DIR)
+	bash bench/run.sh $(if $(filter bench-smoke,$@),--quick) $(BENCH_ARGS) \
+	    $(BENCH_MBEDTLS_DIR) $(BENCH_OPENSSL_DIR)
 
 clean:
 	rm -rf build build-system build-openssl build-asan
 
 
 # Fuzzing (fuzz/): clang libFuzzer + ASan/UBSan over the mbedTLS engine,
-# in $(FUZZ_DIR).  `fuzz` runs each fuzzer FUZZ_SECONDS, `fuzz-smoke` ~10 s.
+# in $(FUZZ_DIR).  `fuzz` runs each fuzzer FUZZ_SECONDS, `fuzz-smoke` ~10 s
+# (part of `make check`: about a minute, plus the clang build of mbedTLS
+# the first time; build.sh takes the sources check-bundled unpacked).
 FUZZ_DIR     ?= build-fuzz
 FUZZ_SECONDS ?= 300
 .PHONY: fuzz fuzz-smoke
