@@ -963,6 +963,10 @@ static PyGetSetDef c_getset[] = {
 	  "the peer's chain (root first, leaf at depth 0) when verifying.\n"
 	  "Return None to keep the library's verdict, 0 to accept the\n"
 	  "certificate, any other int to reject it.", NULL },
+	{ "verify_relax", (getter)pyussl_ctx_get_verify_relax,
+	  (setter)pyussl_ctx_set_verify_relax,
+	  "Relaxations of the strict default certificate policy: 0 (the\n"
+	  "default) or RELAX_CN_ONLY | RELAX_NO_EKU | RELAX_LEGACY_CA.", NULL },
 	{ "minimum_version", (getter)get_min_version, (setter)set_min_version,
 	  "Lowest TLS version: TLSv1_2 or TLSv1_3 (ssl.TLSVersion members\n"
 	  "work too); MINIMUM_SUPPORTED by default.", NULL },

@@ -207,6 +207,8 @@ ussl_ctx *pyussl_ctx_build(PyUsslContext *c, pyussl_errinfo *e)
 	if (c->role == USSL_SERVER && g->tickets >= 0 &&
 	    ussl_ctx_set_tickets(x, (unsigned)g->tickets) != USSL_OK)
 		goto fail;
+	if (g->relax != 0 && ussl_ctx_set_verify_relax(x, g->relax) != USSL_OK)
+		goto fail;
 	/* Only when needed: the engine's plain path otherwise. */
 	if (c->cb_flags != 0)
 		ussl_ctx_set_verify_cb(x, verify_tramp, c);
@@ -566,6 +568,22 @@ static void commit_tickets(struct cfg *g, void *arg, size_t applied)
 	g->tickets = *(long *)arg;
 }
 
+/* --- policy relaxations (verify_relax) --- */
+
+static int op_relax(ussl_ctx *x, void *arg, size_t *applied)
+{
+	int r = ussl_ctx_set_verify_relax(x, *(unsigned *)arg);
+
+	*applied = r == USSL_OK;
+	return r;
+}
+
+static void commit_relax(struct cfg *g, void *arg, size_t applied)
+{
+	(void)applied;
+	g->relax = *(unsigned *)arg;
+}
+
 /* --- verification trampoline (cb_flags already updated) --- */
 
 static int op_cb(ussl_ctx *x, void *arg, size_t *applied)
@@ -647,4 +665,52 @@ int pyussl_ctx_set_names(PyUsslContext *c, int which, char **v, size_t n,
 	r = modify(c, op_strv, commit_strv, &a, 0, e);
 	pyussl_ctx_strv_free(a.v, a.n);     /* emptied by commit on success */
 	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* SSLContext.verify_relax                                                 */
+
+PyObject *pyussl_ctx_get_verify_relax(PyUsslContext *c, void *closure)
+{
+	(void)closure;
+	return PyLong_FromUnsignedLong(c->cfg.relax);
+}
+
+/* Sessions made under the old flags are forgotten (modify), so that a
+   resumption never skips a check the new flags make. */
+int pyussl_ctx_set_verify_relax(PyUsslContext *c, PyObject *v,
+    void *closure)
+{
+	pyussl_errinfo e;
+	unsigned flags;
+	long n;
+
+	(void)closure;
+	if (v == NULL) {
+		PyErr_SetString(PyExc_AttributeError,
+		    "cannot delete verify_relax");
+		return -1;
+	}
+	if (!PyLong_Check(v)) {
+		PyErr_Format(PyExc_TypeError, "verify_relax must be an int, "
+		    "not %.100s", Py_TYPE(v)->tp_name);
+		return -1;
+	}
+	n = PyLong_AsLong(v);
+	if (n == -1 && PyErr_Occurred())
+		return -1;
+	if (n < 0 || ((unsigned long)n & ~(unsigned long)USSL_RELAX_ALL) != 0) {
+		PyErr_Format(PyExc_ValueError, "verify_relax %ld: only "
+		    "RELAX_CN_ONLY, RELAX_NO_EKU and RELAX_LEGACY_CA may be "
+		    "set", n);
+		return -1;
+	}
+	flags = (unsigned)n;
+	if (flags == c->cfg.relax)
+		return 0;
+	if (modify(c, op_relax, commit_relax, &flags, 0, &e) != 0) {
+		pyussl_raise_setup_error(&e, NULL);
+		return -1;
+	}
+	return 0;
 }

@@ -51,6 +51,7 @@ struct cfg {
 	char **ciphers;                  /* n_ciphers == 0: engine default */
 	size_t n_ciphers;
 	long tickets;                    /* server: lifetime; -1: default */
+	unsigned relax;                  /* USSL_RELAX_* (verify_relax) */
 };
 
 struct PyUsslContext {
@@ -96,6 +97,10 @@ int pyussl_ctx_set_versions(PyUsslContext *c, int min, int max,
     pyussl_errinfo *e);
 int pyussl_ctx_set_tickets(PyUsslContext *c, long lifetime,
     pyussl_errinfo *e);
+/* SSLContext.verify_relax (USSL_RELAX_* flags): getter and setter. */
+PyObject *pyussl_ctx_get_verify_relax(PyUsslContext *c, void *closure);
+int pyussl_ctx_set_verify_relax(PyUsslContext *c, PyObject *v,
+    void *closure);
 /* which: 0 ALPN, 1 cipher suites.  Takes ownership of v (PyMem_Raw
    strings in a PyMem_Raw array). */
 int pyussl_ctx_set_names(PyUsslContext *c, int which, char **v, size_t n,

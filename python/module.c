@@ -479,6 +479,7 @@ static PyObject *wrap_socket(PyObject *module, PyObject *args, PyObject *kw)
 	pyussl_item it_key, it_cert, it_ca;
 	int server_side = 0, do_handshake = 1, verify = USSL_VERIFY_NONE;
 	PyUsslContext *ctx;
+	PyObject *cache_key = NULL;
 
 	(void)module;
 	pyussl_item_init(&it_key, "keyfile", "key");
@@ -531,13 +532,21 @@ static PyObject *wrap_socket(PyObject *module, PyObject *args, PyObject *kw)
 	if (pyussl_get_fd(sock) < 0)
 		goto out;
 
-	if (pyussl_item_load(&it_cert) < 0 || pyussl_item_load(&it_key) < 0 ||
-	    pyussl_item_load(&it_ca) < 0)
-		goto out;
-	ctx = build_ctx(server_side ? USSL_SERVER : USSL_CLIENT, verify,
-	    &it_cert, &it_key, &it_ca);
-	if (ctx == NULL)
-		goto out;
+	/* The same files give the same (shared, read-only) context. */
+	cache_key = pyussl_ctxcache_key(server_side ? USSL_SERVER : USSL_CLIENT,
+	    verify, &it_cert, &it_key, &it_ca);
+	ctx = pyussl_ctxcache_get(cache_key);
+	if (ctx == NULL) {
+		if (pyussl_item_load(&it_cert) < 0 ||
+		    pyussl_item_load(&it_key) < 0 ||
+		    pyussl_item_load(&it_ca) < 0)
+			goto out;
+		ctx = build_ctx(server_side ? USSL_SERVER : USSL_CLIENT,
+		    verify, &it_cert, &it_key, &it_ca);
+		if (ctx == NULL)
+			goto out;
+		pyussl_ctxcache_put(cache_key, ctx);
+	}
 	res = pyussl_context_wrap(ctx, sock, server_side, do_handshake,
 	    hostname, PYUSSL_SOCK_LEGACY);
 	Py_DECREF(ctx);
@@ -545,6 +554,7 @@ out:
 	pyussl_item_free(&it_key);
 	pyussl_item_free(&it_cert);
 	pyussl_item_free(&it_ca);
+	Py_XDECREF(cache_key);
 	Py_XDECREF(host);
 	return res;
 }
@@ -609,6 +619,8 @@ static PyMethodDef module_methods[] = {
 	  (PyCFunction)(void (*)(void))pyussl_create_default_context,
 	  METH_VARARGS | METH_KEYWORDS, create_default_context_doc },
 	{ "cert_info", (PyCFunction)pyussl_cert_info, METH_O, cert_info_doc },
+	{ "_ctx_cache_size", (PyCFunction)pyussl_ctxcache_size, METH_NOARGS,
+	  "Number of wrap_socket() contexts kept (for tests)." },
 	{ "__getattr__", (PyCFunction)module_getattr, METH_O, NULL },
 	{ NULL, NULL, 0, NULL }
 };
@@ -678,6 +690,10 @@ static const struct {
 	{ "TLSv1_3", USSL_TLS1_3 },
 	{ "MINIMUM_SUPPORTED", -2 },
 	{ "MAXIMUM_SUPPORTED", -1 },
+	/* SSLContext.verify_relax */
+	{ "RELAX_CN_ONLY", USSL_RELAX_CN_ONLY },
+	{ "RELAX_NO_EKU", USSL_RELAX_NO_EKU },
+	{ "RELAX_LEGACY_CA", USSL_RELAX_LEGACY_CA },
 };
 
 PyMODINIT_FUNC PyInit_ussl(void)

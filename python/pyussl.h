@@ -216,6 +216,17 @@ extern PyTypeObject PyUsslContext_Type;
    defaults.  New reference, or NULL with an exception. */
 PyUsslContext *pyussl_context_create(int role);
 
+/* ctxcache.c: contexts of the module-level wrap_socket(), shared while
+   their files stay the same.  The key is NULL (and nothing is cached)
+   unless every present item is a readable file; get gives a new
+   reference or NULL. */
+PyObject *pyussl_ctxcache_key(int role, int verify, const pyussl_item *cert,
+    const pyussl_item *key, const pyussl_item *ca);
+PyUsslContext *pyussl_ctxcache_get(PyObject *key);
+void pyussl_ctxcache_put(PyObject *key, PyUsslContext *ctx);
+void pyussl_ctxcache_clear(void);
+PyObject *pyussl_ctxcache_size(PyObject *module, PyObject *unused);
+
 /* Setters for C callers: 0, or -1 with *e filled and no exception set
    (the caller words the exception).  The GIL is released while keys and
    certificates are parsed. */

@@ -835,8 +835,10 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
 	}
 	if (depth == 0 && vr->e != NULL && keep_peer(vr->e, crt) != 0)
 		return MBEDTLS_ERR_X509_ALLOC_FAILED;
-	if (vs->ctx->verify == USSL_VERIFY_NONE) {
-		*flags = 0;    /* a client that does not verify (see conf_apply) */
+	if (vr->e != NULL && vs->ctx->verify == USSL_VERIFY_NONE) {
+		/* A client connection that does not verify (see conf_apply);
+		   ussl_ctx_verify_chain judges whatever the mode. */
+		*flags = 0;
 		return 0;
 	}
 	if (vs->at_time != 0) {

@@ -8,11 +8,14 @@
  *   - name constraints (RFC 5280 4.2.1.10) of every CA over the
  *     certificates below it: DNS, IP, e-mail and directory names;
  *   - the RFC 5280 / CA/B Forum profile rules the engines let through
- *     (a CA certificate as leaf, v2 certificates, duplicate or wrongly
- *     critical extensions, weak key forms, CN not a copy of a SAN, ...).
+ *     (a CA certificate as leaf, v1 and v2 certificates, duplicate or
+ *     wrongly critical extensions, weak key forms, CN not a copy of a
+ *     SAN, ...).
  *
- * docs/limbo.md explains each rule by the x509-limbo cases behind it,
- * and where the policy deliberately departs from the suite.
+ * The default is strict.  The context's USSL_RELAX_* flags (ctx->relax)
+ * each bring back one group of older practice: CN-only leaves, leaves
+ * without EKU, CA certificates shaped like roots still in use.
+ * docs/limbo.md explains each rule by the x509-limbo cases behind it.
  */
 #include <string.h>
 
@@ -237,7 +240,8 @@ int ussl_dns_match(const unsigned char *pat, size_t pat_len,
 	return pat_len == host_len && same(pat, host, host_len);
 }
 
-static int name_matches(const ussl_peer_name *name, const ussl_leaf_view *v)
+static int name_matches(const ussl_peer_name *name, const ussl_leaf_view *v,
+    unsigned relax)
 {
 	const void *it = NULL;
 	const unsigned char *p;
@@ -255,10 +259,12 @@ static int name_matches(const ussl_peer_name *name, const ussl_leaf_view *v)
 				return 1;
 		}
 	}
-	/* The subject CN counts only for a DNS name and only when the
-	   certificate has no subjectAltName at all (CN-only certificates
-	   are what common tools still make; RFC 9525 leaves it to us). */
-	if (name->is_ip || v->has_san || v->cn == NULL)
+	/* The subject CN counts only when asked for (USSL_RELAX_CN_ONLY:
+	   CN-only certificates are what common tools still make; RFC 9525
+	   and the CA/B BR want a SAN), only for a DNS name and only when the
+	   certificate has no subjectAltName at all. */
+	if (!(relax & USSL_RELAX_CN_ONLY) || name->is_ip || v->has_san ||
+	    v->cn == NULL)
 		return 0;
 	return ussl_dns_match(v->cn, v->cn_len, name->host) &&
 	    v->cn[0] != '*';
@@ -603,14 +609,16 @@ static int name_next(name_iter *it, span *oid, span *val)
 
 /* authorityKeyIdentifier: some content, and authorityCertIssuer with
    authorityCertSerialNumber or neither (RFC 5280 4.2.1.1).  *keyid is
-   set to the keyIdentifier (len 0 if absent). */
-static int aki_valid(const cert_info *ci, span *keyid)
+   set to the keyIdentifier (len 0 if absent), *names to whether the
+   issuer and serial are there. */
+static int aki_valid(const cert_info *ci, span *keyid, int *names)
 {
 	span v = ci->ext[X_AKI], seq, f;
 	int issuer = 0, serial = 0;
 
 	keyid->p = NULL;
 	keyid->len = 0;
+	*names = 0;
 	if (der_want(&v, T_SEQ, &seq) || v.len != 0 || seq.len == 0)
 		return 0;
 	if (der_next_is(&seq, T_CTX(0)) && der_want(&seq, T_CTX(0), keyid))
@@ -625,6 +633,7 @@ static int aki_valid(const cert_info *ci, span *keyid)
 			return 0;
 		serial = 1;
 	}
+	*names = issuer;
 	return seq.len == 0 && issuer == serial;
 }
 
@@ -1191,22 +1200,62 @@ static unsigned cn_rules(const cert_info *c)
 /* The chain rules                                                         */
 
 /*
+ * RFC 5280's CA profile, where roots still in use break it (docs/limbo.md
+ * names some): basicConstraints and nameConstraints critical (4.2.1.9,
+ * 4.2.1.10; the CA/B BR allow non-critical name constraints), a
+ * subjectKeyIdentifier (4.2.1.2), an authorityKeyIdentifier unless the
+ * certificate is self-issued (4.2.1.1) and with a keyIdentifier only
+ * (CA/B BR 7.1.2.1.3, 7.1.2.2.5).  USSL_RELAX_LEGACY_CA lets these
+ * through; intermediates still need an SKI and an AKI (cert_rules).
+ */
+static unsigned legacy_ca_rules(const cert_info *c, int top)
+{
+	span keyid;
+	int names = 0;
+
+	if ((HAS(c, X_BC) && !CRIT(c, X_BC)) ||
+	    (HAS(c, X_NC) && !CRIT(c, X_NC)) || !HAS(c, X_SKI))
+		return USSL_VFY_POLICY;
+	if (HAS(c, X_AKI) && aki_valid(c, &keyid, &names) && names)
+		return USSL_VFY_POLICY;
+	/* A trust anchor another CA issued (a cross-signed root) names its
+	   issuer's key like any issued certificate. */
+	if (top && !HAS(c, X_AKI) && !c->self_issued)
+		return USSL_VFY_POLICY;
+	return 0;
+}
+
+/*
+ * The leaf's profile where certificates that common tools make break it:
+ * `openssl x509 -req` without an extension file makes X.509 v1
+ * certificates (CA/B BR 7.1.1: v3), and older tools leaves without AKI
+ * (RFC 5280 4.2.1.1: every issued certificate has one; a self-issued
+ * one, such as a self-signed certificate trusted directly, may go
+ * without).  USSL_RELAX_CN_ONLY lets these through.
+ */
+static unsigned cn_only_rules(const cert_info *c)
+{
+	if (c->version == 1 || (!HAS(c, X_AKI) && !c->self_issued))
+		return USSL_VFY_POLICY;
+	return 0;
+}
+
+/*
  * Rules for certificate i of n (0: the leaf, n - 1: the top, the trust
  * anchor of a trusted chain).  The engines check signatures, validity,
  * the CA bit and key usage of issuers, path lengths and key sizes; these
- * are the RFC 5280 and CA/B Forum rules they let through.  Trust anchors
- * are exempt from three issuance rules that roots in today's root stores
- * break (see docs/limbo.md): a subjectKeyIdentifier, a critical
- * basicConstraints, no issuer/serial in authorityKeyIdentifier.
+ * are the RFC 5280 and CA/B Forum rules they let through.  relax holds
+ * the context's USSL_RELAX_* flags.
  */
 static unsigned cert_rules(const ussl_vstate *vs, const cert_info *ci,
-    size_t i, size_t n)
+    size_t i, size_t n, unsigned relax)
 {
 	const cert_info *c = &ci[i];
 	int leaf = i == 0, top = i == n - 1;
 	int server = vs->role == USSL_CLIENT;
 	unsigned f = 0, eku = 0, role = server ? EKU_SERVER : EKU_CLIENT;
 	span keyid, ski;
+	int names;
 
 	f |= key_flags(c);
 	/* Structure: v2 is obsolete (CA/B BR 7.1.1 wants v3), extensions
@@ -1226,7 +1275,7 @@ static unsigned cert_rules(const ussl_vstate *vs, const cert_info *ci,
 	if (HAS(c, X_NC) && (!c->ca || !nc_valid(c->ext[X_NC])))
 		f |= USSL_VFY_POLICY;
 	if ((HAS(c, X_PC) && !CRIT(c, X_PC)) ||
-	    (HAS(c, X_AKI) && !aki_valid(c, &keyid)) ||
+	    (HAS(c, X_AKI) && !aki_valid(c, &keyid, &names)) ||
 	    (HAS(c, X_SKI) && !ski_get(c, &ski)) ||
 	    (HAS(c, X_AIA) && !aia_valid(c)) ||
 	    (HAS(c, X_EKU) && eku_bits(c, &eku) != 0))
@@ -1245,10 +1294,12 @@ static unsigned cert_rules(const ussl_vstate *vs, const cert_info *ci,
 		    !(eku & (role | EKU_ANY))))
 			f |= USSL_VFY_BAD_USAGE;
 		if (top && c->self_issued && HAS(c, X_AKI) && HAS(c, X_SKI) &&
-		    aki_valid(c, &keyid) && ski_get(c, &ski) && keyid.len > 0 &&
-		    (keyid.len != ski.len ||
+		    aki_valid(c, &keyid, &names) && ski_get(c, &ski) &&
+		    keyid.len > 0 && (keyid.len != ski.len ||
 		    memcmp(keyid.p, ski.p, ski.len) != 0))
 			f |= USSL_VFY_POLICY;
+		if (!(relax & USSL_RELAX_LEGACY_CA))
+			f |= legacy_ca_rules(c, top);
 		return f;
 	}
 	/* The leaf.  A CA certificate is no end entity (CA/B BR 7.1.2.7.8)
@@ -1258,6 +1309,15 @@ static unsigned cert_rules(const ussl_vstate *vs, const cert_info *ci,
 		f |= USSL_VFY_POLICY;
 	/* Every suite we offer signs with the leaf's key. */
 	if (HAS(c, X_KU) && !ku_bit(c, 0))
+		f |= USSL_VFY_BAD_USAGE;
+	if (!(relax & USSL_RELAX_CN_ONLY))
+		f |= cn_only_rules(c);
+	/* A purpose named (CA/B BR 7.1.2.7.10), where RFC 5280 (4.2.1.12)
+	   lets a leaf without EKU serve any (USSL_RELAX_NO_EKU).  A v1
+	   certificate has no extensions at all: taking it as a CN-only
+	   certificate (USSL_RELAX_CN_ONLY) takes it without EKU too. */
+	if (!HAS(c, X_EKU) && !(relax & USSL_RELAX_NO_EKU) &&
+	    !(c->version == 1 && (relax & USSL_RELAX_CN_ONLY)))
 		f |= USSL_VFY_BAD_USAGE;
 	if (server) {
 		/* Web PKI server profile (CA/B BR 7.1.2.7): no critical or
@@ -1272,7 +1332,8 @@ static unsigned cert_rules(const ussl_vstate *vs, const cert_info *ci,
 	return f;
 }
 
-static unsigned chain_rules(const ussl_vstate *vs, const ussl_chain *ch)
+static unsigned chain_rules(const ussl_vstate *vs, const ussl_chain *ch,
+    unsigned relax)
 {
 	cert_info *ci;
 	unsigned f = 0;
@@ -1290,7 +1351,7 @@ static unsigned chain_rules(const ussl_vstate *vs, const ussl_chain *ch)
 		}
 	}
 	for (i = 0; i < ch->n; i++)
-		f |= cert_rules(vs, ci, i, ch->n);
+		f |= cert_rules(vs, ci, i, ch->n, relax);
 	f |= name_constraints(vs, ci, ch->n);
 out:
 	USSL_FREE(ci);
@@ -1313,10 +1374,11 @@ void ussl_chain_note(ussl_chain *c, int depth, const unsigned char *der,
 unsigned ussl_verify_leaf(const ussl_vstate *vs, const ussl_leaf_view *v)
 {
 	unsigned flags = 0;
+	unsigned relax = vs->ctx != NULL ? vs->ctx->relax : 0;
 	int ok;
 
 	if (vs->name != NULL && vs->name->host != NULL &&
-	    !name_matches(vs->name, v))
+	    !name_matches(vs->name, v, relax))
 		flags |= USSL_VFY_NAME_MISMATCH;
 	/* The role's purpose, named: "any" serves for client certificates
 	   (enterprise PKIs use it), not for servers (see cert_rules). */
@@ -1327,7 +1389,7 @@ unsigned ussl_verify_leaf(const ussl_vstate *vs, const ussl_leaf_view *v)
 			flags |= USSL_VFY_BAD_USAGE;
 	}
 	if (v->chain != NULL)
-		flags |= chain_rules(vs, v->chain);
+		flags |= chain_rules(vs, v->chain, relax);
 	return flags;
 }
 

@@ -30,6 +30,16 @@
 #                              (serve it alone for "incomplete chain")
 #   client.pem .key            clientAuth leaf "ussl test client", signed by ca
 #   client-other.pem .key      clientAuth leaf signed by other-ca
+# Certificates the strict default policy refuses and a USSL_RELAX_* flag
+# lets through (tests/c/test_relax.c, tests/python/test_relax.py):
+#   cnonly.pem .key            X.509 v1 leaf "CN=localhost" signed by ca, as
+#                              `openssl x509 -req` makes it without an
+#                              extension file: no SAN, EKU or AKI (CN_ONLY)
+#   noeku.pem .key             leaf "localhost" (DNS:localhost, IP:127.0.0.1)
+#                              signed by ca, without extendedKeyUsage (NO_EKU)
+#   legacy-ca.pem .key         root without subjectKeyIdentifier (LEGACY_CA)
+#   legacy-leaf.pem .key       leaf "localhost" signed by legacy-ca (its AKI
+#                              made by hand, as openssl needs the issuer's SKI)
 #   garbage.pem                random bytes between PEM certificate markers
 #   truncated.pem              server-ec.pem cut in the middle
 #   encrypted.key              server-ec key, PEM-encrypted (AES-128), password
@@ -39,7 +49,7 @@ set -euo pipefail
 
 # Bump when the set of files or their properties change, so that an old
 # OUTDIR is regenerated instead of being trusted.
-VERSION=1
+VERSION=2
 
 die() { echo "mkcerts: error: $*" >&2; exit 1; }
 
@@ -117,6 +127,20 @@ keyUsage = critical, digitalSignature
 extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+
+[noeku]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+# openssl adds an SKI to every certificate unless told not to.
+[legacy_ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = none
+authorityKeyIdentifier = none
 EOF
 
 DAYS=3650
@@ -214,6 +238,39 @@ sign client ca client "/O=ussl tests/CN=ussl test client"
 eckey client-other.key
 sign client-other other-ca client "/O=ussl tests/CN=ussl other client"
 
+# For the policy relaxations.  A v1 leaf: no extension file at all.
+eckey cnonly.key
+serial=$((serial + 1))
+ossl req -new -key cnonly.key -subj "/O=ussl tests/CN=localhost" -out cnonly.csr
+ossl x509 -req -in cnonly.csr -CA ca.pem -CAkey ca.key -set_serial "$serial" \
+    -days "$DAYS" -sha256 -out cnonly.pem
+
+eckey noeku.key
+sign noeku ca noeku "/O=ussl tests/CN=localhost"
+
+eckey legacy-ca.key
+ossl req -new -x509 -key legacy-ca.key -subj "/O=ussl tests/CN=ussl legacy root CA" \
+    -days "$DAYS" -sha256 -set_serial 4 \
+    -config ext.cnf -extensions legacy_ca -out legacy-ca.pem
+# The leaf's AKI by hand: the keyIdentifier is the SHA-1 of the root's
+# public key bits (RFC 5280 4.2.1.2, method 1; a P-256 point is the last
+# 65 bytes of the SubjectPublicKeyInfo).
+kid=$(openssl x509 -in legacy-ca.pem -noout -pubkey |
+      openssl pkey -pubin -outform DER | tail -c 65 | openssl dgst -sha1 -r | cut -d' ' -f1)
+[ ${#kid} -eq 40 ] || die "no key id for legacy-ca"
+cat >> ext.cnf <<EOF
+
+[legacy_leaf]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+2.5.29.35 = DER:30168014$kid
+EOF
+eckey legacy-leaf.key
+sign legacy-leaf legacy-ca legacy_leaf "/O=ussl tests/CN=localhost"
+
 # Malformed inputs.
 {
     echo "-----BEGIN CERTIFICATE-----"
@@ -230,6 +287,15 @@ ossl verify -CAfile ca.pem -untrusted int.pem -purpose sslserver server-ec.pem >
 ossl verify -CAfile ca.pem -purpose sslserver server-rsa.pem >/dev/null
 ossl verify -CAfile ca.pem -purpose sslclient client.pem >/dev/null
 ossl verify -CAfile other-ca.pem -purpose sslclient client-other.pem >/dev/null
+ossl verify -CAfile ca.pem -purpose sslserver cnonly.pem >/dev/null
+ossl verify -CAfile ca.pem -purpose sslserver noeku.pem >/dev/null
+ossl verify -CAfile legacy-ca.pem -purpose sslserver legacy-leaf.pem >/dev/null
+openssl x509 -in cnonly.pem -noout -text | grep -q 'Version: 1 ' || die "cnonly.pem is not v1"
+if openssl x509 -in legacy-ca.pem -noout -ext subjectKeyIdentifier 2>/dev/null | grep -q Identifier; then
+    die "legacy-ca.pem has an SKI"
+fi
+[ "$(openssl x509 -in legacy-leaf.pem -noout -ext authorityKeyIdentifier | tail -n 1 | tr -d ' :')" = \
+  "$(echo "$kid" | tr a-f A-F)" ] || die "legacy-leaf.pem: AKI is not the root's key id"
 if openssl verify -CAfile ca.pem expired.pem >/dev/null 2>&1; then die "expired.pem verifies"; fi
 if openssl verify -CAfile ca.pem notyet.pem >/dev/null 2>&1; then die "notyet.pem verifies"; fi
 
@@ -239,7 +305,8 @@ server-ec.der server-ec.key.der server-rsa.pem server-rsa.key server-rsa.der
 server-rsa.key.der expired.pem expired.key notyet.pem notyet.key
 selfsigned.pem selfsigned.key wronghost.pem wronghost.key leaf-only-int.pem
 leaf-only-int.key client.pem client.key client-other.pem client-other.key
-garbage.pem truncated.pem encrypted.key"
+cnonly.pem cnonly.key noeku.pem noeku.key legacy-ca.pem legacy-ca.key
+legacy-leaf.pem legacy-leaf.key garbage.pem truncated.pem encrypted.key"
 for f in $files; do
     chmod 644 "$f"
     mv -f "$f" "$out/$f"

@@ -3,7 +3,11 @@
  * verification path (ussl_ctx_verify_chain: the engine's chain check plus
  * the library's policy, exactly as a connection applies them).
  *
- *   limbo-harness < limbo.json > results.json
+ *   limbo-harness [--relax FLAGS] < limbo.json > results.json
+ *
+ * Cases run under the library's default (strict) policy.  --relax gives
+ * USSL_RELAX_* flags (a number, e.g. 7 for all) to see what they let
+ * through; the harness name then says so.  The ctest never uses it.
  *
  * Reads the suite ({"version":1,"testcases":[...]}) on stdin and writes
  * {"version":1,"harness":"ussl-<engine>","results":[{"id","actual_result",
@@ -42,6 +46,9 @@
 #define MAX_DEPTH_SEEN 64
 
 enum outcome { R_SUCCESS, R_FAILURE, R_SKIPPED };
+
+/* --relax: USSL_RELAX_* flags for every case; 0 is the default policy. */
+static unsigned relax_flags;
 
 static const char *const outcome_name[] = { "SUCCESS", "FAILURE", "SKIPPED" };
 
@@ -395,6 +402,11 @@ static void run_case(const json_value *tc, result *r)
 		return;
 	}
 	ussl_ctx_set_verify(ctx, USSL_VERIFY_REQUIRED);
+	if (relax_flags != 0 &&
+	    ussl_ctx_set_verify_relax(ctx, relax_flags) != USSL_OK) {
+		note(r->context, sizeof(r->context), "relax flags refused");
+		goto out;
+	}
 	for (i = 0; i < nt; i++) {
 		s = json_str(json_at(trusted, i));
 		if (s != NULL && ussl_ctx_add_ca(ctx, (const unsigned char *)s,
@@ -468,10 +480,20 @@ int main(int argc, char **argv)
 	char err[160];
 	result r;
 
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: limbo-harness < limbo.json > "
-		    "results.json\n");
+	if (argc == 3 && strcmp(argv[1], "--relax") == 0) {
+		char *end;
+		unsigned long v = strtoul(argv[2], &end, 0);
+
+		if (*argv[2] == '\0' || *end != '\0' || v == 0 ||
+		    v > USSL_RELAX_ALL) {
+			fprintf(stderr, "limbo-harness: --relax takes 1 to "
+			    "%u\n", USSL_RELAX_ALL);
+			return 2;
+		}
+		relax_flags = (unsigned)v;
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: limbo-harness [--relax FLAGS] < "
+		    "limbo.json > results.json\n");
 		return 2;
 	}
 	input = read_all(stdin, &len);
@@ -492,7 +514,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("{\"version\":1,\"harness\":");
-	snprintf(err, sizeof(err), "ussl-%s", ussl_engine_version());
+	if (relax_flags != 0)
+		snprintf(err, sizeof(err), "ussl-%s relax=%u",
+		    ussl_engine_version(), relax_flags);
+	else
+		snprintf(err, sizeof(err), "ussl-%s", ussl_engine_version());
 	put_json_string(err);
 	printf(",\"results\":[");
 	for (i = 0; i < json_count(cases); i++) {
