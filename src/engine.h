@@ -72,6 +72,8 @@ int eng_conn_session_reused(const ussl_conn *conn);
 /* Distinguished names of a DER certificate. */
 int eng_cert_dn(const unsigned char *der, size_t len, int issuer,
     char *buf, size_t size);
+/* 1 if a DER certificate's signature verifies with its own key. */
+int eng_cert_self_signed(const unsigned char *der, size_t len);
 
 /* Transport glue offered by conn.c to engines: the same return codes
    as ussl_transport, with errno/EOF/timeout recorded in conn. */

@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "mbedtls_compat.h"
 
+#include <mbedtls/md.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pem.h>
@@ -1479,4 +1480,23 @@ int eng_cert_dn(const unsigned char *der, size_t len, int issuer, char *buf,
 		    issuer ? &c.issuer : &c.subject);
 	mbedtls_x509_crt_free(&c);
 	return ret < 0 ? -1 : ret;
+}
+
+int eng_cert_self_signed(const unsigned char *der, size_t len)
+{
+	unsigned char hash[MBEDTLS_MD_MAX_SIZE];
+	const mbedtls_md_info_t *md;
+	mbedtls_x509_crt c;
+	int r = 0;
+
+	mbedtls_x509_crt_init(&c);
+	if (mbedtls_x509_crt_parse_der(&c, der, len) == 0 &&
+	    (md = mbedtls_md_info_from_type(c.COMPAT_PRIV(sig_md))) != NULL &&
+	    mbedtls_md(md, c.tbs.p, c.tbs.len, hash) == 0)
+		r = mbedtls_pk_verify_ext(c.COMPAT_PRIV(sig_pk),
+		    c.COMPAT_PRIV(sig_opts), &c.pk, c.COMPAT_PRIV(sig_md), hash,
+		    mbedtls_md_get_size(md), c.COMPAT_PRIV(sig).p,
+		    c.COMPAT_PRIV(sig).len) == 0;
+	mbedtls_x509_crt_free(&c);
+	return r;
 }

@@ -640,3 +640,19 @@ int eng_cert_dn(const unsigned char *der, size_t len, int issuer, char *buf,
 	ERR_clear_error();
 	return r;
 }
+
+int eng_cert_self_signed(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x;
+	EVP_PKEY *k;
+	int r = 0;
+
+	ERR_clear_error();
+	x = len <= LONG_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+	if (x != NULL && (k = X509_get0_pubkey(x)) != NULL)
+		r = X509_verify(x, k) == 1;
+	X509_free(x);
+	ERR_clear_error();
+	return r;
+}

@@ -19,6 +19,7 @@
  */
 #include <string.h>
 
+#include "engine.h"
 #include "internal.h"
 
 static int lower(int c)
@@ -395,6 +396,8 @@ typedef struct cert_info {
 	int ca, has_pathlen;      /* basicConstraints */
 	unsigned char ku[2];      /* keyUsage bits 0-15, as encoded */
 	int self_issued;          /* issuer and subject are the same bytes */
+	int self_signed;          /* its own key verifies it (trust anchors
+	                             without AKI only: see ussl_verify_chain) */
 } cert_info;
 
 static int ext_kind(span oid)
@@ -1220,7 +1223,7 @@ static unsigned legacy_ca_rules(const cert_info *c, int top)
 		return USSL_VFY_POLICY;
 	/* A trust anchor another CA issued (a cross-signed root) names its
 	   issuer's key like any issued certificate. */
-	if (top && !HAS(c, X_AKI) && !c->self_issued)
+	if (top && !HAS(c, X_AKI) && !c->self_issued && !c->self_signed)
 		return USSL_VFY_POLICY;
 	return 0;
 }
@@ -1350,6 +1353,11 @@ static unsigned chain_rules(const ussl_vstate *vs, const ussl_chain *ch,
 			goto out;
 		}
 	}
+	/* A root without AKI whose issuer name differs from its subject may
+	   still be self-signed (a renamed root): the signature tells. */
+	i = ch->n - 1;
+	if (!HAS(&ci[i], X_AKI) && !ci[i].self_issued)
+		ci[i].self_signed = eng_cert_self_signed(ch->der[i], ch->len[i]);
 	for (i = 0; i < ch->n; i++)
 		f |= cert_rules(vs, ci, i, ch->n, relax);
 	f |= name_constraints(vs, ci, ch->n);
