@@ -51,6 +51,7 @@ for f in "${fuzzers[@]}"; do
     dirs=("$corpus")
     [ -d "$B/seeds/$f" ] && dirs+=("$B/seeds/$f")
     [ -d "$top/fuzz/corpus/$f" ] && dirs+=("$top/fuzz/corpus/$f")
+    [ -d "$top/fuzz/regress/$f" ] && dirs+=("$top/fuzz/regress/$f")
     flags=(-max_total_time="$secs" -print_final_stats=1 -timeout=25
            -rss_limit_mb=2560 -artifact_prefix="$art/")
     # Sizes: the seeds are below these.  fuzz_record runs a handshake
