@@ -401,6 +401,55 @@ static int size_conv(PyObject *o, void *p)
 	return !(*n == -1 && PyErr_Occurred());
 }
 
+/*
+ * The stream methods and their socket-style aliases are METH_FASTCALL:
+ * they are the hot path, and a fast call skips building an argument
+ * tuple and parsing a format string.  These check what the format did.
+ */
+static int nargs_ok(const char *name, Py_ssize_t nargs, Py_ssize_t min,
+    Py_ssize_t max)
+{
+	if (nargs >= min && nargs <= max)
+		return 1;
+	PyErr_Format(PyExc_TypeError, "%s() takes %s %zd argument%s "
+	    "(%zd given)", name, min == max ? "exactly" : nargs < min ?
+	    "at least" : "at most", nargs < min ? min : max,
+	    (nargs < min ? min : max) == 1 ? "" : "s", nargs);
+	return 0;
+}
+
+/* The flags argument of recv()/send()...: an int, and only 0. */
+static int flags_ok(PyObject *o)
+{
+	long f = PyLong_AsLong(o);
+
+	if (f == -1 && PyErr_Occurred())
+		return 0;
+	if (f != 0) {
+		PyErr_SetString(PyExc_ValueError,
+		    "non-zero flags not allowed on TLS sockets");
+		return 0;
+	}
+	return 1;
+}
+
+/* A C-contiguous bytes-like object (writable for reads).  0 or -1. */
+static int get_buffer(const char *name, PyObject *o, Py_buffer *view,
+    int writable)
+{
+	if (PyObject_GetBuffer(o, view, writable ? PyBUF_WRITABLE :
+	    PyBUF_SIMPLE) == 0)
+		return 0;
+	if (PyErr_ExceptionMatches(PyExc_TypeError) ||
+	    PyErr_ExceptionMatches(PyExc_BufferError)) {
+		PyErr_Clear();
+		PyErr_Format(PyExc_TypeError, "%s() argument must be a "
+		    "%scontiguous bytes-like object, not %.100s", name,
+		    writable ? "writable " : "", Py_TYPE(o)->tp_name);
+	}
+	return -1;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Methods: stream                                                         */
 
@@ -469,16 +518,14 @@ PyDoc_STRVAR(read_doc,
 "b'' at the clean end (peer's close_notify); None when a non-blocking\n"
 "socket has nothing to read (see `want`).");
 
-static PyObject *s_read(PyUsslSocket *self, PyObject *args)
+/* read(n) and recv(n): n < 0 reads to the end of the stream. */
+static PyObject *do_read(PyUsslSocket *self, Py_ssize_t n)
 {
 	struct read_arg a;
 	pyussl_deadline dl;
-	Py_ssize_t n = -1;
 	PyObject *out;
 	long r;
 
-	if (!PyArg_ParseTuple(args, "|O&:read", size_conv, &n))
-		return NULL;
 	CHECK_OPEN(self);
 	if (n < 0)
 		return read_all(self);
@@ -503,29 +550,45 @@ static PyObject *s_read(PyUsslSocket *self, PyObject *args)
 	return out;
 }
 
+static PyObject *s_read(PyUsslSocket *self, PyObject *const *args,
+    Py_ssize_t nargs)
+{
+	Py_ssize_t n = -1;
+
+	if (!nargs_ok("read", nargs, 0, 1) ||
+	    (nargs == 1 && !size_conv(args[0], &n)))
+		return NULL;
+	return do_read(self, n);
+}
+
 PyDoc_STRVAR(readinto_doc,
 "readinto(buf, n=len(buf), /) -> int or None\n\n"
 "Read up to n bytes into the writable buffer buf, like read().  Returns\n"
 "the count, 0 at the clean end, None if a non-blocking socket would\n"
 "block.");
 
-static PyObject *s_readinto(PyUsslSocket *self, PyObject *args)
+/*
+ * readinto(buf, n) and recv_into(buf, n): the records are decrypted
+ * straight into buf.  n_obj NULL or None: all of buf.  Returns the count
+ * as int, None if a non-blocking socket would block, or NULL.
+ */
+static PyObject *do_readinto(PyUsslSocket *self, PyObject *buf,
+    PyObject *n_obj)
 {
 	struct read_arg a;
 	pyussl_deadline dl;
 	Py_buffer view;
-	PyObject *n_obj = Py_None;
 	Py_ssize_t n;
 	long r;
 
-	if (!PyArg_ParseTuple(args, "w*|O:readinto", &view, &n_obj))
+	if (get_buffer("readinto", buf, &view, 1) < 0)
 		return NULL;
 	if (self->closed) {
 		PyBuffer_Release(&view);
 		return pyussl_raise_closed();
 	}
 	n = view.len;
-	if (n_obj != Py_None) {
+	if (n_obj != NULL && n_obj != Py_None) {
 		if (!size_conv(n_obj, &n))
 			goto fail;
 		if (n < 0 || n > view.len) {
@@ -552,6 +615,14 @@ static PyObject *s_readinto(PyUsslSocket *self, PyObject *args)
 fail:
 	PyBuffer_Release(&view);
 	return NULL;
+}
+
+static PyObject *s_readinto(PyUsslSocket *self, PyObject *const *args,
+    Py_ssize_t nargs)
+{
+	if (!nargs_ok("readinto", nargs, 1, 2))
+		return NULL;
+	return do_readinto(self, args[0], nargs > 1 ? args[1] : NULL);
 }
 
 struct takeline_arg {
@@ -614,7 +685,16 @@ PyDoc_STRVAR(write_doc,
 "or None if nothing could be written: then call again with the same\n"
 "data (the start of it may already be queued in the TLS engine).");
 
-static PyObject *s_write(PyUsslSocket *self, PyObject *args)
+/*
+ * write(data), send(data) and sendall(data).  A blocking socket (or one
+ * with a timeout) writes all of data, under one deadline.  A non-blocking
+ * one writes what the socket takes: write() and send() stop after the
+ * first step that made progress, sendall() goes on until the socket is
+ * full.  Returns the count, PYUSSL_WOULDBLOCK when a non-blocking socket
+ * took nothing (write(), send()) or filled up (sendall()), or
+ * PYUSSL_RAISED.
+ */
+static Py_ssize_t do_write(PyUsslSocket *self, PyObject *data, int all)
 {
 	struct write_arg a;
 	pyussl_deadline dl;
@@ -622,27 +702,24 @@ static PyObject *s_write(PyUsslSocket *self, PyObject *args)
 	size_t off = 0, len;
 	long r;
 
-	if (!PyArg_ParseTuple(args, "y*:write", &view))
-		return NULL;
+	if (get_buffer(all ? "sendall" : "write", data, &view, 0) < 0)
+		return PYUSSL_RAISED;
 	if (self->closed) {
 		PyBuffer_Release(&view);
-		return pyussl_raise_closed();
+		pyussl_raise_closed();
+		return PYUSSL_RAISED;
 	}
 	len = (size_t)view.len;
-	if (len == 0) {
-		PyBuffer_Release(&view);
-		return PyLong_FromLong(0);
-	}
-	if (pyussl_deadline_init(self, &dl) < 0)
+	if (len > 0 && pyussl_deadline_init(self, &dl) < 0)
 		goto fail;
-	do {
+	while (off < len) {
 		a.src = (const unsigned char *)view.buf + off;
 		a.len = len - off;
 		r = pyussl_run(self, "write", step_write, &a, &dl);
 		if (r == PYUSSL_WOULDBLOCK) {
-			if (off == 0) {
+			if (off == 0 || all) {
 				PyBuffer_Release(&view);
-				Py_RETURN_NONE;
+				return PYUSSL_WOULDBLOCK;
 			}
 			break;
 		}
@@ -654,12 +731,27 @@ static PyObject *s_write(PyUsslSocket *self, PyObject *args)
 			goto fail;
 		}
 		off += (size_t)r;
-	} while (off < len && dl.mode != PYUSSL_NONBLOCK);
+		if (dl.mode == PYUSSL_NONBLOCK && !all)
+			break;
+	}
 	PyBuffer_Release(&view);
-	return PyLong_FromSize_t(off);
+	return (Py_ssize_t)off;
 fail:
 	PyBuffer_Release(&view);
-	return NULL;
+	return PYUSSL_RAISED;
+}
+
+static PyObject *s_write(PyUsslSocket *self, PyObject *const *args,
+    Py_ssize_t nargs)
+{
+	Py_ssize_t r;
+
+	if (!nargs_ok("write", nargs, 1, 1))
+		return NULL;
+	r = do_write(self, args[0], 0);
+	if (r == PYUSSL_WOULDBLOCK)
+		Py_RETURN_NONE;
+	return r < 0 ? NULL : PyLong_FromSsize_t(r);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1105,19 +1197,16 @@ PyDoc_STRVAR(recv_doc,
 "Like read(bufsize), but a non-blocking socket that would block raises\n"
 "BlockingIOError instead of returning None.");
 
-static PyObject *s_recv(PyUsslSocket *self, PyObject *args)
+static PyObject *s_recv(PyUsslSocket *self, PyObject *const *args,
+    Py_ssize_t nargs)
 {
-	PyObject *n, *r;
-	int flags = 0;
+	Py_ssize_t n;
+	PyObject *r;
 
-	if (!PyArg_ParseTuple(args, "O|i:recv", &n, &flags))
+	if (!nargs_ok("recv", nargs, 1, 2) ||
+	    (nargs > 1 && !flags_ok(args[1])) || !size_conv(args[0], &n))
 		return NULL;
-	if (flags != 0) {
-		PyErr_SetString(PyExc_ValueError,
-		    "non-zero flags not allowed on TLS sockets");
-		return NULL;
-	}
-	r = PyObject_CallMethod((PyObject *)self, "read", "O", n);
+	r = do_read(self, n);
 	if (r == Py_None) {
 		Py_DECREF(r);
 		return would_block();
@@ -1129,22 +1218,25 @@ PyDoc_STRVAR(recv_into_doc,
 "recv_into($self, buffer, nbytes=0, flags=0, /)\n--\n\n"
 "Like readinto(); BlockingIOError instead of None.");
 
-static PyObject *s_recv_into(PyUsslSocket *self, PyObject *args)
+static PyObject *s_recv_into(PyUsslSocket *self, PyObject *const *args,
+    Py_ssize_t nargs)
 {
-	PyObject *buf, *r;
 	Py_ssize_t n = 0;
-	int flags = 0;
+	PyObject *r, *n_obj = NULL;
 
-	if (!PyArg_ParseTuple(args, "O|ni:recv_into", &buf, &n, &flags))
+	if (!nargs_ok("recv_into", nargs, 1, 3))
 		return NULL;
-	if (flags != 0) {
-		PyErr_SetString(PyExc_ValueError,
-		    "non-zero flags not allowed on TLS sockets");
-		return NULL;
+	if (nargs > 1) {
+		n = PyNumber_AsSsize_t(args[1], PyExc_OverflowError);
+		if (n == -1 && PyErr_Occurred())
+			return NULL;
 	}
-	r = n > 0 ? PyObject_CallMethod((PyObject *)self, "readinto", "On",
-	    buf, n) : PyObject_CallMethod((PyObject *)self, "readinto", "O",
-	    buf);
+	if (nargs > 2 && !flags_ok(args[2]))
+		return NULL;
+	/* nbytes 0 (or less): the whole buffer. */
+	if (n > 0)
+		n_obj = args[1];
+	r = do_readinto(self, args[0], n_obj);
 	if (r == Py_None) {
 		Py_DECREF(r);
 		return would_block();
@@ -1156,72 +1248,38 @@ PyDoc_STRVAR(send_doc,
 "send($self, data, flags=0, /)\n--\n\n"
 "Like write(data); BlockingIOError instead of None.");
 
-static PyObject *s_send(PyUsslSocket *self, PyObject *args)
+static PyObject *s_send(PyUsslSocket *self, PyObject *const *args,
+    Py_ssize_t nargs)
 {
-	PyObject *data, *r;
-	int flags = 0;
+	Py_ssize_t r;
 
-	if (!PyArg_ParseTuple(args, "O|i:send", &data, &flags))
+	if (!nargs_ok("send", nargs, 1, 2) ||
+	    (nargs > 1 && !flags_ok(args[1])))
 		return NULL;
-	if (flags != 0) {
-		PyErr_SetString(PyExc_ValueError,
-		    "non-zero flags not allowed on TLS sockets");
-		return NULL;
-	}
-	r = PyObject_CallMethod((PyObject *)self, "write", "O", data);
-	if (r == Py_None) {
-		Py_DECREF(r);
+	r = do_write(self, args[0], 0);
+	if (r == PYUSSL_WOULDBLOCK)
 		return would_block();
-	}
-	return r;
+	return r < 0 ? NULL : PyLong_FromSsize_t(r);
 }
 
 PyDoc_STRVAR(sendall_doc,
 "sendall($self, data, flags=0, /)\n--\n\n"
 "Write all of data (BlockingIOError if a non-blocking socket fills up).");
 
-static PyObject *s_sendall(PyUsslSocket *self, PyObject *args)
+static PyObject *s_sendall(PyUsslSocket *self, PyObject *const *args,
+    Py_ssize_t nargs)
 {
-	PyObject *data, *view, *part, *r;
-	Py_ssize_t off = 0, len;
-	int flags = 0;
+	Py_ssize_t r;
 
-	if (!PyArg_ParseTuple(args, "O|i:sendall", &data, &flags))
+	if (!nargs_ok("sendall", nargs, 1, 2) ||
+	    (nargs > 1 && !flags_ok(args[1])))
 		return NULL;
-	if (flags != 0) {
-		PyErr_SetString(PyExc_ValueError,
-		    "non-zero flags not allowed on TLS sockets");
+	r = do_write(self, args[0], 1);
+	if (r == PYUSSL_WOULDBLOCK)
+		return would_block();
+	if (r < 0)
 		return NULL;
-	}
-	view = PyMemoryView_FromObject(data);
-	if (view == NULL)
-		return NULL;
-	len = PyObject_Length(view);
-	if (len < 0)
-		goto fail;
-	do {
-		part = PySequence_GetSlice(view, off, len);
-		if (part == NULL)
-			goto fail;
-		r = PyObject_CallMethod((PyObject *)self, "write", "O", part);
-		Py_DECREF(part);
-		if (r == NULL)
-			goto fail;
-		if (r == Py_None) {
-			Py_DECREF(r);
-			would_block();
-			goto fail;
-		}
-		off += PyLong_AsSsize_t(r);
-		Py_DECREF(r);
-		if (PyErr_Occurred())
-			goto fail;
-	} while (off < len);
-	Py_DECREF(view);
 	Py_RETURN_NONE;
-fail:
-	Py_DECREF(view);
-	return NULL;
 }
 
 static PyObject *s_getpeername(PyUsslSocket *self, PyObject *unused)
@@ -1239,6 +1297,10 @@ static PyObject *s_getsockname(PyUsslSocket *self, PyObject *unused)
 static PyObject *get_context(PyUsslSocket *self, void *closure)
 {
 	(void)closure;
+	/* wrap_socket()'s context is shared by every call with the same
+	   files (ctxcache.c): nobody may change it through one socket. */
+	if (self->flags & PYUSSL_SOCK_LEGACY)
+		return Py_NewRef(Py_None);
 	return Py_NewRef(self->context != NULL ? self->context : Py_None);
 }
 
@@ -1487,10 +1549,13 @@ PyObject *pyussl_socket_new(PyObject *sock, int fd, ussl_conn *conn,
 }
 
 static PyMethodDef s_methods[] = {
-	{ "read", (PyCFunction)s_read, METH_VARARGS, read_doc },
-	{ "readinto", (PyCFunction)s_readinto, METH_VARARGS, readinto_doc },
+	{ "read", (PyCFunction)(void (*)(void))s_read, METH_FASTCALL,
+	  read_doc },
+	{ "readinto", (PyCFunction)(void (*)(void))s_readinto,
+	  METH_FASTCALL, readinto_doc },
 	{ "readline", (PyCFunction)s_readline, METH_NOARGS, readline_doc },
-	{ "write", (PyCFunction)s_write, METH_VARARGS, write_doc },
+	{ "write", (PyCFunction)(void (*)(void))s_write, METH_FASTCALL,
+	  write_doc },
 	{ "setblocking", (PyCFunction)s_setblocking, METH_O,
 	  setblocking_doc },
 	{ "settimeout", (PyCFunction)s_settimeout, METH_O, settimeout_doc },
@@ -1508,10 +1573,14 @@ static PyMethodDef s_methods[] = {
 	  peer_subject_doc },
 	{ "selected_alpn_protocol", (PyCFunction)s_selected_alpn_protocol,
 	  METH_NOARGS, selected_alpn_protocol_doc },
-	{ "recv", (PyCFunction)s_recv, METH_VARARGS, recv_doc },
-	{ "recv_into", (PyCFunction)s_recv_into, METH_VARARGS, recv_into_doc },
-	{ "send", (PyCFunction)s_send, METH_VARARGS, send_doc },
-	{ "sendall", (PyCFunction)s_sendall, METH_VARARGS, sendall_doc },
+	{ "recv", (PyCFunction)(void (*)(void))s_recv, METH_FASTCALL,
+	  recv_doc },
+	{ "recv_into", (PyCFunction)(void (*)(void))s_recv_into,
+	  METH_FASTCALL, recv_into_doc },
+	{ "send", (PyCFunction)(void (*)(void))s_send, METH_FASTCALL,
+	  send_doc },
+	{ "sendall", (PyCFunction)(void (*)(void))s_sendall,
+	  METH_FASTCALL, sendall_doc },
 	{ "getpeername", (PyCFunction)s_getpeername, METH_NOARGS, NULL },
 	{ "getsockname", (PyCFunction)s_getsockname, METH_NOARGS, NULL },
 	{ "close", (PyCFunction)s_close, METH_NOARGS, close_doc },

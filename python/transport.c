@@ -75,8 +75,19 @@ double pyussl_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* sock.<name>() for a method name interned on first use: every I/O call
+   makes two such calls, so neither the name nor an argument tuple is
+   built each time. */
+static PyObject *call_noargs(PyObject *sock, PyObject **name, const char *s)
+{
+	if (*name == NULL && (*name = PyUnicode_InternFromString(s)) == NULL)
+		return NULL;
+	return PyObject_CallMethodNoArgs(sock, *name);
+}
+
 int pyussl_deadline_init(PyUsslSocket *self, pyussl_deadline *dl)
 {
+	static PyObject *s_fileno, *s_gettimeout;
 	PyObject *sock = self->sock, *t;
 	double v;
 
@@ -88,7 +99,7 @@ int pyussl_deadline_init(PyUsslSocket *self, pyussl_deadline *dl)
 	/* The socket object may have been closed (or detached) behind our
 	   back; its old descriptor number may already name another file,
 	   which must never see our records. */
-	t = PyObject_CallMethod(sock, "fileno", NULL);
+	t = call_noargs(sock, &s_fileno, "fileno");
 	if (t != NULL) {
 		long fd = PyLong_AsLong(t);
 
@@ -100,7 +111,7 @@ int pyussl_deadline_init(PyUsslSocket *self, pyussl_deadline *dl)
 			PyErr_SetFromErrno(PyExc_OSError);
 			t = NULL;
 		} else {
-			t = PyObject_CallMethod(sock, "gettimeout", NULL);
+			t = call_noargs(sock, &s_gettimeout, "gettimeout");
 		}
 	}
 	Py_DECREF(sock);

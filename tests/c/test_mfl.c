@@ -79,7 +79,8 @@ static void test_records(unsigned mfl)
 	tu_attach(c, &l, 1);
 	tu_attach(s, &l, 0);
 	CHECK(tu_handshake_pair(c, s) == 0);
-	if (mfl != 0)
+	/* mbedTLS's TLS 1.3 client cannot take the answer: TLS 1.2 there. */
+	if (mfl != 0 && strncmp(ussl_engine_version(), "mbedTLS", 7) == 0)
 		CHECK(strcmp(ussl_conn_version(c), "TLSv1.2") == 0);
 	/* Server to client: every record within the agreed size plus the
 	   AEAD's expansion (TLS 1.2 GCM: 8-byte nonce, 16-byte tag). */
