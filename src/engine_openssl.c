@@ -410,7 +410,8 @@ int eng_ctx_init(ussl_ctx *ctx)
 	    X509_STORE_set_flags(e->store, X509_V_FLAG_PARTIAL_CHAIN) != 1 ||
 	    (e->ssl = new_ssl_ctx(ctx)) == NULL ||
 	    (ctx->role == USSL_SERVER &&
-	    eng_ctx_set_tickets(ctx, USSL_TICKET_LIFETIME) != USSL_OK)) {
+	    eng_ctx_set_tickets(ctx, USSL_TICKET_LIFETIME) != USSL_OK) ||
+	    (ctx->role == USSL_CLIENT && oeng_memo_new(e) != 0)) {
 		eng_ctx_free(ctx);
 		ERR_clear_error();
 		return USSL_ERROR;
@@ -427,6 +428,7 @@ void eng_ctx_free(ussl_ctx *ctx)
 	SSL_CTX_free(e->ssl);   /* frees (and clears) the key */
 	X509_STORE_free(e->store);
 	oeng_tickets_free(e);
+	oeng_memo_free(e);
 	USSL_FREE(e->suites12);
 	USSL_FREE(e->suites13);
 	ussl_wipe(e, sizeof(*e));

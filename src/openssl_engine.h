@@ -22,6 +22,7 @@ struct eng_ctx {
 	char *suites13;        /* NULL: the defaults */
 	int has12, has13;      /* the suite list holds TLS 1.2 / 1.3 suites */
 	struct oeng_tickets *tickets;   /* server ticket keys, NULL: off */
+	struct oeng_memo *memo;         /* client: sessions lately handed out */
 };
 
 /* Records of a large write gathered per send (see eng_write), and room
@@ -85,5 +86,8 @@ void oeng_detail(ussl_errstate *e, unsigned long code);
 int oeng_tickets_apply(ussl_ctx *ctx, SSL_CTX *ssl);
 /* Free (and wipe) the ticket keys. */
 void oeng_tickets_free(struct eng_ctx *e);
+/* Client contexts: see openssl_session.c.  0 or -1 (out of memory). */
+int oeng_memo_new(struct eng_ctx *e);
+void oeng_memo_free(struct eng_ctx *e);
 
 #endif /* USSL_OPENSSL_ENGINE_H */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -174,6 +175,110 @@ int eng_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime)
 	return USSL_OK;
 }
 
+/*
+ * The sessions this context handed out lately, with their parsed form.
+ * Session data usually comes back to the process that made it (a client
+ * cache), and parsing it costs more than a resumed handshake saves:
+ * d2i_SSL_SESSION decodes the peer's certificate, which OpenSSL 3.0 does
+ * through its slow decoder framework.  Exact bytes only: anything else is
+ * parsed and checked as before.
+ */
+#define MEMO_N 8
+
+struct oeng_memo {
+	CRYPTO_RWLOCK *lock;
+	unsigned next;
+	struct memo_entry {
+		unsigned char *der;
+		size_t len;
+		SSL_SESSION *s;
+	} e[MEMO_N];
+};
+
+int oeng_memo_new(struct eng_ctx *e)
+{
+	struct oeng_memo *m = USSL_CALLOC(1, sizeof(*m));
+
+	if (m == NULL || (m->lock = CRYPTO_THREAD_lock_new()) == NULL) {
+		USSL_FREE(m);
+		return -1;
+	}
+	e->memo = m;
+	return 0;
+}
+
+static void memo_clear(struct memo_entry *me)
+{
+	if (me->der != NULL) {
+		ussl_wipe(me->der, me->len);
+		USSL_FREE(me->der);
+	}
+	SSL_SESSION_free(me->s);
+	memset(me, 0, sizeof(*me));
+}
+
+void oeng_memo_free(struct eng_ctx *e)
+{
+	struct oeng_memo *m = e->memo;
+	unsigned i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < MEMO_N; i++)
+		memo_clear(&m->e[i]);
+	CRYPTO_THREAD_lock_free(m->lock);
+	USSL_FREE(m);
+	e->memo = NULL;
+}
+
+static void memo_put(struct oeng_memo *m, const unsigned char *der,
+    size_t len, SSL_SESSION *s)
+{
+	struct memo_entry *me;
+	unsigned char *copy;
+	unsigned i;
+
+	if (m == NULL || !CRYPTO_THREAD_write_lock(m->lock))
+		return;
+	for (i = 0; i < MEMO_N; i++)
+		if (m->e[i].s == s && m->e[i].len == len &&
+		    memcmp(m->e[i].der, der, len) == 0)
+			goto out;       /* asked twice for the same session */
+	if ((copy = USSL_CALLOC(1, len)) == NULL || !SSL_SESSION_up_ref(s)) {
+		USSL_FREE(copy);
+		goto out;
+	}
+	memcpy(copy, der, len);
+	me = &m->e[m->next++ % MEMO_N];
+	memo_clear(me);
+	me->der = copy;
+	me->len = len;
+	me->s = s;
+out:
+	CRYPTO_THREAD_unlock(m->lock);
+}
+
+/* The parsed session for exactly these bytes (a new reference), or NULL. */
+static SSL_SESSION *memo_get(struct oeng_memo *m, const unsigned char *der,
+    size_t len)
+{
+	SSL_SESSION *s = NULL;
+	unsigned i;
+
+	if (m == NULL || !CRYPTO_THREAD_read_lock(m->lock))
+		return NULL;
+	for (i = 0; i < MEMO_N; i++) {
+		if (m->e[i].s != NULL && m->e[i].len == len &&
+		    memcmp(m->e[i].der, der, len) == 0) {
+			if (SSL_SESSION_up_ref(m->e[i].s))
+				s = m->e[i].s;
+			break;
+		}
+	}
+	CRYPTO_THREAD_unlock(m->lock);
+	return s;
+}
+
 int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
     size_t *len)
 {
@@ -194,6 +299,7 @@ int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
 		return -1;
 	}
 	*len = (size_t)i2d_SSL_SESSION(s, &p);
+	memo_put(conn->ctx->eng->memo, buf, *len, s);
 	ERR_clear_error();
 	return 0;
 }
@@ -207,7 +313,11 @@ int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
 	int v;
 
 	ERR_clear_error();
-	s = len <= LONG_MAX ? d2i_SSL_SESSION(NULL, &p, (long)len) : NULL;
+	s = memo_get(conn->ctx->eng->memo, buf, len);
+	if (s != NULL)
+		p = buf + len;
+	else if (len <= LONG_MAX)
+		s = d2i_SSL_SESSION(NULL, &p, (long)len);
 	v = s != NULL ? SSL_SESSION_get_protocol_version(s) : 0;
 	if (s == NULL || p != buf + len ||
 	    (v != TLS1_2_VERSION && v != TLS1_3_VERSION) ||
