@@ -236,15 +236,20 @@ static void memo_put(struct oeng_memo *m, const unsigned char *der,
 {
 	struct memo_entry *me;
 	unsigned char *copy;
+	SSL_SESSION *dup;
 	unsigned i;
 
 	if (m == NULL || !CRYPTO_THREAD_write_lock(m->lock))
 		return;
 	for (i = 0; i < MEMO_N; i++)
-		if (m->e[i].s == s && m->e[i].len == len &&
+		if (m->e[i].len == len &&
 		    memcmp(m->e[i].der, der, len) == 0)
 			goto out;       /* asked twice for the same session */
-	if ((copy = USSL_CALLOC(1, len)) == NULL || !SSL_SESSION_up_ref(s)) {
+	/* Copies, here and in memo_get: OpenSSL marks a session object
+	   unresumable when a connection using it ends without close_notify,
+	   and the memo's must stay as the bytes describe it. */
+	if ((copy = USSL_CALLOC(1, len)) == NULL ||
+	    (dup = SSL_SESSION_dup(s)) == NULL) {
 		USSL_FREE(copy);
 		goto out;
 	}
@@ -253,12 +258,12 @@ static void memo_put(struct oeng_memo *m, const unsigned char *der,
 	memo_clear(me);
 	me->der = copy;
 	me->len = len;
-	me->s = s;
+	me->s = dup;
 out:
 	CRYPTO_THREAD_unlock(m->lock);
 }
 
-/* The parsed session for exactly these bytes (a new reference), or NULL. */
+/* A copy of the parsed session for exactly these bytes, or NULL. */
 static SSL_SESSION *memo_get(struct oeng_memo *m, const unsigned char *der,
     size_t len)
 {
@@ -270,8 +275,7 @@ static SSL_SESSION *memo_get(struct oeng_memo *m, const unsigned char *der,
 	for (i = 0; i < MEMO_N; i++) {
 		if (m->e[i].s != NULL && m->e[i].len == len &&
 		    memcmp(m->e[i].der, der, len) == 0) {
-			if (SSL_SESSION_up_ref(m->e[i].s))
-				s = m->e[i].s;
+			s = SSL_SESSION_dup(m->e[i].s);
 			break;
 		}
 	}
