@@ -18,6 +18,8 @@
  *   USSL_MBEDTLS_THREADING   mutexes via pthreads (hosts; not MicroPython)
  *   USSL_MBEDTLS_FS_IO       mbedTLS's file helpers (hosts with stdio)
  *   USSL_MBEDTLS_DEBUG       mbedtls_debug_* output (debugging only)
+ *   USSL_MBEDTLS_NO_PSA_RECORDS  TLS 1.2 records through cipher contexts,
+ *                            not PSA (faster, 1.4 KB more per connection)
  *   USSL_MBEDTLS_VARIABLE_BUFFERS  MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH (only
  *                            with the build's fix to mbedTLS, see below)
  *   MBEDTLS_SSL_IN_CONTENT_LEN / MBEDTLS_SSL_OUT_CONTENT_LEN
@@ -125,8 +127,13 @@
 #define MBEDTLS_PSA_KEY_STORE_DYNAMIC
 /* TLS 1.2 through PSA too: a connection's record keys then live in PSA key
  * slots instead of per-direction cipher contexts, about 1.4 KB less per
- * connection (3 KB for TLS 1.3, whose handshake keys mbedTLS keeps). */
+ * connection (3 KB for TLS 1.3, whose handshake keys mbedTLS keeps).  The
+ * price: PSA sets the AES-GCM key up again for every record (a small
+ * allocation and the key schedule).  USSL_MBEDTLS_NO_PSA_RECORDS keeps
+ * the cipher contexts instead. */
+#if !defined(USSL_MBEDTLS_NO_PSA_RECORDS)
 #define MBEDTLS_USE_PSA_CRYPTO
+#endif
 /* PSA would otherwise copy every record into a temporary heap buffer
  * (a defence for callers whose buffers other parties can change, not a
  * case here): an allocation and a copy per record, and 16 KB more peak. */
