@@ -1102,6 +1102,10 @@ static void save_session(PyUsslSocket *self, int drain, int count,
 	}
 	if (count && (self->flags & PYUSSL_SOCK_OFFERED))
 		pyussl_context_count_resumption(self->context, a.reused);
+	/* The engine shows the peer's certificate itself (a resumed session
+	   included): the copy kept for the session offered is not needed. */
+	if (a.peer.der != NULL)
+		Py_CLEAR(self->session_cert);
 	if (a.buf == NULL) {
 		PyMem_RawFree(a.peer.der);
 		return;

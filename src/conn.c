@@ -64,6 +64,7 @@ ussl_conn *ussl_conn_new(ussl_ctx *ctx, const char *server_name,
 	conn->state = ST_NEW;
 	if (ctx->role == USSL_CLIENT && server_name != NULL &&
 	    ussl_name_set(&conn->name, server_name) != USSL_OK) {
+		ussl_err_free(&conn->err);
 		USSL_FREE(conn);
 		set_static_err(err, USSL_E_NOMEM, "out of memory");
 		return NULL;
@@ -75,6 +76,7 @@ ussl_conn *ussl_conn_new(ussl_ctx *ctx, const char *server_name,
 		    "cannot create the TLS session");
 		ussl_name_free(&conn->name);
 		ussl_ctx_free(conn->ctx);
+		ussl_err_free(&conn->err);
 		USSL_FREE(conn);
 		return NULL;
 	}
@@ -91,6 +93,7 @@ void ussl_conn_free(ussl_conn *conn)
 	drop_flight(conn);
 	ussl_name_free(&conn->name);
 	ussl_ctx_free(conn->ctx);
+	ussl_err_free(&conn->err);
 	ussl_wipe(conn, sizeof(*conn));
 	USSL_FREE(conn);
 }
@@ -145,6 +148,17 @@ static long flush_flight(ussl_conn *conn)
 	}
 	conn->flight_off = conn->flight_len = 0;
 	return 0;
+}
+
+long eng_io_flush(ussl_conn *conn)
+{
+	long r = conn->flight_len > 0 ? flush_flight(conn) : 0;
+
+	if (r == USSL_ERROR) {
+		ussl_err_set(&conn->err, USSL_E_IO, "handshake: transport error");
+		conn->err.pub.sys_errno = conn->tr_errno;
+	}
+	return r;
 }
 
 static void drop_flight(ussl_conn *conn)

@@ -26,6 +26,7 @@ ussl_ctx *ussl_ctx_new(int role)
 	ctx->max_version = 0;
 	ussl_err_clear(&ctx->err);
 	if (eng_ctx_init(ctx) != USSL_OK) {
+		ussl_err_free(&ctx->err);
 		USSL_FREE(ctx);
 		return NULL;
 	}
@@ -68,6 +69,7 @@ void ussl_ctx_free(ussl_ctx *ctx)
 		return;
 	eng_ctx_free(ctx);
 	alpn_clear(ctx);
+	ussl_err_free(&ctx->err);
 	ussl_wipe(ctx, sizeof(*ctx));
 	USSL_FREE(ctx);
 }

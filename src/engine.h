@@ -79,6 +79,9 @@ int eng_cert_self_signed(const unsigned char *der, size_t len);
    as ussl_transport, with errno/EOF/timeout recorded in conn. */
 long eng_io_send(ussl_conn *conn, const unsigned char *buf, size_t len);
 long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len);
+/* Send the handshake messages gathered so far: 0 when all went out, else
+   USSL_WANT_* or USSL_ERROR (the error set). */
+long eng_io_flush(ussl_conn *conn);
 
 /* The policy's host-name/EKU/leaf checks (verify.c) are run by the
    engine from inside its chain verification, so that a failure aborts

@@ -1216,8 +1216,17 @@ int eng_handshake(ussl_conn *conn)
 	/* mbedtls_ssl_handshake() step by step, to see whether the
 	   certificate step ran (it does not when a session is resumed). */
 	while ((st = compat_ssl_state(&e->ssl)) != MBEDTLS_SSL_HANDSHAKE_OVER) {
+		long r;
+
 		if (st == MBEDTLS_SSL_SERVER_CERTIFICATE)
 			e->saw_cert_state = 1;
+		/* Before signing, let the peer have the messages so far (a
+		   server's certificate above all): it checks them while we
+		   sign, instead of waiting for the whole flight. */
+		if ((st == MBEDTLS_SSL_SERVER_KEY_EXCHANGE ||
+		    st == MBEDTLS_SSL_CERTIFICATE_VERIFY) &&
+		    (r = eng_io_flush(conn)) != 0)
+			return (int)r;
 		ret = mbedtls_ssl_handshake_step(&e->ssl);
 		if (ret == COMPAT_ERR_NEW_TICKET) {
 			snapshot_session(conn);

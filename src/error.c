@@ -30,8 +30,16 @@ void ussl_err_clear(ussl_errstate *e)
 	e->pub.sys_errno = 0;
 	e->pub.verify = 0;
 	e->pub.alert = -1;
-	e->buf[0] = '\0';
-	e->pub.msg = e->buf;
+	if (e->buf != NULL)
+		e->buf[0] = '\0';
+	e->pub.msg = e->buf != NULL ? e->buf : "";
+}
+
+void ussl_err_free(ussl_errstate *e)
+{
+	USSL_FREE(e->buf);
+	e->buf = NULL;
+	e->pub.msg = "";
 }
 
 int ussl_err_set(ussl_errstate *e, int code, const char *fmt, ...)
@@ -40,8 +48,14 @@ int ussl_err_set(ussl_errstate *e, int code, const char *fmt, ...)
 
 	ussl_err_clear(e);
 	e->pub.code = code;
+	if (e->buf == NULL &&
+	    (e->buf = USSL_CALLOC(1, USSL_ERRMSG_MAX)) == NULL) {
+		e->pub.msg = ussl_strerror(code);   /* out of memory: the name */
+		return USSL_ERROR;
+	}
+	e->pub.msg = e->buf;
 	va_start(ap, fmt);
-	vsnprintf(e->buf, sizeof(e->buf), fmt, ap);
+	vsnprintf(e->buf, USSL_ERRMSG_MAX, fmt, ap);
 	va_end(ap);
 	return USSL_ERROR;
 }
@@ -49,13 +63,16 @@ int ussl_err_set(ussl_errstate *e, int code, const char *fmt, ...)
 void ussl_err_append(ussl_errstate *e, const char *fmt, ...)
 {
 	char detail[160];
-	size_t n = strlen(e->buf);
+	size_t n;
 	va_list ap;
 
+	if (e->buf == NULL)
+		return;
+	n = strlen(e->buf);
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	snprintf(e->buf + n, sizeof(e->buf) - n, n ? " (%s)" : "%s", detail);
+	snprintf(e->buf + n, USSL_ERRMSG_MAX - n, n ? " (%s)" : "%s", detail);
 }
 
 static const struct {

@@ -27,7 +27,9 @@
 /* Error state embedded in contexts and connections. */
 typedef struct ussl_errstate {
 	ussl_error pub;
-	char buf[USSL_ERRMSG_MAX];
+	char *buf;       /* USSL_ERRMSG_MAX bytes for the message, made at the
+	                    first error: a connection that never fails does
+	                    not carry it */
 } ussl_errstate;
 
 struct eng_ctx;
@@ -92,6 +94,8 @@ struct ussl_conn {
 
 /* error.c */
 void ussl_err_clear(ussl_errstate *e);
+/* Release the message buffer (objects being freed). */
+void ussl_err_free(ussl_errstate *e);
 /* Set code and a printf-style message; returns USSL_ERROR. */
 int ussl_err_set(ussl_errstate *e, int code, const char *fmt, ...)
 #if defined(__GNUC__)
