@@ -116,6 +116,9 @@ class Ussl:
         self.cctx = m.SSLContext(m.PROTOCOL_TLS_CLIENT)
         self.cctx.load_verify_locations(os.path.join(self.certs, "ca.pem"))
         self._limit(self.cctx, True)
+        if self.a.max_fragment:
+            # Asks for small records (RFC 6066); needs TLS 1.2 on mbedTLS.
+            self.cctx.max_fragment_length = self.a.max_fragment
 
     def connect(self, port):
         s = nodelay(socket.create_connection(("127.0.0.1", port),
@@ -431,8 +434,10 @@ def test_heap(impl, a, port, out):
         read_exact(impl, t, buf, REC)
         held.append(t)
     steady = (heap_now() - base) // HELD
+    extra = {"max_fragment": a.max_fragment} if a.max_fragment else {}
     out(test="heap", role="client", key=a.key, tls=a.tls, hs_peak=None,
-        steady=steady, unit="bytes", how="mallinfo2 over %d held connections" % HELD)
+        steady=steady, unit="bytes", how="mallinfo2 over %d held connections" % HELD,
+        **extra)
     # No TLS closing, for the same reason: the sockets go with the process.
     del warm
 
@@ -449,6 +454,8 @@ def main():
     ap.add_argument("--mbytes", type=int, default=64)
     ap.add_argument("--impl", default="ussl-ctx", choices=sorted(IMPLS))
     ap.add_argument("--pythonpath")
+    ap.add_argument("--max-fragment", type=int, default=0,
+                    help="ussl-ctx client: SSLContext.max_fragment_length")
     ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--ppid", type=int, help=argparse.SUPPRESS)
     a = ap.parse_args()

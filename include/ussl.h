@@ -301,7 +301,9 @@ USSL_API int ussl_ctx_set_verify_relax(ussl_ctx *ctx, unsigned flags);
  * Servers honour a client's request on their own.  Other values fail
  * with USSL_E_BADARG.  mbedTLS's TLS 1.3 client cannot take the server's
  * answer, so on mbedTLS a client that asks speaks TLS 1.2 only (and a
- * context limited to TLS 1.3 fails with USSL_E_BADARG).
+ * context limited to TLS 1.3 fails with USSL_E_BADARG).  mbedTLS 2.28
+ * cannot reassemble a handshake message split over records: there the
+ * server's messages (its certificate chain) must fit in len.
  */
 USSL_API int ussl_ctx_set_max_fragment(ussl_ctx *ctx, unsigned len);
 

@@ -963,6 +963,13 @@ static PyGetSetDef c_getset[] = {
 	  "the peer's chain (root first, leaf at depth 0) when verifying.\n"
 	  "Return None to keep the library's verdict, 0 to accept the\n"
 	  "certificate, any other int to reject it.", NULL },
+	{ "max_fragment_length", (getter)pyussl_ctx_get_max_frag,
+	  (setter)pyussl_ctx_set_max_frag,
+	  "Client: None (the default) or 512, 1024, 2048, 4096: ask the\n"
+	  "server for records of at most that many bytes (RFC 6066).  With\n"
+	  "the bundled mbedTLS the connection's buffers then shrink to that\n"
+	  "size (most of its RAM); an mbedTLS client that asks speaks TLS\n"
+	  "1.2.  A server that ignores the request still works.", NULL },
 	{ "verify_relax", (getter)pyussl_ctx_get_verify_relax,
 	  (setter)pyussl_ctx_set_verify_relax,
 	  "Relaxations of the strict default certificate policy: 0 (the\n"

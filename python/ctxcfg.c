@@ -209,6 +209,9 @@ ussl_ctx *pyussl_ctx_build(PyUsslContext *c, pyussl_errinfo *e)
 		goto fail;
 	if (g->relax != 0 && ussl_ctx_set_verify_relax(x, g->relax) != USSL_OK)
 		goto fail;
+	if (g->max_frag != 0 &&
+	    ussl_ctx_set_max_fragment(x, g->max_frag) != USSL_OK)
+		goto fail;
 	/* Only when needed: the engine's plain path otherwise. */
 	if (c->cb_flags != 0)
 		ussl_ctx_set_verify_cb(x, verify_tramp, c);
@@ -584,6 +587,22 @@ static void commit_relax(struct cfg *g, void *arg, size_t applied)
 	g->relax = *(unsigned *)arg;
 }
 
+/* --- max_fragment_length --- */
+
+static int op_max_frag(ussl_ctx *x, void *arg, size_t *applied)
+{
+	int r = ussl_ctx_set_max_fragment(x, *(unsigned *)arg);
+
+	*applied = r == USSL_OK;
+	return r;
+}
+
+static void commit_max_frag(struct cfg *g, void *arg, size_t applied)
+{
+	(void)applied;
+	g->max_frag = *(unsigned *)arg;
+}
+
 /* --- verification trampoline (cb_flags already updated) --- */
 
 static int op_cb(ussl_ctx *x, void *arg, size_t *applied)
@@ -709,6 +728,60 @@ int pyussl_ctx_set_verify_relax(PyUsslContext *c, PyObject *v,
 	if (flags == c->cfg.relax)
 		return 0;
 	if (modify(c, op_relax, commit_relax, &flags, 0, &e) != 0) {
+		pyussl_raise_setup_error(&e, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* SSLContext.max_fragment_length                                          */
+
+PyObject *pyussl_ctx_get_max_frag(PyUsslContext *c, void *closure)
+{
+	(void)closure;
+	if (c->cfg.max_frag == 0)
+		Py_RETURN_NONE;
+	return PyLong_FromUnsignedLong(c->cfg.max_frag);
+}
+
+int pyussl_ctx_set_max_frag(PyUsslContext *c, PyObject *v, void *closure)
+{
+	pyussl_errinfo e;
+	unsigned len;
+	long n = 0;
+
+	(void)closure;
+	if (v == NULL) {
+		PyErr_SetString(PyExc_AttributeError,
+		    "cannot delete max_fragment_length");
+		return -1;
+	}
+	if (v != Py_None) {
+		if (!PyLong_Check(v)) {
+			PyErr_Format(PyExc_TypeError, "max_fragment_length "
+			    "must be None or an int, not %.100s",
+			    Py_TYPE(v)->tp_name);
+			return -1;
+		}
+		n = PyLong_AsLong(v);
+		if (n == -1 && PyErr_Occurred())
+			return -1;
+		if (n != 512 && n != 1024 && n != 2048 && n != 4096) {
+			PyErr_Format(PyExc_ValueError, "max_fragment_length %ld:"
+			    " use 512, 1024, 2048, 4096 or None", n);
+			return -1;
+		}
+	}
+	if (c->role != USSL_CLIENT) {
+		PyErr_SetString(PyExc_ValueError, "max_fragment_length is "
+		    "asked for by clients (servers honour it by themselves)");
+		return -1;
+	}
+	len = (unsigned)n;
+	if (len == c->cfg.max_frag)
+		return 0;
+	if (modify(c, op_max_frag, commit_max_frag, &len, 0, &e) != 0) {
 		pyussl_raise_setup_error(&e, NULL);
 		return -1;
 	}

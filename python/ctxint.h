@@ -52,6 +52,7 @@ struct cfg {
 	size_t n_ciphers;
 	long tickets;                    /* server: lifetime; -1: default */
 	unsigned relax;                  /* USSL_RELAX_* (verify_relax) */
+	unsigned max_frag;               /* max_fragment_length, 0: none */
 };
 
 struct PyUsslContext {
@@ -97,6 +98,9 @@ int pyussl_ctx_set_versions(PyUsslContext *c, int min, int max,
     pyussl_errinfo *e);
 int pyussl_ctx_set_tickets(PyUsslContext *c, long lifetime,
     pyussl_errinfo *e);
+/* SSLContext.max_fragment_length: getter and setter. */
+PyObject *pyussl_ctx_get_max_frag(PyUsslContext *c, void *closure);
+int pyussl_ctx_set_max_frag(PyUsslContext *c, PyObject *v, void *closure);
 /* SSLContext.verify_relax (USSL_RELAX_* flags): getter and setter. */
 PyObject *pyussl_ctx_get_verify_relax(PyUsslContext *c, void *closure);
 int pyussl_ctx_set_verify_relax(PyUsslContext *c, PyObject *v,

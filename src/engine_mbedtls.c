@@ -48,6 +48,8 @@ struct vrun {
 	struct eng_conn *e;       /* the connection verified, NULL if none */
 };
 
+#define CIPHER_NAME_MAX 64
+
 struct eng_conn {
 	mbedtls_ssl_context ssl;
 	ussl_vstate vs;
@@ -67,7 +69,7 @@ struct eng_conn {
 	                             server-certificate step: no resumption */
 	size_t write_pending;     /* length of our record left half-sent by
 	                             a write that returned WANT_* */
-	char cipher[64];
+	char *cipher;             /* IANA suite name, made when asked for */
 };
 
 /* Modern suites only: AEAD with forward secrecy. */
@@ -1049,6 +1051,7 @@ void eng_conn_free(ussl_conn *conn)
 	USSL_FREE(e->peer);
 	USSL_FREE(e->resume_peer);
 	USSL_FREE(e->vr.chain);
+	USSL_FREE(e->cipher);
 	mbedtls_ssl_free(&e->ssl);
 	ussl_wipe(e, sizeof(*e));
 	USSL_FREE(e);
@@ -1363,7 +1366,9 @@ const char *eng_conn_cipher(const ussl_conn *conn)
 	struct eng_conn *e = conn->eng;
 	const char *name = mbedtls_ssl_get_ciphersuite(&e->ssl);
 
-	if (name == NULL || to_iana(name, e->cipher, sizeof(e->cipher)) < 0)
+	if (name == NULL || (e->cipher == NULL &&
+	    (e->cipher = USSL_CALLOC(1, CIPHER_NAME_MAX)) == NULL) ||
+	    to_iana(name, e->cipher, CIPHER_NAME_MAX) < 0)
 		return NULL;
 	return e->cipher;
 }
