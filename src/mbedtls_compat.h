@@ -26,9 +26,9 @@
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/x509_crt.h>
 
-/* Whether mbedTLS keeps the peer's parsed chain in the session (both
-   configs do: 3.6's TLS 1.3 needs it; builds without it, TLS 1.2 only,
-   rely on the engine's own copy of the leaf). */
+/* Whether mbedTLS keeps the peer's parsed chain in the session (3.6's
+   TLS 1.3 needs it; the MicroPython module's TLS 1.2-only configuration
+   leaves it out, and the engine relies on its own copy of the leaf). */
 #if defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
 #define COMPAT_KEEPS_PEER_CERT 1
 #else
@@ -41,8 +41,13 @@
 
 static inline int compat_global_init(void)
 {
-	/* TLS 1.3 and the PK layer use PSA; psa_crypto_init is idempotent. */
+	/* TLS 1.3 and the PK layer use PSA; psa_crypto_init is idempotent.
+	   A TLS 1.2-only configuration may leave PSA out. */
+#if defined(MBEDTLS_PSA_CRYPTO_C)
 	return psa_crypto_init() == PSA_SUCCESS ? 0 : -1;
+#else
+	return 0;
+#endif
 }
 
 static inline int compat_pk_parse_key(mbedtls_pk_context *pk,

@@ -1,7 +1,8 @@
 /*
  * mbedtls_glue.c - the binding's only direct use of mbedTLS: what the
  * stock `tls` module exposed of it (verification text, the engine's suite
- * names), and the entropy hook some ports leave to the stock module.
+ * names), the PSA key slot budget, the entropy hook some ports leave to
+ * the stock module, and a PSA initialiser for mbedTLS builds without PSA.
  */
 #include "py/mpconfig.h"
 
@@ -11,6 +12,9 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
+#if MBEDTLS_VERSION_MAJOR >= 3
+#include <psa/crypto.h>
+#endif
 
 #include "ussl_mp.h"
 
@@ -46,6 +50,26 @@ int ussl_mp_verify_text(unsigned vflags, char *buf, size_t size)
 	return n < 0 ? 0 : n;
 }
 
+bool ussl_mp_psa_crowded(size_t conns, size_t ctxs)
+{
+#if defined(MBEDTLS_USE_PSA_CRYPTO)
+	/* A TLS 1.2 connection keeps 2 keys, a TLS 1.3 one 4 (the
+	   handshake's and the application's; any connection may be TLS 1.3
+	   when it is built in); a context's EC key takes 1; a handshake
+	   needs up to 3 more for a moment (ECDHE, peer key). */
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+	size_t per_conn = 4;
+#else
+	size_t per_conn = 2;
+#endif
+	return conns * per_conn + ctxs + 3 > MBEDTLS_PSA_KEY_SLOT_COUNT;
+#else
+	(void)conns;
+	(void)ctxs;
+	return false;
+#endif
+}
+
 const MP_DEFINE_STR_OBJ(ussl_mp_engine_version_obj,
     MBEDTLS_VERSION_STRING_FULL);
 
@@ -74,6 +98,10 @@ const char *ussl_mp_engine_suite(size_t i)
 	!(MICROPY_PY_SSL && MICROPY_SSL_MBEDTLS) && !defined(ESP_PLATFORM)
 #include "py/mphal.h"
 
+/* mbedTLS declares it in a private header (library/entropy_poll.h). */
+int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len,
+    size_t *olen);
+
 int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len,
     size_t *olen)
 {
@@ -81,5 +109,18 @@ int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len,
 	mp_hal_get_random(len, output);
 	*olen = len;
 	return 0;
+}
+#endif
+
+/*
+ * The core calls psa_crypto_init() in every mbedTLS 3 build.  A port's
+ * own configuration (the CMake path without USSL_MBEDTLS_CONFIG) may
+ * have no PSA at all, and then nothing uses PSA: initialising it is
+ * trivially successful.
+ */
+#if MBEDTLS_VERSION_MAJOR >= 3 && !defined(MBEDTLS_PSA_CRYPTO_C)
+psa_status_t psa_crypto_init(void)
+{
+	return PSA_SUCCESS;
 }
 #endif

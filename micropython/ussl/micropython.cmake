@@ -17,9 +17,15 @@ set(USSL_CORE_SOURCES
     ${USSL_ROOT}/src/engine_mbedtls.c
 )
 
+# USSL_SEED_MODULE=OFF leaves out the `ussl` module (seed API), keeping
+# only `tls`.
+option(USSL_SEED_MODULE "the ussl module (seed API) as well as tls" ON)
+if(USSL_SEED_MODULE)
+    target_sources(usermod_ussl INTERFACE ${CMAKE_CURRENT_LIST_DIR}/mod_ussl.c)
+endif()
+
 target_sources(usermod_ussl INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/mod_tls.c
-    ${CMAKE_CURRENT_LIST_DIR}/mod_ussl.c
     ${CMAKE_CURRENT_LIST_DIR}/sslsocket.c
     ${CMAKE_CURRENT_LIST_DIR}/errors.c
     ${CMAKE_CURRENT_LIST_DIR}/mbedtls_glue.c
@@ -48,16 +54,37 @@ set_source_files_properties(${USSL_CORE_SOURCES} PROPERTIES
 # mbedTLS itself comes with the port (its include path and
 # MBEDTLS_CONFIG_FILE reach these sources through the firmware target).
 # With -DMBEDTLS_CONFIG_FILE=<this dir>/ussl_mbedtls_config.h on a port
-# that compiles lib/mbedtls (rp2), add the sources its list lacks for
-# TLS 1.3 with -DUSSL_MBEDTLS_CONFIG=ON.
+# that compiles lib/mbedtls (rp2), add -DUSSL_MBEDTLS_CONFIG=ON: that adds
+# the PSA sources the port's list lacks (and TLS 1.3's with USSL_TLS13),
+# and passes the options below to every source, mbedTLS's included (they
+# change structure layouts).
 option(USSL_MBEDTLS_CONFIG "lib/mbedtls is built with ussl_mbedtls_config.h" OFF)
+option(USSL_TLS13 "TLS 1.3 as well as 1.2 (with USSL_MBEDTLS_CONFIG)" OFF)
+option(USSL_USE_PSA "TLS 1.2 record keys in PSA (with USSL_MBEDTLS_CONFIG)" ON)
 if(USSL_MBEDTLS_CONFIG)
-    file(GLOB USSL_MBEDTLS_EXTRA
-        ${MICROPY_DIR}/lib/mbedtls/library/ssl_tls13_*.c
-        ${MICROPY_DIR}/lib/mbedtls/library/psa_*.c
-        ${MICROPY_DIR}/lib/mbedtls/library/hkdf.c
-    )
+    file(GLOB USSL_MBEDTLS_EXTRA ${MICROPY_DIR}/lib/mbedtls/library/psa_*.c)
+    if(USSL_TLS13)
+        file(GLOB USSL_MBEDTLS_TLS13
+            ${MICROPY_DIR}/lib/mbedtls/library/ssl_tls13_*.c
+            ${MICROPY_DIR}/lib/mbedtls/library/hkdf.c
+        )
+        list(APPEND USSL_MBEDTLS_EXTRA ${USSL_MBEDTLS_TLS13})
+    endif()
     target_sources(usermod_ussl INTERFACE ${USSL_MBEDTLS_EXTRA})
+    if(USSL_TLS13)
+        set(USSL_TLS13_VALUE 1)
+    else()
+        set(USSL_TLS13_VALUE 0)
+    endif()
+    if(USSL_USE_PSA)
+        set(USSL_USE_PSA_VALUE 1)
+    else()
+        set(USSL_USE_PSA_VALUE 0)
+    endif()
+    target_compile_definitions(usermod_ussl INTERFACE
+        USSL_MP_TLS13=${USSL_TLS13_VALUE}
+        USSL_MP_USE_PSA=${USSL_USE_PSA_VALUE}
+    )
 endif()
 
 target_link_libraries(usermod INTERFACE usermod_ussl)

@@ -15,6 +15,9 @@
 
 static const mp_obj_type_t ssl_context_type;
 
+/* SSLContext objects not yet finalised (see ussl_mp_psa_crowded). */
+size_t ussl_mp_live_ctxs;
+
 /* ---------------------------------------------------------------------- */
 /* Helpers shared with the ussl module                                    */
 
@@ -125,18 +128,33 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
 	#endif
 	self->verify_cb = mp_const_none;
 	self->cb_exc = MP_OBJ_NULL;
+	self->max_frag = 0;
+	self->relax = USSL_MP_RELAX_DEFAULT;
 	self->ctx = ussl_ctx_new(protocol == PROTOCOL_TLS_SERVER ?
 	    USSL_SERVER : USSL_CLIENT);
 	if (self->ctx == NULL)
 		mp_raise_OSError(MP_ENOMEM);
+	#if MICROPY_PY_SSL_FINALISER
+	ussl_mp_live_ctxs++;
+	#endif
+	(void)ussl_ctx_set_verify_relax(self->ctx, self->relax);
 	ussl_ctx_set_verify_cb(self->ctx, ussl_mp_verify_cb,
 	    ussl_mp_hide(self));
 	return MP_OBJ_FROM_PTR(self);
 }
 
+/*
+ * Attributes: verify_mode and verify_callback (as the stock module), and
+ * ussl's verify_relax (USSL_RELAX_* flags, USSL_MP_RELAX_DEFAULT at first)
+ * and max_fragment_length (client: ask the server for records of at most
+ * that many bytes, 512/1024/2048/4096; 0, the default, does not ask).
+ */
 static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 {
 	ussl_mp_context_t *self = MP_OBJ_TO_PTR(self_in);
+	ussl_ctx *ctx;
+	mp_int_t v;
+	int r;
 
 	if (dest[0] == MP_OBJ_NULL) {
 		if (attr == MP_QSTR_verify_mode)
@@ -144,21 +162,45 @@ static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 			    ussl_ctx_verify(get_ctx(self_in)->ctx));
 		else if (attr == MP_QSTR_verify_callback)
 			dest[0] = self->verify_cb;
+		else if (attr == MP_QSTR_verify_relax)
+			dest[0] = MP_OBJ_NEW_SMALL_INT(self->relax);
+		else if (attr == MP_QSTR_max_fragment_length)
+			dest[0] = MP_OBJ_NEW_SMALL_INT(self->max_frag);
 		else
 			dest[1] = MP_OBJ_SENTINEL;   /* go on to locals */
-	} else if (dest[1] != MP_OBJ_NULL) {
-		if (attr == MP_QSTR_verify_mode) {
-			ussl_ctx *ctx = get_ctx(self_in)->ctx;
-
-			if (ussl_ctx_set_verify(ctx,
-			    mp_obj_get_int(dest[1])) != USSL_OK)
-				ussl_mp_raise_ctx(ctx, USSL_MP_COMPAT);
-			dest[0] = MP_OBJ_NULL;
-		} else if (attr == MP_QSTR_verify_callback) {
-			self->verify_cb = dest[1];
-			dest[0] = MP_OBJ_NULL;
-		}
+		return;
 	}
+	if (dest[1] == MP_OBJ_NULL)
+		return;                      /* no deleting */
+	if (attr == MP_QSTR_verify_callback) {
+		self->verify_cb = dest[1];
+		dest[0] = MP_OBJ_NULL;
+		return;
+	}
+	if (attr != MP_QSTR_verify_mode && attr != MP_QSTR_verify_relax &&
+	    attr != MP_QSTR_max_fragment_length)
+		return;
+	ctx = get_ctx(self_in)->ctx;
+	v = mp_obj_get_int(dest[1]);
+	if (attr == MP_QSTR_verify_mode) {
+		if (ussl_ctx_set_verify(ctx, v) != USSL_OK)
+			ussl_mp_raise_ctx(ctx, USSL_MP_COMPAT);
+	} else {
+		/* Out of range: let the core refuse it with its message
+		   (ValueError, as for the ussl module's bad arguments). */
+		unsigned u = v < 0 || v > 0xffff ? 0xffffu : (unsigned)v;
+
+		r = attr == MP_QSTR_verify_relax ?
+		    ussl_ctx_set_verify_relax(ctx, u) :
+		    ussl_ctx_set_max_fragment(ctx, u);
+		if (r != USSL_OK)
+			ussl_mp_raise_ctx(ctx, USSL_MP_NATIVE);
+		if (attr == MP_QSTR_verify_relax)
+			self->relax = (uint8_t)u;
+		else
+			self->max_frag = (uint16_t)u;
+	}
+	dest[0] = MP_OBJ_NULL;
 }
 
 #if MICROPY_PY_SSL_FINALISER
@@ -167,6 +209,8 @@ static mp_obj_t ssl_context_del(mp_obj_t self_in)
 	ussl_mp_context_t *self = MP_OBJ_TO_PTR(self_in);
 
 	/* Connections hold their own reference to the ussl_ctx. */
+	if (self->ctx != NULL)
+		ussl_mp_live_ctxs--;
 	ussl_ctx_free(self->ctx);
 	self->ctx = NULL;
 	return mp_const_none;
@@ -299,7 +343,8 @@ static MP_DEFINE_CONST_OBJ_TYPE(
 static const mp_rom_map_elem_t tls_globals_table[] = {
 	{ MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tls) },
 	{ MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&ssl_context_type) },
-	{ MP_ROM_QSTR(MP_QSTR_MBEDTLS_VERSION), MP_ROM_PTR(&ussl_mp_engine_version_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_MBEDTLS_VERSION),
+	  MP_ROM_PTR(&ussl_mp_engine_version_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT),
 	  MP_ROM_INT(PROTOCOL_TLS_CLIENT) },
 	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER),
@@ -307,6 +352,9 @@ static const mp_rom_map_elem_t tls_globals_table[] = {
 	{ MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(USSL_VERIFY_NONE) },
 	{ MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(USSL_VERIFY_OPTIONAL) },
 	{ MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(USSL_VERIFY_REQUIRED) },
+	{ MP_ROM_QSTR(MP_QSTR_RELAX_CN_ONLY), MP_ROM_INT(USSL_RELAX_CN_ONLY) },
+	{ MP_ROM_QSTR(MP_QSTR_RELAX_NO_EKU), MP_ROM_INT(USSL_RELAX_NO_EKU) },
+	{ MP_ROM_QSTR(MP_QSTR_RELAX_LEGACY_CA), MP_ROM_INT(USSL_RELAX_LEGACY_CA) },
 };
 static MP_DEFINE_CONST_DICT(tls_globals, tls_globals_table);
 

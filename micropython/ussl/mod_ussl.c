@@ -1,8 +1,9 @@
 /*
  * mod_ussl.c - the `ussl` module: the seed API, ussl.wrap_socket() with
  * its eight arguments (files read through MicroPython's VFS) plus the
- * key/cert/cadata data forms.  Errors are ussl's own, as in the CPython
- * binding: OSError(USSL_E_*, message), ValueError for bad arguments/data.
+ * key/cert/cadata data forms and verify_relax.  Errors are ussl's own, as
+ * in the CPython binding: OSError(USSL_E_*, message), ValueError for bad
+ * arguments/data.
  */
 #include "py/runtime.h"
 #include "py/builtin.h"
@@ -38,7 +39,7 @@ static void configure(ussl_ctx *ctx, const mp_arg_val_t *a);
 
 enum { ARG_sock, ARG_server_side, ARG_keyfile, ARG_certfile, ARG_cert_reqs,
        ARG_ca_certs, ARG_server_hostname, ARG_do_handshake, ARG_key,
-       ARG_cert, ARG_cadata };
+       ARG_cert, ARG_cadata, ARG_verify_relax };
 
 static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args,
     mp_map_t *kw_args)
@@ -60,6 +61,8 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args,
 		  { .u_rom_obj = MP_ROM_NONE } },
 		{ MP_QSTR_cadata, MP_ARG_KW_ONLY | MP_ARG_OBJ,
 		  { .u_rom_obj = MP_ROM_NONE } },
+		{ MP_QSTR_verify_relax, MP_ARG_KW_ONLY | MP_ARG_INT,
+		  { .u_int = USSL_MP_RELAX_DEFAULT } },
 	};
 	mp_arg_val_t a[MP_ARRAY_SIZE(allowed)];
 	const char *host = NULL;
@@ -93,8 +96,12 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(ussl_wrap_socket_obj, 1, ussl_wrap_socket);
 static void configure(ussl_ctx *ctx, const mp_arg_val_t *a)
 {
 	mp_obj_t cert, key, ca;
+	mp_int_t relax = a[ARG_verify_relax].u_int;
 
-	if (ussl_ctx_set_verify(ctx, a[ARG_cert_reqs].u_int) != USSL_OK)
+	/* Out of range: the core refuses ~0 with its own message. */
+	if (ussl_ctx_set_verify(ctx, a[ARG_cert_reqs].u_int) != USSL_OK ||
+	    ussl_ctx_set_verify_relax(ctx, relax < 0 || relax > 0xffff ?
+	    ~0u : (unsigned)relax) != USSL_OK)
 		ussl_mp_raise_ctx(ctx, USSL_MP_NATIVE);
 	cert = path_or_data(a[ARG_certfile].u_obj, a[ARG_cert].u_obj);
 	key = path_or_data(a[ARG_keyfile].u_obj, a[ARG_key].u_obj);
@@ -113,6 +120,9 @@ static const mp_rom_map_elem_t ussl_globals_table[] = {
 	{ MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(USSL_VERIFY_NONE) },
 	{ MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(USSL_VERIFY_OPTIONAL) },
 	{ MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(USSL_VERIFY_REQUIRED) },
+	{ MP_ROM_QSTR(MP_QSTR_RELAX_CN_ONLY), MP_ROM_INT(USSL_RELAX_CN_ONLY) },
+	{ MP_ROM_QSTR(MP_QSTR_RELAX_NO_EKU), MP_ROM_INT(USSL_RELAX_NO_EKU) },
+	{ MP_ROM_QSTR(MP_QSTR_RELAX_LEGACY_CA), MP_ROM_INT(USSL_RELAX_LEGACY_CA) },
 	{ MP_ROM_QSTR(MP_QSTR_MBEDTLS_VERSION),
 	  MP_ROM_PTR(&ussl_mp_engine_version_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_E_IO), MP_ROM_INT(USSL_E_IO) },

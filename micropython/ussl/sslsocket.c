@@ -17,6 +17,9 @@
 
 #define POLL_RDWR (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR)
 
+/* Connections not yet freed (see ussl_mp_psa_crowded). */
+static size_t live_conns;
+
 /* ---------------------------------------------------------------------- */
 /* Transport: the wrapped stream                                          */
 
@@ -86,6 +89,7 @@ static void drop_conn(ussl_mp_socket_t *self, bool notify)
 		(void)ussl_close(self->conn);
 	ussl_conn_free(self->conn);
 	self->conn = NULL;
+	live_conns--;
 	self->io_exc = MP_OBJ_NULL;
 }
 
@@ -435,12 +439,34 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 	self->failed = 0;
 	self->eof = 0;
 	self->blocked = 0;
+	/*
+	 * Sockets and contexts that are garbage but not yet finalised may
+	 * hold PSA key slots the handshake will need.  If the live ones
+	 * already hold too many, refuse now: mbedTLS 3.6 does not fail
+	 * cleanly when a handshake runs out of slots (measured: a TLS 1.2
+	 * client that ran out got the server's decrypt_error alert instead
+	 * of a local error).
+	 */
+	if (ussl_mp_psa_crowded(live_conns + 1, ussl_mp_live_ctxs)) {
+		gc_collect();
+		if (ussl_mp_psa_crowded(live_conns + 1, ussl_mp_live_ctxs)) {
+			err.code = USSL_E_NOMEM;
+			err.sys_errno = 0;
+			err.verify = 0;
+			err.alert = -1;
+			err.msg = "no free PSA key slots (USSL_PSA_KEY_SLOTS)";
+			self->sock = MP_OBJ_NULL;
+			ussl_mp_raise(&err, style, self->role);
+		}
+	}
 	self->conn = ussl_conn_new(ctx, hostname, &err);
 	if (self->conn == NULL && err.code == USSL_E_NOMEM) {
 		/* Collected sockets not yet finalised may hold memory. */
 		gc_collect();
 		self->conn = ussl_conn_new(ctx, hostname, &err);
 	}
+	if (self->conn != NULL)
+		live_conns++;
 	if (self->conn == NULL) {
 		/* The stock module fails only at the handshake, so in its
 		   style an unusable configuration (a server without a

@@ -11,11 +11,28 @@
  * brings MicroPython's base feature set (extmod's mbedtls_config_common.h),
  * which keeps the cipher suites a stock MicroPython peer offers.  On top
  * of it we choose what saves RAM per connection and what ussl needs.
+ *
+ * Knobs (set by micropython.mk from make variables of the same meaning):
+ *   USSL_MP_TLS13          1: TLS 1.3 as well (USSL_TLS13=1)
+ *   USSL_MP_SMALL_RECORDS  1: variable buffer lengths (USSL_SMALL_RECORDS=1)
+ *   USSL_MP_USE_PSA        0: TLS 1.2 records through the legacy cipher
+ *                          layer, and no PSA at all without TLS 1.3
+ *                          (USSL_USE_PSA=0)
  */
 #ifndef USSL_MBEDTLS_CONFIG_H
 #define USSL_MBEDTLS_CONFIG_H
 
 #include "mbedtls/mbedtls_config_port.h"
+
+#ifndef USSL_MP_TLS13
+#define USSL_MP_TLS13 0
+#endif
+#ifndef USSL_MP_SMALL_RECORDS
+#define USSL_MP_SMALL_RECORDS 0
+#endif
+#ifndef USSL_MP_USE_PSA
+#define USSL_MP_USE_PSA 1
+#endif
 
 /*
  * Record buffers.  A peer may always send 16 KB records (unless it agreed
@@ -23,47 +40,108 @@
  * that; what we send is our choice, and 4 KB records cost little.
  *
  * Variable buffer lengths are opt-in (make USSL_SMALL_RECORDS=1): after a
- * TLS 1.2 handshake mbedTLS 3.6 then shrinks the input buffer to the
- * smaller of the two sizes (4 KB) whether or not the peer agreed to send
- * records that small, and a larger record from the peer fails the
- * connection (measured: a CPython/OpenSSL server sending one 16 KB record
- * gives -0x7100).  That saves about 12 KB per connection but is safe only
- * with peers that never send records over 4 KB.
+ * TLS 1.2 handshake the mbedTLS 3.6 that MicroPython bundles shrinks the
+ * input buffer to the smaller of the two sizes (4 KB) when no fragment
+ * length was negotiated, and a TLS 1.2 client shrinks it to the length it
+ * asked for even when the server ignored the request; a larger record
+ * from the peer then fails the connection (-0x7100).  With it, a client
+ * that asks for a maximum fragment length (SSLContext.max_fragment_length)
+ * keeps only buffers of that size once the handshake is over; it is safe
+ * only with peers that honour the request or never send records over
+ * 4 KB.  (ussl's own build patches mbedTLS so that this cannot happen;
+ * MicroPython's lib/mbedtls is used as it is.)
  */
 #undef MBEDTLS_SSL_MAX_CONTENT_LEN
 #undef MBEDTLS_SSL_IN_CONTENT_LEN
 #undef MBEDTLS_SSL_OUT_CONTENT_LEN
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384
 #define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
-#if defined(USSL_MP_SMALL_RECORDS) && USSL_MP_SMALL_RECORDS
+#if USSL_MP_SMALL_RECORDS
 #define MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
 #endif
-/* Honour a client's request for smaller records (RFC 6066). */
+/* Ask for smaller records as a client, honour a client's request as a
+   server (RFC 6066). */
 #define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
 
-/* getpeercert() needs the peer's certificate after the handshake (and
-   mbedTLS requires it for TLS 1.3). */
-#define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
-
-/* Protocol: TLS 1.2 and 1.3 only (TLS1/TLS1_1 names are no-ops in 3.x). */
+/*
+ * Protocol versions.  TLS 1.2 only by default, as the stock module: every
+ * server a MicroPython device talks to speaks it, and a TLS 1.2-only
+ * build keeps less per connection (mbedTLS's TLS 1.3 needs the peer's
+ * parsed certificate chain kept in the session, and keeps the handshake
+ * keys).  TLS 1.3 with make USSL_TLS13=1.
+ */
 #undef MBEDTLS_SSL_PROTO_TLS1
 #undef MBEDTLS_SSL_PROTO_TLS1_1
 #define MBEDTLS_SSL_PROTO_TLS1_2
+#if USSL_MP_TLS13
 #define MBEDTLS_SSL_PROTO_TLS1_3
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED
 /* Middlebox compatibility: some networks drop TLS 1.3 without it. */
 #define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
-#define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
-#define MBEDTLS_SSL_ENCRYPT_THEN_MAC
-#define MBEDTLS_SSL_SERVER_NAME_INDICATION
-#define MBEDTLS_SSL_ALPN
-#define MBEDTLS_SSL_SESSION_TICKETS
-
-/* TLS 1.3 needs PSA crypto, HKDF, and RSA-PSS for RSA certificates. */
-#define MBEDTLS_PSA_CRYPTO_C
+/* TLS 1.3's key schedule, and RSA-PSS, which it signs with. */
 #define MBEDTLS_HKDF_C
 #define MBEDTLS_PKCS1_V21
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT
+/* mbedTLS 3.6 cannot build TLS 1.3 without it.  The engine drops the
+   peer's chain after the handshake and keeps the leaf itself, which is
+   all getpeercert() returns; without TLS 1.3 it is left out. */
+#define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
+#else
+#undef MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
+#endif
+#define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
+#define MBEDTLS_SSL_ENCRYPT_THEN_MAC
+#define MBEDTLS_SSL_SERVER_NAME_INDICATION
+/* No session tickets: neither module can save or offer a session, so a
+   ticket would only cost RAM (TLS 1.3 tickets are then ignored).  No
+   ALPN: neither module has a way to set it. */
+#undef MBEDTLS_SSL_SESSION_TICKETS
+#undef MBEDTLS_SSL_ALPN
+
+/*
+ * PSA crypto: TLS 1.3 runs on it, and with MBEDTLS_USE_PSA_CRYPTO (the
+ * default, USSL_USE_PSA=1) TLS 1.2 keeps a connection's record keys in
+ * PSA key slots instead of two cipher contexts, about 1.6 KB less per
+ * connection for about 20 KB more flash (see docs/micropython.md).  PSA's
+ * random generator seeds from mbedtls_entropy_func, i.e. the same entropy
+ * sources as the rest of mbedTLS (mbedtls_hardware_poll on bare-metal
+ * ports).  A TLS 1.2 build with USSL_USE_PSA=0 has no PSA at all (the
+ * binding then supplies the psa_crypto_init() the core calls).
+ *
+ * MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS: PSA would otherwise copy every
+ * record into a temporary heap buffer (a defence for callers whose
+ * buffers other parties can change, not a case here): an allocation and
+ * a copy per record, and 16 KB more peak.
+ *
+ * The key store stays static (no MBEDTLS_PSA_KEY_STORE_DYNAMIC): the
+ * dynamic one allocates slot tables that live until psa_crypto_free(),
+ * which on ports that put mbedTLS on the MicroPython heap would be left
+ * pointing into the heap that a soft reset discards.  A static store of
+ * MBEDTLS_PSA_KEY_SLOT_COUNT slots (mbedTLS's default 32, 40 bytes each
+ * on 32-bit ports) bounds the keys alive at once: a TLS 1.2 connection
+ * holds 2 (a TLS 1.3 one 4), a context with an EC key 1, a handshake up
+ * to 3 more for a moment.  That is 14 simultaneous TLS 1.2
+ * connections (7 with TLS 1.3); ports wanting more define a larger count
+ * (make USSL_PSA_KEY_SLOTS=N).  The binding runs the collector before a
+ * new connection when garbage might be holding the slots it needs, and
+ * refuses the connection (ENOMEM) when live objects hold too many.
+ *
+ * Known difference in mbedTLS 3.6.6 with MBEDTLS_USE_PSA_CRYPTO: a TLS 1.2
+ * server does not check that the client offered the curve of its ECDSA
+ * certificate, so a client offering none of them gets a suite it then
+ * aborts (the handshake fails either way; only the failing side differs).
+ */
+#if USSL_MP_TLS13 || USSL_MP_USE_PSA
+#define MBEDTLS_PSA_CRYPTO_C
+#endif
+#if USSL_MP_USE_PSA
+#define MBEDTLS_USE_PSA_CRYPTO
+#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
+#endif
+
+/* ussl has no pre-shared-key API: the PSK key exchange the port's
+   header enables for the stock module would be dead code. */
+#undef MBEDTLS_KEY_EXCHANGE_PSK_ENABLED
 
 /* Renegotiation stays off (mbedTLS default), so does DTLS, which the
    port's header may have enabled for the stock module. */

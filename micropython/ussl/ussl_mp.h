@@ -18,12 +18,25 @@
  */
 enum { USSL_MP_NATIVE = 0, USSL_MP_COMPAT = 1 };
 
+/*
+ * The verification policy's relaxations both modules start with.  The
+ * stock module (mbedTLS's own checks) matches a certificate without
+ * subjectAltName on its CN and takes one without extendedKeyUsage for any
+ * purpose, and MicroPython's own test certificates are like that; the
+ * core's default is strict.  SSLContext.verify_relax = 0 (or
+ * ussl.wrap_socket(..., verify_relax=0)) makes a context strict.
+ */
+#define USSL_MP_RELAX_DEFAULT (USSL_RELAX_CN_ONLY | USSL_RELAX_NO_EKU)
+
 /* tls.SSLContext */
 typedef struct _ussl_mp_context_t {
 	mp_obj_base_t base;
 	ussl_ctx *ctx;          /* NULL once finalised */
 	mp_obj_t verify_cb;     /* None or a callable(cert, depth) */
 	mp_obj_t cb_exc;        /* what verify_cb raised, to re-raise later */
+	uint16_t max_frag;      /* max_fragment_length (the core has no
+	                           getters for these two) */
+	uint8_t relax;          /* verify_relax */
 } ussl_mp_context_t;
 
 /* The socket both modules return. */
@@ -94,6 +107,21 @@ void ussl_mp_load_ca(ussl_ctx *ctx, mp_obj_t cadata, int style);
 /* mbedTLS's readable text for verification flags, "\n"-prefixed lines
    as the stock module raises them; returns the length (0 if none). */
 int ussl_mp_verify_text(unsigned vflags, char *buf, size_t size);
+
+/*
+ * PSA key slots.  With MBEDTLS_USE_PSA_CRYPTO (the bundled default) record
+ * keys and EC private keys live in a static table of PSA key slots, freed
+ * only when their connection or context is; objects dropped without
+ * close() hold theirs until the collector finalises them, and running out
+ * of slots fails a handshake without making the collector run (as
+ * running out of heap would).  So the binding counts what is alive,
+ * collects first when a new connection might not find slots, and refuses
+ * it (ENOMEM) if the live objects alone hold too many.
+ * ussl_mp_psa_crowded() says whether that is so for conns connections
+ * and ctxs contexts alive (always false when records do not use PSA).
+ */
+bool ussl_mp_psa_crowded(size_t conns, size_t ctxs);
+extern size_t ussl_mp_live_ctxs;
 
 /* Every cipher suite the engine was built with, mbedTLS's spelling, as
    the stock get_ciphers() returns them. */

@@ -40,6 +40,17 @@ def done():
     sys.exit(1 if _failed else 0)
 
 
+def seed_module():
+    # The `ussl` module, or None in a build without it (USSL_SEED_MODULE=0);
+    # scripts test it last and stop before it then.
+    try:
+        import ussl
+        return ussl
+    except ImportError:
+        print("SKIP the ussl module: not in this build")
+        return None
+
+
 _POLL = 3
 _CLOSE = 4
 _RD = 0x0001

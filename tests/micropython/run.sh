@@ -45,8 +45,25 @@ run_one() { # run_one SCRIPT
 	failed=$((failed + f))
 }
 
+# A certificate of the form MicroPython's own tests use (self-signed,
+# CA:TRUE, CN only, no extendedKeyUsage), for test_policy.py.
+mpcerts=$work/mpcerts
+mkdir -p "$mpcerts"
+if openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+    -nodes -subj "/CN=micropython.local/O=MicroPython/C=AU" -days 3650 \
+    -keyout "$mpcerts/mp_key.pem" -out "$mpcerts/mp_cert.pem" \
+    >/dev/null 2>&1 &&
+    openssl x509 -in "$mpcerts/mp_cert.pem" -outform der \
+    -out "$mpcerts/mp_cert.der" &&
+    openssl pkey -in "$mpcerts/mp_key.pem" -outform der \
+    -out "$mpcerts/mp_key.der"
+then
+	export USSL_MPCERTS="$mpcerts"
+fi
+
 run_one test_memio.py
 run_one test_errors.py
+run_one test_policy.py
 
 # The interop script needs openssl s_server on a free loopback port.
 if command -v openssl >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1
