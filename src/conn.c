@@ -269,15 +269,8 @@ static int do_handshake(ussl_conn *conn)
 		return USSL_OK;
 	r = leave(conn, eng_handshake(conn));
 	/* The last flight has nobody reading after it: send it now. */
-	if (r == USSL_OK && conn->flight_len > 0) {
-		r = flush_flight(conn);
-		if (r == USSL_ERROR) {
-			ussl_err_set(&conn->err, USSL_E_IO,
-			    "handshake: transport error");
-			conn->err.pub.sys_errno = conn->tr_errno;
-		}
-		r = leave(conn, r);
-	}
+	if (r == USSL_OK && conn->flight_len > 0)
+		r = leave(conn, eng_io_flush(conn));
 	if (r == USSL_OK) {
 		conn->state = ST_OPEN;
 		conn->hs_complete = 1;

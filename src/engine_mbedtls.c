@@ -769,8 +769,8 @@ static const unsigned char *peer_der(const struct eng_conn *e, size_t *len)
 		return e->peer;
 	}
 #if COMPAT_KEEPS_PEER_CERT
-	/* A server that resumed a session: the client's certificate came
-	   with the session (a client keeps its own copy, see below). */
+	/* A server: the client's leaf stays in mbedTLS's session, a resumed
+	   one's too (a client keeps its own copy, see drop_peer_chain). */
 	c = mbedtls_ssl_get_peer_cert(&e->ssl);
 	if (c != NULL && c->raw.p != NULL) {
 		*len = c->raw.len;
@@ -836,7 +836,11 @@ static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
 		*vs->flags |= map_vflags(*flags);
 		return 0;
 	}
-	if (depth == 0 && vr->e != NULL && keep_peer(vr->e, crt) != 0)
+	/* A server whose mbedTLS keeps the client's leaf in the session (see
+	   drop_peer_chain) needs no second copy. */
+	if (depth == 0 && vr->e != NULL &&
+	    (vs->role == USSL_CLIENT || !COMPAT_KEEPS_PEER_CERT) &&
+	    keep_peer(vr->e, crt) != 0)
 		return MBEDTLS_ERR_X509_ALLOC_FAILED;
 	if (vr->e != NULL && vs->ctx->verify == USSL_VERIFY_NONE) {
 		/* A client connection that does not verify (see conf_apply);
@@ -1205,11 +1209,6 @@ static void keep_session(struct eng_conn *e)
 	e->session_len = len;
 }
 
-static void snapshot_session(ussl_conn *conn)
-{
-	keep_session(conn->eng);
-}
-
 int eng_handshake(ussl_conn *conn)
 {
 	struct eng_conn *e = conn->eng;
@@ -1232,7 +1231,7 @@ int eng_handshake(ussl_conn *conn)
 			return (int)r;
 		ret = mbedtls_ssl_handshake_step(&e->ssl);
 		if (ret == COMPAT_ERR_NEW_TICKET) {
-			snapshot_session(conn);
+			keep_session(conn->eng);
 			continue;
 		}
 		if (ret != 0)
@@ -1274,7 +1273,7 @@ long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
 			return ret;
 		/* A TLS 1.3 ticket is not data: keep it and go on. */
 		if (ret == COMPAT_ERR_NEW_TICKET) {
-			snapshot_session(conn);
+			keep_session(conn->eng);
 			continue;
 		}
 		/* mbedTLS also says WANT_READ after a post-handshake message
@@ -1324,7 +1323,7 @@ long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len)
 		   then look again (handling it may have flushed our record). */
 		if (ret != COMPAT_ERR_NEW_TICKET)
 			break;
-		snapshot_session(conn);
+		keep_session(conn->eng);
 	}
 	if (ret >= 0) {
 		e->write_pending = 0;
@@ -1347,7 +1346,7 @@ int eng_close_notify(ussl_conn *conn)
 
 	while ((ret = mbedtls_ssl_close_notify(&conn->eng->ssl)) ==
 	    COMPAT_ERR_NEW_TICKET)
-		snapshot_session(conn);
+		keep_session(conn->eng);
 	return ret == 0 ? USSL_OK : fail(conn, ret, "close");
 }
 
