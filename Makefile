@@ -7,6 +7,7 @@
 #                            and the sanitizer tree build-asan/, then fuzz-smoke
 #   make check-one           build + ctest of the selected tree only
 #   make check-asan          build-asan/: ASan + UBSan (gcc), mbedTLS included
+#   make check-micropython   MicroPython builds and tests (build-micropython/)
 #   make check-valgrind      build/'s tests with C programs and usslcat under
 #                            valgrind (VALGRIND=all: Python processes too)
 #   make deps | demo | bench | bench-smoke | clean
@@ -37,7 +38,8 @@ endif
 # apt packages the builds and tests use.
 DEB_PACKAGES := cmake gcc make python3-dev dpkg-dev debian-archive-keyring \
                 libmbedtls-dev libssl-dev openssl gnutls-bin valgrind clang \
-                libclang-rt-14-dev gnuplot-nox
+                libclang-rt-14-dev gnuplot-nox \
+                $(shell cat deps/micropython-packages.txt 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 CTEST_RUN = $(CTEST) --output-on-failure -j$(JOBS) --no-tests=error --no-label-summary $(CTEST_ARGS)
@@ -99,6 +101,13 @@ check: deps
 	$(MAKE) --no-print-directory check-openssl
 	$(MAKE) --no-print-directory check-asan
 	$(MAKE) --no-print-directory fuzz-smoke
+	$(MAKE) --no-print-directory check-micropython
+
+# MicroPython (docs/micropython.md): Debian's MicroPython source with the
+# module, the unix port and firmware under QEMU; build-micropython/.
+.PHONY: check-micropython
+check-micropython: deps
+	bash scripts/micropython/check.sh
 
 demo: deps build
 	bash scripts/demo.sh $(BUILD_DIR)
@@ -119,7 +128,7 @@ bench bench-smoke: deps
 	    $(BENCH_MBEDTLS_DIR) $(BENCH_OPENSSL_DIR)
 
 clean:
-	rm -rf build build-system build-openssl build-asan
+	rm -rf build build-system build-openssl build-asan build-micropython
 
 
 # Fuzzing (fuzz/): clang libFuzzer + ASan/UBSan over the mbedTLS engine,

@@ -2,8 +2,7 @@
  * ctxcfg.c - the configuration an SSLContext keeps (cfg), the engine
  * contexts built from it, and every change to it: made in place while no
  * connection uses the engine context, else on a fresh one that replaces
- * it (see ctxint.h).  Also the verification trampoline that calls the
- * Python verify_callback from inside a handshake.
+ * it (see ctxint.h).  The verification trampoline is in verifycb.c.
  */
 #include "ctxint.h"
 
@@ -100,77 +99,6 @@ static int to_core_version(int v)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Verification callback                                                   */
-
-/*
- * Runs in the handshake (GIL released, socket lock held).  The socket
- * holds a reference to this context, so c outlives every handshake that
- * can call here.  Without a Python callback the GIL is not taken.
- */
-static int verify_tramp(void *arg, const unsigned char *der, size_t len,
-    int depth, unsigned *flags)
-{
-	PyUsslContext *c = arg;
-	int mode = c->cb_flags, reject = 0;
-	PyGILState_STATE g;
-	PyObject *cb, *b, *r;
-	long v;
-
-	if ((mode & CB_NO_NAME) && depth == 0)
-		*flags &= ~(unsigned)USSL_VFY_NAME_MISMATCH;
-	if (!(mode & CB_PYTHON))
-		return 0;
-	g = PyGILState_Ensure();
-	cb = c->verify_cb;
-	if (cb != NULL) {
-		Py_INCREF(cb);
-		b = PyBytes_FromStringAndSize((const char *)der,
-		    (Py_ssize_t)len);
-		r = b != NULL ?
-		    PyObject_CallFunction(cb, "Oi", b, depth) : NULL;
-		Py_XDECREF(b);
-		/* MicroPython's convention: the result replaces the failure
-		   flags, so 0 accepts and anything else rejects; None keeps
-		   the library's own judgement. */
-		if (r == NULL) {
-			PyErr_WriteUnraisable(cb);
-			reject = 1;
-		} else if (r != Py_None) {
-			v = PyLong_Check(r) ? PyLong_AsLong(r) : -1;
-			if (v == -1 && PyErr_Occurred()) {
-				PyErr_WriteUnraisable(cb);
-				reject = 1;
-			} else if (!PyLong_Check(r)) {
-				PyErr_Format(PyExc_TypeError, "verify_callback "
-				    "must return an int or None, not %.100s",
-				    Py_TYPE(r)->tp_name);
-				PyErr_WriteUnraisable(cb);
-				reject = 1;
-			} else if (v == 0) {
-				*flags = 0;
-			} else {
-				reject = 1;
-			}
-		}
-		Py_XDECREF(r);
-		Py_DECREF(cb);
-	}
-	PyGILState_Release(g);
-	return reject;
-}
-
-static int cb_flags_of(PyUsslContext *c)
-{
-	return (c->verify_cb != NULL ? CB_PYTHON : 0) |
-	    (c->role == USSL_CLIENT && !c->check_hostname ? CB_NO_NAME : 0);
-}
-
-void pyussl_ctx_update_cb_flags(PyUsslContext *c)
-{
-	c->cb_flags = cb_flags_of(c);
-}
-
-/* ---------------------------------------------------------------------- */
 /* Building and changing the engine context                               */
 
 /* See ctxint.h. */
@@ -214,7 +142,7 @@ ussl_ctx *pyussl_ctx_build(PyUsslContext *c, pyussl_errinfo *e)
 		goto fail;
 	/* Only when needed: the engine's plain path otherwise. */
 	if (c->cb_flags != 0)
-		ussl_ctx_set_verify_cb(x, verify_tramp, c);
+		ussl_ctx_set_verify_cb(x, pyussl_verify_tramp, c);
 	return x;
 fail:
 	pyussl_errinfo_copy(e, ussl_ctx_error(x));
@@ -609,7 +537,8 @@ static int op_cb(ussl_ctx *x, void *arg, size_t *applied)
 {
 	PyUsslContext *c = arg;
 
-	ussl_ctx_set_verify_cb(x, c->cb_flags != 0 ? verify_tramp : NULL, c);
+	ussl_ctx_set_verify_cb(x, c->cb_flags != 0 ? pyussl_verify_tramp : NULL,
+	    c);
 	*applied = 1;
 	return USSL_OK;
 }

@@ -85,6 +85,11 @@ void pyussl_ctx_unlock(PyUsslContext *c);
 ussl_ctx *pyussl_ctx_build(PyUsslContext *c, pyussl_errinfo *e);
 void pyussl_ctx_cfg_free(struct cfg *g);
 
+/* verifycb.c: the ussl_verify_fn installed when cb_flags != 0 (arg: the
+   PyUsslContext). */
+int pyussl_verify_tramp(void *arg, const unsigned char *der, size_t len,
+    int depth, unsigned *flags);
+
 /* Recompute cb_flags from verify_cb and check_hostname; the apply form
    also installs or removes the trampoline (0, or -1 with an exception). */
 void pyussl_ctx_update_cb_flags(PyUsslContext *c);

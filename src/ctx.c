@@ -8,6 +8,17 @@
 
 #include "engine.h"
 
+/* A process-unique, never-zero number (see ussl_ctx.ca_id). */
+uint64_t ussl_new_id(void)
+{
+	static uint64_t last;
+#if defined(__GNUC__)
+	return __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED);
+#else
+	return ++last;
+#endif
+}
+
 ussl_ctx *ussl_ctx_new(int role)
 {
 	ussl_ctx *ctx;
@@ -186,6 +197,7 @@ int ussl_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
 	if (eng_ctx_add_ca(ctx, data, len) != USSL_OK)
 		return USSL_ERROR;
 	ctx->n_ca++;
+	ctx->ca_id = ussl_new_id();
 	return USSL_OK;
 }
 

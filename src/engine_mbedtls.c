@@ -1,76 +1,10 @@
 /*
- * engine_mbedtls.c - the mbedTLS engine (2.28 and 3.6) behind engine.h.
- *
- * Translates between the core's model (states, codes, policy) and
- * mbedTLS.  Version differences live in mbedtls_compat.h.
+ * engine_mbedtls.c - the mbedTLS engine (2.28 and 3.6) behind engine.h:
+ * contexts, connections, transport and errors.  Translates between the
+ * core's model (states, codes, policy) and mbedTLS.  Certificates live in
+ * mbedtls_x509.c, sessions in mbedtls_session.c.
  */
-#include <stdio.h>
-#include <string.h>
-
-#include "engine.h"
-#include "mbedtls_compat.h"
-
-#include <mbedtls/md.h>
-#include <mbedtls/net_sockets.h>
-#include <mbedtls/oid.h>
-#include <mbedtls/pem.h>
-#include <mbedtls/platform.h>
-#if defined(MBEDTLS_SSL_TICKET_C)
-#include <mbedtls/ssl_ticket.h>
-#endif
-
-/* Return code our transport callbacks give mbedTLS for a hard failure;
-   the real cause (errno) is kept in the connection. */
-#define IO_FAILED MBEDTLS_ERR_NET_SEND_FAILED
-
-struct eng_ctx {
-	mbedtls_ssl_config conf;
-	mbedtls_entropy_context entropy;
-	mbedtls_ctr_drbg_context drbg;
-	mbedtls_x509_crt chain;
-	mbedtls_pk_context key;
-	mbedtls_x509_crt ca;
-	int has_ca;
-	int *suites;          /* set_ciphers list, NULL: the default */
-#if defined(MBEDTLS_SSL_TICKET_C)
-	mbedtls_ssl_ticket_context ticket;
-	int has_ticket;
-#endif
-};
-
-/* What the verification callback works on: the state to judge against
-   and the chain mbedTLS shows it, root first, for the policy's chain
-   rules at the leaf. */
-struct vrun {
-	const ussl_vstate *vs;
-	ussl_chain *chain;        /* a connection's lives only while the
-	                             certificates are being verified */
-	struct eng_conn *e;       /* the connection verified, NULL if none */
-};
-
-#define CIPHER_NAME_MAX 64
-
-struct eng_conn {
-	mbedtls_ssl_context ssl;
-	ussl_vstate vs;
-	struct vrun vr;
-	unsigned char *session;   /* last serialized session (client) */
-	size_t session_len;
-	/* The peer's leaf certificate (DER), kept by us so that a client
-	   need not keep mbedTLS's parsed copy of the peer's chain for the
-	   connection's life (about 2 KB per certificate). */
-	unsigned char *peer;
-	size_t peer_len;
-	/* The leaf saved with a session given to ussl_conn_set_session:
-	   becomes peer if the handshake resumes that session. */
-	unsigned char *resume_peer;
-	size_t resume_peer_len;
-	int saw_cert_state;       /* the handshake went through the
-	                             server-certificate step: no resumption */
-	size_t write_pending;     /* length of our record left half-sent by
-	                             a write that returned WANT_* */
-	char *cipher;             /* IANA suite name, made when asked for */
-};
+#include "mbedtls_engine.h"
 
 /* Modern suites only: AEAD with forward secrecy. */
 static const int ciphersuites[] = {
@@ -90,7 +24,7 @@ const char *eng_version(void)
 }
 
 /* "(mbedTLS -0x2700: X509 - Certificate verification failed...)" */
-static void append_detail(ussl_errstate *e, int ret)
+void meng_append_detail(ussl_errstate *e, int ret)
 {
 	char text[120];
 
@@ -149,41 +83,6 @@ int eng_ctx_init(ussl_ctx *ctx)
 		return USSL_ERROR;
 	}
 	return USSL_OK;
-}
-
-int eng_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime)
-{
-#if defined(MBEDTLS_SSL_TICKET_C) && defined(MBEDTLS_SSL_SESSION_TICKETS)
-	struct eng_ctx *e = ctx->eng;
-	int ret;
-
-	mbedtls_ssl_conf_session_tickets_cb(&e->conf, NULL, NULL, NULL);
-	if (e->has_ticket) {
-		mbedtls_ssl_ticket_free(&e->ticket);
-		e->has_ticket = 0;
-	}
-	if (lifetime == 0)
-		return USSL_OK;
-	mbedtls_ssl_ticket_init(&e->ticket);
-	e->has_ticket = 1;
-	/* mbedTLS rotates the key once it is lifetime old, and accepts
-	   tickets under the previous key too. */
-	ret = mbedtls_ssl_ticket_setup(&e->ticket, mbedtls_ctr_drbg_random,
-	    &e->drbg, MBEDTLS_CIPHER_AES_256_GCM, lifetime);
-	if (ret != 0) {
-		ussl_err_set(&ctx->err, USSL_E_INTERNAL,
-		    "cannot set up session tickets");
-		append_detail(&ctx->err, ret);
-		return USSL_ERROR;
-	}
-	mbedtls_ssl_conf_session_tickets_cb(&e->conf, mbedtls_ssl_ticket_write,
-	    mbedtls_ssl_ticket_parse, &e->ticket);
-	return USSL_OK;
-#else
-	(void)ctx;
-	(void)lifetime;
-	return USSL_OK;
-#endif
 }
 
 void eng_ctx_free(ussl_ctx *ctx)
@@ -285,252 +184,6 @@ int eng_ctx_update(ussl_ctx *ctx)
 	return conf_apply(ctx);
 }
 
-/*
- * mbedTLS parses PEM only from a NUL-terminated buffer whose length
- * counts the NUL; DER is taken as is.  Returns a buffer to pass (maybe
- * data itself) and its length, or NULL if out of memory.
- */
-static const unsigned char *as_parse_input(const unsigned char *data,
-    size_t len, size_t *out_len, unsigned char **owned)
-{
-	static const char marker[] = "-----BEGIN";
-	unsigned char *copy;
-	size_t i;
-	int pem = 0;
-
-	*owned = NULL;
-	*out_len = len;
-	for (i = 0; i + sizeof(marker) - 1 <= len; i++) {
-		if (data[i] == '-' &&
-		    memcmp(data + i, marker, sizeof(marker) - 1) == 0) {
-			pem = 1;
-			break;
-		}
-	}
-	if (!pem || data[len - 1] == '\0')
-		return data;
-	copy = USSL_CALLOC(1, len + 1);
-	if (copy == NULL)
-		return NULL;
-	memcpy(copy, data, len);
-	copy[len] = '\0';
-	*owned = copy;
-	*out_len = len + 1;
-	return copy;
-}
-
-static void free_parse_input(unsigned char *owned, size_t len)
-{
-	if (owned != NULL) {
-		ussl_wipe(owned, len);
-		USSL_FREE(owned);
-	}
-}
-
-/*
- * mbedTLS refuses a certificate with a critical extension it does not
- * know.  Name constraints are such an extension, but our policy enforces
- * them (verify.c reads every chain certificate's DER), so they may pass.
- */
-static int policy_ext(void *arg, mbedtls_x509_crt const *crt,
-    mbedtls_x509_buf const *oid, int critical, const unsigned char *p,
-    const unsigned char *end)
-{
-	static const unsigned char name_constraints[] = { 0x55, 0x1D, 0x1E };
-
-	(void)arg;
-	(void)crt;
-	(void)critical;
-	(void)p;
-	(void)end;
-	return oid->len == sizeof(name_constraints) &&
-	    memcmp(oid->p, name_constraints, oid->len) == 0 ? 0 : -1;
-}
-
-/*
- * mbedtls_x509_crt_parse() with policy_ext: DER, or every CERTIFICATE
- * block of NUL-terminated PEM.  Returns 0, the number of PEM blocks that
- * failed, or a negative mbedTLS code.
- */
-static int crt_parse(mbedtls_x509_crt *crt, const unsigned char *buf,
-    size_t len)
-{
-	static const char begin[] = "-----BEGIN CERTIFICATE-----";
-	static const char end[] = "-----END CERTIFICATE-----";
-	mbedtls_pem_context pem;
-	size_t used;
-	int ret = 0, good = 0, failed = 0, first = 0;
-
-	if (len == 0 || buf[len - 1] != '\0' ||
-	    strstr((const char *)buf, begin) == NULL)
-		return mbedtls_x509_crt_parse_der_with_ext_cb(crt, buf, len, 1,
-		    policy_ext, NULL);
-	while (len > 1) {
-		mbedtls_pem_init(&pem);
-		used = 0;
-		ret = mbedtls_pem_read_buffer(&pem, begin, end, buf, NULL, 0,
-		    &used);
-		if (ret == 0)
-			ret = mbedtls_x509_crt_parse_der_with_ext_cb(crt,
-			    pem.COMPAT_PRIV(buf), pem.COMPAT_PRIV(buflen), 1,
-			    policy_ext, NULL);
-		else if (ret == MBEDTLS_ERR_PEM_NO_HEADER_FOOTER_PRESENT ||
-		    ret == MBEDTLS_ERR_PEM_BAD_INPUT_DATA)
-			used = 0;         /* nothing more to read */
-		mbedtls_pem_free(&pem);
-		if (used == 0 || used > len ||
-		    ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
-			break;
-		buf += used;
-		len -= used;
-		if (ret == 0) {
-			good++;
-		} else {
-			failed++;
-			first = first ? first : ret;
-		}
-	}
-	if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
-		return ret;
-	if (good > 0)
-		return failed;
-	return first ? first : MBEDTLS_ERR_X509_CERT_UNKNOWN_FORMAT;
-}
-
-/* Parse certificates into crt; a partial failure is a failure. */
-static int parse_certs(ussl_errstate *err, mbedtls_x509_crt *crt,
-    const unsigned char *data, size_t len, const char *what)
-{
-	const unsigned char *in;
-	unsigned char *owned;
-	size_t in_len;
-	int ret;
-
-	in = as_parse_input(data, len, &in_len, &owned);
-	if (in == NULL)
-		return ussl_err_set(err, USSL_E_NOMEM, "out of memory");
-	ret = crt_parse(crt, in, in_len);
-	free_parse_input(owned, in_len);
-	if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED)
-		return ussl_err_set(err, USSL_E_NOMEM, "out of memory");
-	if (ret > 0) {
-		return ussl_err_set(err, USSL_E_BADCERT,
-		    "%s: %d certificate(s) could not be parsed", what, ret);
-	}
-	if (ret < 0 || crt->raw.p == NULL) {
-		ussl_err_set(err, USSL_E_BADCERT,
-		    "%s: not a valid PEM or DER certificate", what);
-		if (ret < 0)
-			append_detail(err, ret);
-		return USSL_ERROR;
-	}
-	return USSL_OK;
-}
-
-int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
-    size_t cert_len, const unsigned char *key, size_t key_len,
-    const char *password)
-{
-	struct eng_ctx *e = ctx->eng;
-	mbedtls_x509_crt chain;
-	mbedtls_pk_context pk;
-	const unsigned char *in;
-	unsigned char *owned;
-	size_t in_len, pwlen = password ? strlen(password) : 0;
-	int ret;
-
-	mbedtls_x509_crt_init(&chain);
-	mbedtls_pk_init(&pk);
-	if (parse_certs(&ctx->err, &chain, cert, cert_len,
-	    "certificate") != USSL_OK)
-		goto fail;
-	/* Without a separate key, the key is in the certificate data. */
-	if (key == NULL) {
-		key = cert;
-		key_len = cert_len;
-	}
-	in = as_parse_input(key, key_len, &in_len, &owned);
-	if (in == NULL) {
-		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
-		goto fail;
-	}
-	ret = compat_pk_parse_key(&pk, in, in_len,
-	    (const unsigned char *)password, pwlen, &e->drbg);
-	free_parse_input(owned, in_len);
-	if (ret != 0) {
-		if (ret == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
-			ussl_err_set(&ctx->err, USSL_E_BADKEY,
-			    "private key is encrypted and no password given");
-		else if (ret == MBEDTLS_ERR_PK_PASSWORD_MISMATCH)
-			ussl_err_set(&ctx->err, USSL_E_BADKEY,
-			    "wrong password for the private key");
-		else if (ret == MBEDTLS_ERR_PK_ALLOC_FAILED)
-			ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
-		else
-			ussl_err_set(&ctx->err, USSL_E_BADKEY,
-			    "not a valid PEM or DER private key");
-		append_detail(&ctx->err, ret);
-		goto fail;
-	}
-	ret = compat_pk_check_pair(&chain.pk, &pk, &e->drbg);
-	if (ret != 0) {
-		ussl_err_set(&ctx->err, USSL_E_BADKEY,
-		    "private key does not match the certificate");
-		goto fail;
-	}
-	/* Swap in only now, so a failure leaves the context as it was. */
-	mbedtls_x509_crt_free(&e->chain);
-	mbedtls_pk_free(&e->key);
-	e->chain = chain;
-	e->key = pk;
-	if ((ret = mbedtls_ssl_conf_own_cert(&e->conf, &e->chain,
-	    &e->key)) != 0) {
-		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
-		return USSL_ERROR;
-	}
-	return USSL_OK;
-fail:
-	mbedtls_x509_crt_free(&chain);
-	mbedtls_pk_free(&pk);
-	return USSL_ERROR;
-}
-
-int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
-{
-	struct eng_ctx *e = ctx->eng;
-	mbedtls_x509_crt add;
-	mbedtls_x509_crt *last;
-
-	/* Parse apart first so that bad data leaves the store untouched. */
-	mbedtls_x509_crt_init(&add);
-	if (parse_certs(&ctx->err, &add, data, len, "CA data") != USSL_OK) {
-		mbedtls_x509_crt_free(&add);
-		return USSL_ERROR;
-	}
-	if (!e->has_ca) {
-		e->ca = add;
-		e->has_ca = 1;
-	} else {
-		/* Append the new list: move its head into a heap node,
-		   allocated as mbedtls_x509_crt_free() will free it. */
-		mbedtls_x509_crt *head = mbedtls_calloc(1, sizeof(*head));
-
-		if (head == NULL) {
-			mbedtls_x509_crt_free(&add);
-			return ussl_err_set(&ctx->err, USSL_E_NOMEM,
-			    "out of memory");
-		}
-		*head = add;
-		for (last = &e->ca; last->next != NULL; last = last->next)
-			;
-		last->next = head;
-	}
-	return conf_apply(ctx);
-}
-
-/* ---------------------------------------------------------------------- */
-/* Cipher suites                                                           */
-
 /* mbedTLS names suites "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256" and
    "TLS1-3-AES-128-GCM-SHA256"; the API speaks IANA names. */
 static int to_iana(const char *name, char *buf, size_t size)
@@ -620,368 +273,6 @@ int eng_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,
 }
 
 /* ---------------------------------------------------------------------- */
-/* Verification glue                                                       */
-
-static unsigned map_vflags(uint32_t f)
-{
-	unsigned u = 0;
-
-	if (f & MBEDTLS_X509_BADCERT_EXPIRED)
-		u |= USSL_VFY_EXPIRED;
-	if (f & MBEDTLS_X509_BADCERT_FUTURE)
-		u |= USSL_VFY_NOT_YET_VALID;
-	if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED)
-		u |= USSL_VFY_UNTRUSTED;
-	if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH)
-		u |= USSL_VFY_NAME_MISMATCH;
-	if (f & (MBEDTLS_X509_BADCERT_KEY_USAGE |
-	    MBEDTLS_X509_BADCERT_EXT_KEY_USAGE | MBEDTLS_X509_BADCERT_NS_CERT_TYPE))
-		u |= USSL_VFY_BAD_USAGE;
-	if (f & MBEDTLS_X509_BADCERT_REVOKED)
-		u |= USSL_VFY_REVOKED;
-	if (f & MBEDTLS_X509_BADCERT_MISSING)
-		u |= USSL_VFY_NO_CERT;
-	if (f & MBEDTLS_X509_BADCERT_BAD_MD)
-		u |= USSL_VFY_BAD_SIGNATURE;
-	if (f & (MBEDTLS_X509_BADCERT_BAD_PK | MBEDTLS_X509_BADCERT_BAD_KEY))
-		u |= USSL_VFY_BAD_KEY;
-	if (f & MBEDTLS_X509_BADCERT_OTHER)
-		u |= USSL_VFY_POLICY;
-	if (f & MBEDTLS_X509_BADCERT_SKIP_VERIFY)
-		u |= USSL_VFY_OTHER;
-	if (f != 0 && u == 0)
-		u = USSL_VFY_OTHER;
-	return u;
-}
-
-/* The inverse of map_vflags, for flags a verify callback set. */
-static uint32_t unmap_vflags(unsigned u)
-{
-	uint32_t f = 0;
-
-	if (u & USSL_VFY_EXPIRED)
-		f |= MBEDTLS_X509_BADCERT_EXPIRED;
-	if (u & USSL_VFY_NOT_YET_VALID)
-		f |= MBEDTLS_X509_BADCERT_FUTURE;
-	if (u & USSL_VFY_UNTRUSTED)
-		f |= MBEDTLS_X509_BADCERT_NOT_TRUSTED;
-	if (u & USSL_VFY_NAME_MISMATCH)
-		f |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
-	if (u & USSL_VFY_BAD_USAGE)
-		f |= MBEDTLS_X509_BADCERT_EXT_KEY_USAGE;
-	if (u & USSL_VFY_NO_CERT)
-		f |= MBEDTLS_X509_BADCERT_MISSING;
-	if (u & USSL_VFY_REVOKED)
-		f |= MBEDTLS_X509_BADCERT_REVOKED;
-	if (u & USSL_VFY_BAD_SIGNATURE)
-		f |= MBEDTLS_X509_BADCERT_BAD_MD;
-	if (u & USSL_VFY_BAD_KEY)
-		f |= MBEDTLS_X509_BADCERT_BAD_KEY;
-	if (u & USSL_VFY_POLICY)
-		f |= MBEDTLS_X509_BADCERT_OTHER;
-	if (u & USSL_VFY_OTHER)
-		f |= MBEDTLS_X509_BADCERT_SKIP_VERIFY;
-	return f;
-}
-
-static int san_next(const void *cert, const void **it, int *type,
-    const unsigned char **p, size_t *len)
-{
-	const mbedtls_x509_crt *c = cert;
-	const mbedtls_x509_sequence *s = *it;
-
-	s = s == NULL ? &c->subject_alt_names : s->next;
-	if (s == NULL || s->buf.p == NULL)
-		return 0;
-	*it = s;
-	*type = s->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK;
-	*p = s->buf.p;
-	*len = s->buf.len;
-	return 1;
-}
-
-/* Fill the engine-neutral view of a leaf that verify.c inspects. */
-static void leaf_view(const mbedtls_x509_crt *c, ussl_leaf_view *v)
-{
-	const mbedtls_x509_name *n;
-	const mbedtls_x509_sequence *s;
-
-	memset(v, 0, sizeof(*v));
-	v->cert = c;
-	v->next_san = san_next;
-	v->has_san = compat_crt_has_ext(c, MBEDTLS_X509_EXT_SUBJECT_ALT_NAME);
-	for (n = &c->subject; n != NULL; n = n->next) {
-		if (n->oid.p != NULL && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN,
-		    &n->oid) == 0) {
-			v->cn = n->val.p;
-			v->cn_len = n->val.len;
-		}
-	}
-	v->is_ca = compat_crt_is_ca(c);
-	v->has_eku = compat_crt_has_ext(c, MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE);
-	for (s = &c->ext_key_usage; v->has_eku && s != NULL; s = s->next) {
-		if (s->buf.p == NULL)
-			continue;
-		if (MBEDTLS_OID_CMP(MBEDTLS_OID_SERVER_AUTH, &s->buf) == 0)
-			v->eku_server = 1;
-		else if (MBEDTLS_OID_CMP(MBEDTLS_OID_CLIENT_AUTH, &s->buf) == 0)
-			v->eku_client = 1;
-		else if (MBEDTLS_OID_CMP(MBEDTLS_OID_ANY_EXTENDED_KEY_USAGE,
-		    &s->buf) == 0)
-			v->eku_any = 1;
-	}
-}
-
-/* Validity judged at a fixed time instead of the engine's clock. */
-static uint32_t time_flags(const mbedtls_x509_crt *c, int64_t now)
-{
-	const mbedtls_x509_time *f = &c->valid_from, *t = &c->valid_to;
-	uint32_t flags = 0;
-
-	if (now < ussl_epoch(f->year, f->mon, f->day, f->hour, f->min, f->sec))
-		flags |= MBEDTLS_X509_BADCERT_FUTURE;
-	if (now > ussl_epoch(t->year, t->mon, t->day, t->hour, t->min, t->sec))
-		flags |= MBEDTLS_X509_BADCERT_EXPIRED;
-	return flags;
-}
-
-/*
- * Called by mbedTLS for every certificate of the chain, root first.  At
- * the leaf our policy replaces mbedTLS's own name check (which knows
- * nothing of IP addresses and falls back to the CN too eagerly).
- */
-static void set_peer(struct eng_conn *e, unsigned char *der, size_t len)
-{
-	USSL_FREE(e->peer);
-	e->peer = der;
-	e->peer_len = len;
-}
-
-/* The peer's leaf (DER), NULL if none. */
-static const unsigned char *peer_der(const struct eng_conn *e, size_t *len)
-{
-#if COMPAT_KEEPS_PEER_CERT
-	const mbedtls_x509_crt *c;
-#endif
-
-	if (e->peer != NULL) {
-		*len = e->peer_len;
-		return e->peer;
-	}
-#if COMPAT_KEEPS_PEER_CERT
-	/* A server: the client's leaf stays in mbedTLS's session, a resumed
-	   one's too (a client keeps its own copy, see drop_peer_chain). */
-	c = mbedtls_ssl_get_peer_cert(&e->ssl);
-	if (c != NULL && c->raw.p != NULL) {
-		*len = c->raw.len;
-		return c->raw.p;
-	}
-#endif
-	return NULL;
-}
-
-/*
- * After the handshake mbedTLS no longer needs the peer's chain, which it
- * keeps parsed (about 2 KB per certificate) for the connection's life.
- * A client keeps just the leaf's DER itself (peer, and in its session
- * data) and drops the whole chain; a server keeps the client's leaf in
- * the session, where a resumed session finds it, and drops the rest.
- */
-static void drop_peer_chain(struct eng_conn *e, int role)
-{
-#if COMPAT_KEEPS_PEER_CERT
-	mbedtls_ssl_session *s = e->ssl.COMPAT_PRIV(session);
-	mbedtls_x509_crt *leaf;
-
-	if (s == NULL || (leaf = s->COMPAT_PRIV(peer_cert)) == NULL)
-		return;
-	if (role == USSL_CLIENT && e->peer != NULL) {
-		mbedtls_x509_crt_free(leaf);
-		mbedtls_free(leaf);
-		s->COMPAT_PRIV(peer_cert) = NULL;
-	} else if (leaf->next != NULL) {
-		mbedtls_x509_crt_free(leaf->next);   /* frees all but itself */
-		mbedtls_free(leaf->next);
-		leaf->next = NULL;
-	}
-#else
-	(void)e;
-	(void)role;
-#endif
-}
-
-static int keep_peer(struct eng_conn *e, const mbedtls_x509_crt *crt)
-{
-	unsigned char *der = USSL_CALLOC(1, crt->raw.len);
-
-	if (der == NULL)
-		return -1;
-	memcpy(der, crt->raw.p, crt->raw.len);
-	set_peer(e, der, crt->raw.len);
-	return 0;
-}
-
-static int verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
-    uint32_t *flags)
-{
-	struct vrun *vr = arg;
-	const ussl_vstate *vs = vr->vs;
-	ussl_leaf_view v;
-	unsigned ours;
-
-	/* mbedTLS may call back for an empty certificate (a peer that sent
-	   none): there is nothing to judge or to show the user's callback. */
-	if (crt == NULL || crt->raw.p == NULL || crt->raw.len == 0) {
-		*flags |= MBEDTLS_X509_BADCERT_MISSING;
-		*vs->flags |= map_vflags(*flags);
-		return 0;
-	}
-	/* A server whose mbedTLS keeps the client's leaf in the session (see
-	   drop_peer_chain) needs no second copy. */
-	if (depth == 0 && vr->e != NULL &&
-	    (vs->role == USSL_CLIENT || !COMPAT_KEEPS_PEER_CERT) &&
-	    keep_peer(vr->e, crt) != 0)
-		return MBEDTLS_ERR_X509_ALLOC_FAILED;
-	if (vr->e != NULL && vs->ctx->verify == USSL_VERIFY_NONE) {
-		/* A client connection that does not verify (see conf_apply);
-		   ussl_ctx_verify_chain judges whatever the mode. */
-		*flags = 0;
-		return 0;
-	}
-	if (vs->at_time != 0) {
-		*flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED |
-		    MBEDTLS_X509_BADCERT_FUTURE);
-		*flags |= time_flags(crt, vs->at_time);
-	}
-	if (vr->chain == NULL &&
-	    (vr->chain = USSL_CALLOC(1, sizeof(*vr->chain))) == NULL)
-		return MBEDTLS_ERR_X509_ALLOC_FAILED;
-	ussl_chain_note(vr->chain, depth, crt->raw.p, crt->raw.len);
-	if (depth == 0) {
-		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
-		leaf_view(crt, &v);
-		v.chain = vr->chain;
-		ours = ussl_verify_leaf(vs, &v);
-		*flags |= unmap_vflags(ours);
-		/* The leaf comes last: the next verification starts afresh. */
-		memset(vr->chain, 0, sizeof(*vr->chain));
-	}
-	if (vs->ctx->verify_fn != NULL) {
-		unsigned uf = map_vflags(*flags);
-
-		if (vs->ctx->verify_fn(vs->ctx->verify_arg, crt->raw.p,
-		    crt->raw.len, depth, &uf) != 0)
-			uf |= USSL_VFY_OTHER;
-		*flags = unmap_vflags(uf);
-	}
-	*vs->flags |= map_vflags(*flags);
-	return 0;
-}
-
-/*
- * mbedTLS looks for a certificate's issuer among the trusted CAs and then
- * only among the certificates after it in the list.  Callers may give
- * intermediates in any order, so put them in issuing order: first those
- * named as the leaf's issuer, then their issuers, and so on; the others
- * follow in their own order.  Out of memory: left as given.
- */
-static int self_issued(const mbedtls_x509_crt *c)
-{
-	return c->issuer_raw.len == c->subject_raw.len &&
-	    memcmp(c->issuer_raw.p, c->subject_raw.p, c->subject_raw.len) == 0;
-}
-
-static void order_chain(mbedtls_x509_crt *leaf)
-{
-	mbedtls_x509_crt *c, **pool, **out;
-	const mbedtls_x509_buf *iss;
-	size_t n = 0, placed = 0, lo = 0, hi = 0, i, j, start, pass;
-	int first = 1;
-
-	for (c = leaf->next; c != NULL; c = c->next)
-		n++;
-	if (n < 2)
-		return;
-	pool = USSL_CALLOC(n, sizeof(*pool));
-	out = USSL_CALLOC(n, sizeof(*out));
-	if (pool == NULL || out == NULL)
-		goto done;
-	for (i = 0, c = leaf->next; c != NULL; c = c->next)
-		pool[i++] = c;
-	for (;;) {
-		start = placed;
-		/* Self-issued certificates first (pass 0): of two with one
-		   name, a key-rollover certificate signs what is below it. */
-		for (pass = 0; pass < 2 * n; pass++) {
-			i = pass % n;
-			if (pool[i] == NULL || (pass < n) != self_issued(pool[i]))
-				continue;
-			for (j = lo; pool[i] != NULL &&
-			    j < (first ? lo + 1 : hi); j++) {
-				iss = first ? &leaf->issuer_raw :
-				    &out[j]->issuer_raw;
-				if (iss->len == pool[i]->subject_raw.len &&
-				    memcmp(iss->p, pool[i]->subject_raw.p,
-				    iss->len) == 0) {
-					out[placed++] = pool[i];
-					pool[i] = NULL;
-				}
-			}
-		}
-		if (placed == start)
-			break;
-		lo = start;
-		hi = placed;
-		first = 0;
-	}
-	for (i = 0; i < n; i++)
-		if (pool[i] != NULL)
-			out[placed++] = pool[i];
-	leaf->next = out[0];
-	for (i = 0; i + 1 < n; i++)
-		out[i]->next = out[i + 1];
-	out[n - 1]->next = NULL;
-done:
-	USSL_FREE(pool);
-	USSL_FREE(out);
-}
-
-int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
-    const size_t *lens, size_t n)
-{
-	struct eng_ctx *ec = vs->ctx->eng;
-	mbedtls_x509_crt chain;
-	struct vrun vr;
-	ussl_chain chain_view;
-	uint32_t flags = 0;
-	size_t i;
-	int ret;
-
-	mbedtls_x509_crt_init(&chain);
-	for (i = 0; i < n; i++) {
-		if (parse_certs(&vs->ctx->err, &chain, certs[i], lens[i],
-		    i == 0 ? "leaf certificate" : "intermediate") != USSL_OK) {
-			mbedtls_x509_crt_free(&chain);
-			return USSL_ERROR;
-		}
-	}
-	order_chain(&chain);
-	memset(&vr, 0, sizeof(vr));
-	memset(&chain_view, 0, sizeof(chain_view));
-	vr.chain = &chain_view;
-	vr.vs = vs;
-	ret = mbedtls_x509_crt_verify_with_profile(&chain,
-	    ec->has_ca ? &ec->ca : NULL, NULL,
-	    &mbedtls_x509_crt_profile_default, NULL, &flags,
-	    verify_cb, &vr);
-	if (ret != 0 && flags == 0)
-		flags = MBEDTLS_X509_BADCERT_OTHER;
-	*vs->flags |= map_vflags(flags);
-	mbedtls_x509_crt_free(&chain);
-	return USSL_OK;
-}
-
-/* ---------------------------------------------------------------------- */
 /* Connection                                                              */
 
 static int bio_send(void *arg, const unsigned char *buf, size_t len)
@@ -1026,7 +317,7 @@ int eng_conn_init(ussl_conn *conn)
 	if (ret != 0) {
 		ussl_err_set(&conn->err, ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ?
 		    USSL_E_NOMEM : USSL_E_CONFIG, "cannot set up TLS session");
-		append_detail(&conn->err, ret);
+		meng_append_detail(&conn->err, ret);
 		eng_conn_free(conn);
 		return USSL_ERROR;
 	}
@@ -1037,7 +328,7 @@ int eng_conn_init(ussl_conn *conn)
 	e->vs.flags = &conn->verify_flags;
 	e->vr.vs = &e->vs;
 	e->vr.e = e;
-	mbedtls_ssl_set_verify(&e->ssl, verify_cb, &e->vr);
+	mbedtls_ssl_set_verify(&e->ssl, meng_verify_cb, &e->vr);
 	mbedtls_ssl_set_bio(&e->ssl, conn, bio_send, bio_recv, NULL);
 	return USSL_OK;
 }
@@ -1093,7 +384,7 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 			    COMPAT_ALERT_CERT_REQUIRED);
 		}
 		if (conn->verify_flags == 0)
-			conn->verify_flags = map_vflags(
+			conn->verify_flags = meng_map_vflags(
 			    mbedtls_ssl_get_verify_result(&e->ssl));
 		if (conn->verify_flags == 0)
 			conn->verify_flags = USSL_VFY_OTHER;
@@ -1137,7 +428,7 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 		ussl_err_set(err, USSL_E_PROTOCOL, "%s failed", during);
 		break;
 	}
-	append_detail(err, ret);
+	meng_append_detail(err, ret);
 	return USSL_ERROR;
 }
 
@@ -1149,64 +440,15 @@ static int check_optional_client_cert(ussl_conn *conn)
 	uint32_t flags;
 	size_t len;
 
-	if (peer_der(e, &len) == NULL)
+	if (meng_peer_der(e, &len) == NULL)
 		return USSL_OK;
 	flags = mbedtls_ssl_get_verify_result(&e->ssl);
 	if (flags == 0)
 		return USSL_OK;
 	mbedtls_ssl_send_alert_message(&e->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
 	    MBEDTLS_SSL_ALERT_MSG_BAD_CERT);
-	conn->verify_flags |= map_vflags(flags);
+	conn->verify_flags |= meng_map_vflags(flags);
 	return fail(conn, MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, "handshake");
-}
-
-/*
- * Session data: mbedTLS's serialized session, preceded by the peer's leaf
- * (which the client keeps apart, see drop_peer_chain), so that a resumed
- * connection still shows the certificate it was verified with:
- *     "uSP1" | leaf length (4 bytes, big endian) | leaf | mbedTLS session
- */
-#define SESS_MAGIC "uSP1"
-#define SESS_HDR 8
-
-/* mbedTLS's serialized form of the connection's session, in a new
-   buffer; NULL if there is none or memory ran out. */
-static unsigned char *serialize_session(const struct eng_conn *e,
-    size_t *len)
-{
-	mbedtls_ssl_session s;
-	unsigned char *buf = NULL;
-
-	*len = 0;
-	mbedtls_ssl_session_init(&s);
-	if (mbedtls_ssl_get_session(&e->ssl, &s) == 0 &&
-	    mbedtls_ssl_session_save(&s, NULL, 0, len) ==
-	    MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL && *len > 0 &&
-	    (buf = USSL_CALLOC(1, *len)) != NULL &&
-	    mbedtls_ssl_session_save(&s, buf, *len, len) != 0) {
-		USSL_FREE(buf);
-		buf = NULL;
-	}
-	mbedtls_ssl_session_free(&s);
-	return buf;
-}
-
-/* Keep the current session, serialized (mbedTLS gives each session out
-   once): TLS 1.3 when a ticket arrives, TLS 1.2 when first asked for, so
-   that a connection nobody asks holds no copy. */
-static void keep_session(struct eng_conn *e)
-{
-	unsigned char *buf;
-	size_t len;
-
-	if ((buf = serialize_session(e, &len)) == NULL)
-		return;
-	if (e->session != NULL) {
-		ussl_wipe(e->session, e->session_len);
-		USSL_FREE(e->session);
-	}
-	e->session = buf;
-	e->session_len = len;
 }
 
 int eng_handshake(ussl_conn *conn)
@@ -1231,7 +473,7 @@ int eng_handshake(ussl_conn *conn)
 			return (int)r;
 		ret = mbedtls_ssl_handshake_step(&e->ssl);
 		if (ret == COMPAT_ERR_NEW_TICKET) {
-			keep_session(conn->eng);
+			meng_keep_session(conn->eng);
 			continue;
 		}
 		if (ret != 0)
@@ -1244,17 +486,17 @@ int eng_handshake(ussl_conn *conn)
 	if (e->peer == NULL && e->resume_peer != NULL &&
 	    !e->saw_cert_state) {
 		/* Resumed: the leaf saved with the session is the peer's. */
-		set_peer(e, e->resume_peer, e->resume_peer_len);
+		meng_set_peer(e, e->resume_peer, e->resume_peer_len);
 		e->resume_peer = NULL;
 	}
 	USSL_FREE(e->resume_peer);
 	e->resume_peer = NULL;
-	drop_peer_chain(e, conn->role);
+	meng_drop_peer_chain(e, conn->role);
 	USSL_FREE(e->vr.chain);
 	e->vr.chain = NULL;
 
 	conn->peer_verified = conn->ctx->verify != USSL_VERIFY_NONE &&
-	    peer_der(e, &len) != NULL &&
+	    meng_peer_der(e, &len) != NULL &&
 	    mbedtls_ssl_get_verify_result(&e->ssl) == 0;
 	return USSL_OK;
 }
@@ -1273,7 +515,7 @@ long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
 			return ret;
 		/* A TLS 1.3 ticket is not data: keep it and go on. */
 		if (ret == COMPAT_ERR_NEW_TICKET) {
-			keep_session(conn->eng);
+			meng_keep_session(conn->eng);
 			continue;
 		}
 		/* mbedTLS also says WANT_READ after a post-handshake message
@@ -1323,7 +565,7 @@ long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len)
 		   then look again (handling it may have flushed our record). */
 		if (ret != COMPAT_ERR_NEW_TICKET)
 			break;
-		keep_session(conn->eng);
+		meng_keep_session(conn->eng);
 	}
 	if (ret >= 0) {
 		e->write_pending = 0;
@@ -1346,7 +588,7 @@ int eng_close_notify(ussl_conn *conn)
 
 	while ((ret = mbedtls_ssl_close_notify(&conn->eng->ssl)) ==
 	    COMPAT_ERR_NEW_TICKET)
-		keep_session(conn->eng);
+		meng_keep_session(conn->eng);
 	return ret == 0 ? USSL_OK : fail(conn, ret, "close");
 }
 
@@ -1398,118 +640,6 @@ const char *eng_conn_alpn(const ussl_conn *conn)
 int eng_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
     size_t *len)
 {
-	*der = peer_der(conn->eng, len);
+	*der = meng_peer_der(conn->eng, len);
 	return *der != NULL ? 0 : -1;
-}
-
-int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
-    size_t *len)
-{
-	struct eng_conn *e = conn->eng;
-	const unsigned char *leaf;
-	size_t leaf_len = 0, total;
-
-	if (e->session == NULL && conn->role == USSL_CLIENT &&
-	    conn->hs_complete &&
-	    strcmp(mbedtls_ssl_get_version(&e->ssl), "TLSv1.2") == 0)
-		keep_session(e);
-	if ((leaf = peer_der(e, &leaf_len)) == NULL)
-		leaf_len = 0;
-	total = SESS_HDR + leaf_len + e->session_len;
-	if (e->session == NULL || buf == NULL || *len < total) {
-		*len = e->session != NULL ? total : 0;
-		return -1;
-	}
-	memcpy(buf, SESS_MAGIC, 4);
-	buf[4] = (unsigned char)(leaf_len >> 24);
-	buf[5] = (unsigned char)(leaf_len >> 16);
-	buf[6] = (unsigned char)(leaf_len >> 8);
-	buf[7] = (unsigned char)leaf_len;
-	if (leaf_len > 0)
-		memcpy(buf + SESS_HDR, leaf, leaf_len);
-	memcpy(buf + SESS_HDR + leaf_len, e->session, e->session_len);
-	*len = total;
-	return 0;
-}
-
-int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
-    size_t len)
-{
-	struct eng_conn *e = conn->eng;
-	mbedtls_ssl_session s;
-	unsigned char *leaf = NULL;
-	size_t leaf_len = 0;
-	int ret;
-
-	if (len < SESS_HDR || memcmp(buf, SESS_MAGIC, 4) != 0)
-		return ussl_err_set(&conn->err, USSL_E_BADARG,
-		    "unusable session data (not from this build)");
-	leaf_len = (size_t)buf[4] << 24 | (size_t)buf[5] << 16 |
-	    (size_t)buf[6] << 8 | buf[7];
-	if (leaf_len > len - SESS_HDR)
-		return ussl_err_set(&conn->err, USSL_E_BADARG,
-		    "unusable session data (truncated)");
-	if (leaf_len > 0) {
-		if ((leaf = USSL_CALLOC(1, leaf_len)) == NULL)
-			return ussl_err_set(&conn->err, USSL_E_NOMEM,
-			    "out of memory");
-		memcpy(leaf, buf + SESS_HDR, leaf_len);
-	}
-	buf += SESS_HDR + leaf_len;
-	len -= SESS_HDR + leaf_len;
-	mbedtls_ssl_session_init(&s);
-	ret = mbedtls_ssl_session_load(&s, buf, len);
-	if (ret == 0)
-		ret = mbedtls_ssl_set_session(&conn->eng->ssl, &s);
-	mbedtls_ssl_session_free(&s);
-	if (ret != 0) {
-		USSL_FREE(leaf);
-		ussl_err_set(&conn->err, ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ?
-		    USSL_E_NOMEM : USSL_E_BADARG, "unusable session data");
-		append_detail(&conn->err, ret);
-		return USSL_ERROR;
-	}
-	USSL_FREE(e->resume_peer);
-	e->resume_peer = leaf;
-	e->resume_peer_len = leaf_len;
-	return USSL_OK;
-}
-
-int eng_conn_session_reused(const ussl_conn *conn)
-{
-	return !conn->eng->saw_cert_state;
-}
-
-int eng_cert_dn(const unsigned char *der, size_t len, int issuer, char *buf,
-    size_t size)
-{
-	mbedtls_x509_crt c;
-	int ret;
-
-	mbedtls_x509_crt_init(&c);
-	ret = mbedtls_x509_crt_parse_der(&c, der, len);
-	if (ret == 0)
-		ret = mbedtls_x509_dn_gets(buf, size,
-		    issuer ? &c.issuer : &c.subject);
-	mbedtls_x509_crt_free(&c);
-	return ret < 0 ? -1 : ret;
-}
-
-int eng_cert_self_signed(const unsigned char *der, size_t len)
-{
-	unsigned char hash[MBEDTLS_MD_MAX_SIZE];
-	const mbedtls_md_info_t *md;
-	mbedtls_x509_crt c;
-	int r = 0;
-
-	mbedtls_x509_crt_init(&c);
-	if (mbedtls_x509_crt_parse_der(&c, der, len) == 0 &&
-	    (md = mbedtls_md_info_from_type(c.COMPAT_PRIV(sig_md))) != NULL &&
-	    mbedtls_md(md, c.tbs.p, c.tbs.len, hash) == 0)
-		r = mbedtls_pk_verify_ext(c.COMPAT_PRIV(sig_pk),
-		    c.COMPAT_PRIV(sig_opts), &c.pk, c.COMPAT_PRIV(sig_md), hash,
-		    mbedtls_md_get_size(md), c.COMPAT_PRIV(sig).p,
-		    c.COMPAT_PRIV(sig).len) == 0;
-	mbedtls_x509_crt_free(&c);
-	return r;
 }

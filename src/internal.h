@@ -42,6 +42,12 @@ struct ussl_ctx {
 	int min_version, max_version;
 	int has_chain;
 	int n_ca;
+	/* Identity of the trusted CA set: a process-unique number given
+	   whenever ussl_ctx_add_ca() changes the set (0: none loaded yet).
+	   Copies of a context share it until their set changes.  Sessions
+	   are bound to it (a session verified under one CA set is never
+	   resumed under another). */
+	uint64_t ca_id;
 	unsigned relax;       /* USSL_RELAX_* */
 	unsigned max_frag;    /* requested max_fragment_length, 0 = none */
 	/* ALPN names, NULL-terminated (engines keep a pointer to it). */
@@ -91,6 +97,9 @@ struct ussl_conn {
 	ussl_errstate err;
 	struct eng_conn *eng;
 };
+
+/* ctx.c: a process-unique, never-zero number. */
+uint64_t ussl_new_id(void);
 
 /* error.c */
 void ussl_err_clear(ussl_errstate *e);

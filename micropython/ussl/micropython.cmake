@@ -15,6 +15,8 @@ set(USSL_CORE_SOURCES
     ${USSL_ROOT}/src/error.c
     ${USSL_ROOT}/src/verify.c
     ${USSL_ROOT}/src/engine_mbedtls.c
+    ${USSL_ROOT}/src/mbedtls_x509.c
+    ${USSL_ROOT}/src/mbedtls_session.c
 )
 
 # USSL_SEED_MODULE=OFF leaves out the `ussl` module (seed API), keeping

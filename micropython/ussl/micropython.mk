@@ -51,6 +51,8 @@ USSL_CORE_C := $(addprefix $(USSL_ROOT)/src/,\
 	error.c \
 	verify.c \
 	engine_mbedtls.c \
+	mbedtls_x509.c \
+	mbedtls_session.c \
 	)
 SRC_USERMOD_LIB_C += $(USSL_CORE_C) $(USSL_MP_DIR)/mbedtls_glue.c
 

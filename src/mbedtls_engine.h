@@ -1,0 +1,100 @@
+/*
+ * mbedtls_engine.h - what the files of the mbedTLS engine (2.28 and 3.6)
+ * share: engine_mbedtls.c (contexts, connections, transport, errors),
+ * mbedtls_x509.c (certificate and key loading, chain verification) and
+ * mbedtls_session.c (session tickets and resumption).  Version
+ * differences live in mbedtls_compat.h.  Nothing here is public API.
+ */
+#ifndef USSL_MBEDTLS_ENGINE_H
+#define USSL_MBEDTLS_ENGINE_H
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+#include "mbedtls_compat.h"
+
+#include <mbedtls/md.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
+#include <mbedtls/platform.h>
+#if defined(MBEDTLS_SSL_TICKET_C)
+#include <mbedtls/ssl_ticket.h>
+#endif
+
+/* Return code our transport callbacks give mbedTLS for a hard failure;
+   the real cause (errno) is kept in the connection. */
+#define IO_FAILED MBEDTLS_ERR_NET_SEND_FAILED
+
+struct eng_ctx {
+	mbedtls_ssl_config conf;
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_x509_crt chain;
+	mbedtls_pk_context key;
+	mbedtls_x509_crt ca;
+	int has_ca;
+	int *suites;          /* set_ciphers list, NULL: the default */
+#if defined(MBEDTLS_SSL_TICKET_C)
+	mbedtls_ssl_ticket_context ticket;
+	int has_ticket;
+#endif
+};
+
+/* What the verification callback works on: the state to judge against
+   and the chain mbedTLS shows it, root first, for the policy's chain
+   rules at the leaf. */
+struct vrun {
+	const ussl_vstate *vs;
+	ussl_chain *chain;        /* a connection's lives only while the
+	                             certificates are being verified */
+	struct eng_conn *e;       /* the connection verified, NULL if none */
+};
+
+#define CIPHER_NAME_MAX 64
+
+struct eng_conn {
+	mbedtls_ssl_context ssl;
+	ussl_vstate vs;
+	struct vrun vr;
+	unsigned char *session;   /* last serialized session (client) */
+	size_t session_len;
+	/* The peer's leaf certificate (DER), kept by us so that a client
+	   need not keep mbedTLS's parsed copy of the peer's chain for the
+	   connection's life (about 2 KB per certificate). */
+	unsigned char *peer;
+	size_t peer_len;
+	/* The leaf saved with a session given to ussl_conn_set_session:
+	   becomes peer if the handshake resumes that session. */
+	unsigned char *resume_peer;
+	size_t resume_peer_len;
+	int saw_cert_state;       /* the handshake went through the
+	                             server-certificate step: no resumption */
+	size_t write_pending;     /* length of our record left half-sent by
+	                             a write that returned WANT_* */
+	char *cipher;             /* IANA suite name, made when asked for */
+};
+
+/* engine_mbedtls.c */
+/* Append "mbedTLS -0x2700: text" to an error message. */
+void meng_append_detail(ussl_errstate *e, int ret);
+
+/* mbedtls_x509.c */
+/* USSL_VFY_* flags of mbedTLS's verification flags. */
+unsigned meng_map_vflags(uint32_t f);
+/* The verification callback set on every connection (arg: struct vrun). */
+int meng_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
+    uint32_t *flags);
+/* The peer's leaf (DER) kept by the connection or mbedTLS, NULL if none. */
+const unsigned char *meng_peer_der(const struct eng_conn *e, size_t *len);
+/* Replace the kept leaf by der (owned from now on). */
+void meng_set_peer(struct eng_conn *e, unsigned char *der, size_t len);
+/* After the handshake: drop mbedTLS's parsed copy of the peer's chain. */
+void meng_drop_peer_chain(struct eng_conn *e, int role);
+
+/* mbedtls_session.c */
+/* Keep the connection's current session, serialized (see the file). */
+void meng_keep_session(struct eng_conn *e);
+
+#endif /* USSL_MBEDTLS_ENGINE_H */
