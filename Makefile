@@ -10,9 +10,13 @@
 #   make check-micropython   MicroPython builds and tests (build-micropython/)
 #   make check-valgrind      build/'s tests with C programs and usslcat under
 #                            valgrind (VALGRIND=all: Python processes too)
+#   make install             build, then install (PREFIX, DESTDIR, LIBDIR)
+#   make uninstall           remove what the last install put there
 #   make deps | demo | bench | bench-smoke | clean
 #
-# Variables: JOBS (default 2), BUILD_TYPE, CMAKE_ARGS, CTEST_ARGS.
+# Variables: JOBS (default 2), BUILD_TYPE, CMAKE_ARGS, CTEST_ARGS;
+# install: PREFIX (default /usr/local), LIBDIR (default: GNUInstallDirs'
+# choice, lib or lib/<multiarch> under /usr on Debian), DESTDIR.
 
 USSL_MBEDTLS ?= bundled
 ENGINE       ?= mbedtls
@@ -108,6 +112,23 @@ check: deps
 .PHONY: check-micropython
 check-micropython: deps
 	bash scripts/micropython/check.sh
+
+# Install (cmake/UsslInstall.cmake says what goes where).  The manifest of
+# the last install, DESTDIR included, is $(BUILD_DIR)/install_manifest.txt.
+PREFIX ?= /usr/local
+LIBDIR ?=
+.PHONY: install uninstall
+install: build
+	$(call configure,$(BUILD_DIR),-DCMAKE_INSTALL_PREFIX=$(PREFIX) $(if $(LIBDIR),-DCMAKE_INSTALL_LIBDIR=$(LIBDIR),-UCMAKE_INSTALL_LIBDIR)) >/dev/null
+	DESTDIR="$(DESTDIR)" $(CMAKE) --install $(BUILD_DIR)
+
+uninstall:
+	@test -f $(BUILD_DIR)/install_manifest.txt || \
+	    { echo "uninstall: no $(BUILD_DIR)/install_manifest.txt (nothing installed from this tree)"; exit 1; }
+	@while IFS= read -r f || [ -n "$$f" ]; do \
+	    if [ -e "$$f" ] || [ -L "$$f" ]; then rm -f "$$f" && echo "removed $$f"; fi; \
+	done < $(BUILD_DIR)/install_manifest.txt
+	@rm -f $(BUILD_DIR)/install_manifest.txt
 
 demo: deps build
 	bash scripts/demo.sh $(BUILD_DIR)
