@@ -27,6 +27,9 @@ static const char help_text[] =
 "      --port-file FILE   with --listen: write the bound port to FILE\n"
 "      --echo             send back what the peer sends (instead of stdin),\n"
 "                         then close after the peer closes\n"
+"      --strict-close     after our close_notify, still require the peer's:\n"
+"                         a peer that then just closes TCP (as web servers\n"
+"                         do) is reported as a truncation (exit 6)\n"
 "\n"
 "Certificates (PEM or DER):\n"
 "      --certfile FILE    own certificate chain, leaf first (a server needs\n"
@@ -116,7 +119,7 @@ static int parse_timeout(const char *s)
 enum {
 	OPT_KEYFILE = 256, OPT_CERTFILE, OPT_CA_CERTS, OPT_CERT_REQS,
 	OPT_SERVER_HOSTNAME, OPT_INSECURE, OPT_TIMEOUT, OPT_PORT_FILE,
-	OPT_ECHO, OPT_MIN_VERSION, OPT_MAX_VERSION, OPT_ALPN
+	OPT_ECHO, OPT_MIN_VERSION, OPT_MAX_VERSION, OPT_ALPN, OPT_STRICT_CLOSE
 };
 
 static const struct option long_opts[] = {
@@ -135,6 +138,7 @@ static const struct option long_opts[] = {
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"port-file", required_argument, NULL, OPT_PORT_FILE},
 	{"echo", no_argument, NULL, OPT_ECHO},
+	{"strict-close", no_argument, NULL, OPT_STRICT_CLOSE},
 	{"min-version", required_argument, NULL, OPT_MIN_VERSION},
 	{"max-version", required_argument, NULL, OPT_MAX_VERSION},
 	{"alpn", required_argument, NULL, OPT_ALPN},
@@ -181,6 +185,7 @@ int cat_parse_args(int argc, char **argv, struct cat_opts *o)
 			break;
 		case OPT_PORT_FILE: o->port_file = optarg; break;
 		case OPT_ECHO: o->echo = 1; break;
+		case OPT_STRICT_CLOSE: o->strict_close = 1; break;
 		case OPT_MIN_VERSION:
 		case OPT_MAX_VERSION: {
 			int v = parse_version(optarg);

@@ -4,6 +4,12 @@
  * and the peer to stdout (or, with --echo, the peer back to itself), then
  * closes with close_notify in both directions.
  *
+ * Closing: once our close_notify went out, a peer that closes the
+ * transport without its own (nginx, Apache and most web servers do, after
+ * a complete response) has ended the exchange, as `openssl s_client`
+ * takes it; only --strict-close reports that as a truncation.  Before our
+ * close_notify, the transport ending without the peer's is a truncation.
+ *
  * stdin and stdout are left in the mode we were given: O_NONBLOCK belongs
  * to the open file description, which a terminal or pipe shares with the
  * shell and other processes, so setting it would leak out of usslcat.
@@ -28,6 +34,7 @@ struct pump {
 	ussl_conn *conn;
 	int fd;
 	int echo;
+	int strict_close;
 	/* To send: read from stdin, or received (--echo).  While a write
 	   waits (USSL_WANT_*), up + up_off and the length stay unchanged,
 	   because the engine may already hold part of them. */
@@ -41,6 +48,7 @@ struct pump {
 	int input_done;   /* nothing more will be queued for sending */
 	int peer_closed;  /* the peer's close_notify arrived */
 	int close_sent;   /* ours went out */
+	int peer_dropped; /* after ours, the peer closed TCP without its own */
 	unsigned long long sent, received;
 };
 
@@ -63,6 +71,18 @@ static int can_receive(const struct pump *p)
 static int can_close(const struct pump *p)
 {
 	return p->input_done && p->up_len == 0 && !p->close_sent;
+}
+
+/* After our close_notify, did the peer simply close (or reset) the
+   transport?  Then the exchange is over (see the top of this file). */
+static int peer_ended_after_ours(const struct pump *p)
+{
+	const ussl_error *e = ussl_conn_error(p->conn);
+
+	if (!p->close_sent || p->strict_close)
+		return 0;
+	return e->code == USSL_E_TRUNCATED ||
+	    (e->code == USSL_E_IO && e->sys_errno == ECONNRESET);
 }
 
 /*
@@ -95,6 +115,10 @@ static int tls_steps(struct pump *p, int *progress)
 			*progress = 1;
 		} else if (n == USSL_WANT_READ || n == USSL_WANT_WRITE) {
 			p->rd_want = (int)n;
+		} else if (peer_ended_after_ours(p)) {
+			p->peer_closed = p->peer_dropped = 1;
+			p->input_done = 1;
+			*progress = 1;
 		} else {
 			return cat_conn_fail(p->conn, "receiving");
 		}
@@ -175,7 +199,11 @@ static void summary(const struct pump *p, const struct cat_opts *o)
 {
 	if (o->quiet)
 		return;
-	if (p->echo)
+	if (p->peer_dropped)
+		fprintf(stderr, "usslcat: sent %llu bytes, received %llu "
+		    "bytes; closed (our close_notify; the peer then closed "
+		    "the connection without its own)\n", p->sent, p->received);
+	else if (p->echo)
 		fprintf(stderr, "usslcat: echoed %llu bytes; closed cleanly "
 		    "(close_notify both ways)\n", p->sent);
 	else
@@ -193,6 +221,7 @@ int cat_pump(ussl_conn *conn, int fd, const struct cat_opts *o)
 	p.conn = conn;
 	p.fd = fd;
 	p.echo = o->echo;
+	p.strict_close = o->strict_close;
 
 	for (;;) {
 		struct pollfd pf[3];

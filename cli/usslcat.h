@@ -43,6 +43,7 @@ struct cat_opts {
 	int quiet;
 	int echo;
 	int keep_open;
+	int strict_close;           /* --strict-close */
 };
 
 /* args.c: fill *o from argv.  Returns -1 to go on, or an exit code
