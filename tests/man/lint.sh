@@ -83,12 +83,6 @@ name_names() {
 	section "$1" NAME | sed -n 's/^\.Nm[[:space:]]\{1,\}\([^ ,]*\).*/\1/p'
 }
 
-# Functions declared in the SYNOPSIS of a page.
-synopsis_functions() {
-	section "$1" SYNOPSIS |
-	    sed -n 's/^\.F[no][[:space:]]\{1,\}\([A-Za-z_][A-Za-z0-9_]*\).*/\1/p'
-}
-
 # Names listed in the MLINKS comments of a page.
 mlinks_names() {
 	sed -n 's/^\.\\"[[:space:]]*MLINKS:[[:space:]]*//p' "$1" | tr ' ' '\n' |
@@ -142,7 +136,7 @@ for p in "${pages[@]}"; do
 	if [ "$(printf '%s\n' "$names" | sort)" != \
 	    "$(mlinks_names "$p" | sort)" ]; then
 		bad "${p#"$src"/}: the MLINKS comment does not list the names" \
-		    "of its NAME section:" $names
+		    "of its NAME section:" "$(printf '%s ' $names)"
 	fi
 	for n in $names; do
 		all_names[$n]=1
@@ -172,6 +166,7 @@ done
 
 # --- 4. cross references ------------------------------------------------
 for p in "${pages[@]}"; do
+	# shellcheck disable=SC2013 # the references are words
 	for ref in $(sed -n 's/^\.Xr[[:space:]]\{1,\}\(ussl[A-Za-z0-9_]*\)[[:space:]]\{1,\}\([1-9]\).*/\1.\2/p' "$p"); do
 		name=${ref%.*}
 		sec=${ref##*.}
