@@ -136,7 +136,7 @@ for p in "${pages[@]}"; do
 	if [ "$(printf '%s\n' "$names" | sort)" != \
 	    "$(mlinks_names "$p" | sort)" ]; then
 		bad "${p#"$src"/}: the MLINKS comment does not list the names" \
-		    "of its NAME section:" "$(printf '%s ' $names)"
+		    "of its NAME section:" "$(echo "$names" | tr "\n" " ")"
 	fi
 	for n in $names; do
 		all_names[$n]=1
