@@ -42,7 +42,7 @@ endif
 # apt packages the builds and tests use.
 DEB_PACKAGES := cmake gcc make python3-dev dpkg-dev debian-archive-keyring \
                 libmbedtls-dev libssl-dev openssl gnutls-bin valgrind clang \
-                libclang-rt-14-dev gnuplot-nox nginx-light \
+                libclang-rt-14-dev gnuplot-nox nginx-light mandoc \
                 $(shell cat deps/micropython-packages.txt 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 

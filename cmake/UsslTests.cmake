@@ -4,6 +4,8 @@
 #   c.test_*           one program per tests/c/test_*.c
 #   python.test_*      python3 -m unittest -v, one per tests/python/test_*.py
 #   interop.test_*     the same for tests/interop/test_*.py
+#   man.lint           tests/man/lint.sh: mandoc -T lint of man/, and every
+#                      USSL_API function of include/ussl.h documented
 #
 # Tests run in the build directory through tests/run-test (generated below),
 # which can put the process under valgrind at run time (USSL_VALGRIND=1: C
@@ -213,3 +215,11 @@ foreach(_dir python interop)
             ENVIRONMENT "${_env};${_env_py};PYTHONPATH=${CMAKE_BINARY_DIR}/python:${PROJECT_SOURCE_DIR}/tests/${_dir}${_asan_pypath}")
     endforeach()
 endforeach()
+
+# Manual pages: lint clean, and every function of the C API documented.
+# Skipped (code 77) only when mandoc is not installed; `make deps` installs
+# it.
+add_test(NAME man.lint
+    COMMAND bash "${PROJECT_SOURCE_DIR}/tests/man/lint.sh" "${PROJECT_SOURCE_DIR}")
+set_tests_properties(man.lint PROPERTIES
+    SKIP_RETURN_CODE 77 TIMEOUT ${USSL_TEST_TIMEOUT} LABELS man)
