@@ -273,7 +273,9 @@ USSL_API int ussl_ctx_cipher_name(const ussl_ctx *ctx, size_t i,
  * (accept anyway) or set flags.  Returning non-zero rejects the
  * certificate (USSL_VFY_OTHER).  der is valid during the call only.
  * The callback runs only when the verify mode is not USSL_VERIFY_NONE.
- * fn == NULL removes it.  arg is shared by every connection of ctx.
+ * fn == NULL removes it.  arg is shared by every connection of ctx (and
+ * by copies made with ussl_ctx_dup()).  Returns USSL_OK, or USSL_ERROR
+ * (USSL_E_BADARG) once ctx is frozen, like the other setters.
  */
 typedef int (*ussl_verify_fn)(void *arg, const unsigned char *der,
     size_t len, int depth, unsigned *flags);
