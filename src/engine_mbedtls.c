@@ -186,7 +186,6 @@ int eng_ctx_dup(ussl_ctx *dst, const ussl_ctx *src)
 	const struct eng_ctx *s = src->eng;
 	struct eng_ctx *e = dst->eng;
 	size_t n;
-	int ret;
 
 	if (s->suites != NULL) {
 		for (n = 0; s->suites[n] != 0; n++)
@@ -205,8 +204,8 @@ int eng_ctx_dup(ussl_ctx *dst, const ussl_ctx *src)
 	if (s->own != NULL) {
 		ussl_ref_inc(&s->own->refs);
 		e->own = s->own;
-		if ((ret = mbedtls_ssl_conf_own_cert(&e->conf, &e->own->chain,
-		    &e->own->key)) != 0)
+		if (mbedtls_ssl_conf_own_cert(&e->conf, &e->own->chain,
+		    &e->own->key) != 0)
 			return ussl_err_set(&dst->err, USSL_E_NOMEM,
 			    "out of memory");
 	}
