@@ -426,7 +426,6 @@ static struct pyussl_vcb *vcb_for(PyUsslContext *c, ussl_ctx *x)
 }
 
 struct cb_arg {
-	PyUsslContext *c;
 	struct pyussl_vcb *v;    /* NULL: no trampoline */
 };
 
@@ -473,7 +472,6 @@ int pyussl_ctx_apply_cb_flags(PyUsslContext *c)
 			return -1;
 		}
 	}
-	a.c = c;
 	a.v = v;
 	r = modify(c, op_cb, &a, 0, &e);
 	if (r != 0) {
