@@ -7,9 +7,14 @@
  *              mode, own certificate chain and key, trusted CA store,
  *              ALPN list, buffer sizes.  Reference-counted and shared by
  *              any number of connections; certificates and keys are parsed
- *              once, when loaded.  A context MUST NOT be modified once a
- *              connection has been created from it (it may then be used
- *              by several threads at once).
+ *              once, when loaded.  A context is frozen by its first
+ *              connection (ussl_conn_new): from then on every setter
+ *              fails with USSL_E_BADARG and leaves it unchanged, and it
+ *              may be used by several threads at once.  To change the
+ *              settings of a context in use, make a mutable copy with
+ *              ussl_ctx_dup() (it shares the parsed CA store and chain),
+ *              change the copy and make new connections from it: a
+ *              connection always keeps the settings it was made with.
  *
  *   ussl_conn  one TLS connection over a transport.  A connection MUST
  *              NOT be used by two threads at the same time; callers that
@@ -184,8 +189,30 @@ USSL_API void ussl_ctx_free(ussl_ctx *ctx);
 USSL_API int ussl_ctx_role(const ussl_ctx *ctx);
 
 /*
+ * A new, mutable context (not frozen; the caller owns one reference)
+ * with every setting of ctx: role, verify mode and relaxations,
+ * versions, own chain and key, trusted CAs, ALPN, cipher suites, verify
+ * callback and its arg, max fragment length, ticket lifetime.  The
+ * parsed CA store and chain + key are shared with ctx, not parsed or
+ * copied again; changes are copy-on-write: adding a CA to the copy or
+ * replacing its chain never changes ctx (nor the reverse), and the key
+ * is wiped when the last context using it goes.  A server copy gets
+ * ticket keys of its own.  ctx may be frozen and in use by other
+ * threads; it may be freed before the copy.  NULL if out of memory.
+ */
+USSL_API ussl_ctx *ussl_ctx_dup(const ussl_ctx *ctx);
+
+/* 1 once a connection has been made from ctx (its setters then fail
+   with USSL_E_BADARG), else 0. */
+USSL_API int ussl_ctx_frozen(const ussl_ctx *ctx);
+
+/*
  * All setters below return USSL_OK or USSL_ERROR; on error
  * ussl_ctx_error() describes it and the context is left as it was.
+ * Once ctx is frozen (see above) they all fail with USSL_E_BADARG
+ * ("context is in use by a connection: make a copy with
+ * ussl_ctx_dup()").  A setter must not run while another thread calls
+ * ussl_conn_new() on the same context.
  * Data is copied or parsed during the call: the caller may free its
  * buffers afterwards.  PEM and DER are both accepted (detected).
  */
@@ -246,11 +273,13 @@ USSL_API int ussl_ctx_cipher_name(const ussl_ctx *ctx, size_t i,
  * (accept anyway) or set flags.  Returning non-zero rejects the
  * certificate (USSL_VFY_OTHER).  der is valid during the call only.
  * The callback runs only when the verify mode is not USSL_VERIFY_NONE.
- * fn == NULL removes it.  arg is shared by every connection of ctx.
+ * fn == NULL removes it.  arg is shared by every connection of ctx (and
+ * by copies made with ussl_ctx_dup()).  Returns USSL_OK, or USSL_ERROR
+ * (USSL_E_BADARG) once ctx is frozen, like the other setters.
  */
 typedef int (*ussl_verify_fn)(void *arg, const unsigned char *der,
     size_t len, int depth, unsigned *flags);
-USSL_API void ussl_ctx_set_verify_cb(ussl_ctx *ctx, ussl_verify_fn fn,
+USSL_API int ussl_ctx_set_verify_cb(ussl_ctx *ctx, ussl_verify_fn fn,
     void *arg);
 
 /*

@@ -2,8 +2,8 @@
  * context.c - the ussl.SSLContext type: creation, attributes, cipher
  * and ALPN lists, wrap_socket() (shared with the module-level
  * wrap_socket()), the client session cache and create_default_context().
- * How the configuration is stored and changed: ctxcfg.c; loading
- * certificates and keys: ctxload.c; the design: ctxint.h.
+ * How the settings are changed: ctxcfg.c; loading certificates and
+ * keys: ctxload.c; the design: ctxint.h.
  */
 #include "ctxint.h"
 
@@ -18,7 +18,6 @@
 PyUsslContext *pyussl_context_create(int role)
 {
 	PyUsslContext *c;
-	pyussl_errinfo e;
 
 	c = PyObject_GC_New(PyUsslContext, &PyUsslContext_Type);
 	if (c == NULL)
@@ -27,13 +26,15 @@ PyUsslContext *pyussl_context_create(int role)
 	c->role = role;
 	c->mutex = NULL;
 	c->ctx = NULL;
-	c->used = 0;
-	memset(&c->cfg, 0, sizeof(c->cfg));
-	c->cfg.verify = role == USSL_CLIENT ? USSL_VERIFY_REQUIRED :
+	c->vcb = NULL;
+	c->verify = role == USSL_CLIENT ? USSL_VERIFY_REQUIRED :
 	    USSL_VERIFY_NONE;
-	c->cfg.min_version = VERSION_MIN_SUPPORTED;
-	c->cfg.max_version = VERSION_MAX_SUPPORTED;
-	c->cfg.tickets = -1;
+	c->min_version = VERSION_MIN_SUPPORTED;
+	c->max_version = VERSION_MAX_SUPPORTED;
+	c->tickets = TICKETS_DEFAULT;
+	c->relax = 0;
+	c->max_frag = 0;
+	c->has_ca = 0;
 	c->check_hostname = role == USSL_CLIENT;
 	c->options = 0;
 	c->verify_cb = NULL;
@@ -48,11 +49,8 @@ PyUsslContext *pyussl_context_create(int role)
 		PyErr_NoMemory();
 		goto fail;
 	}
-	c->ctx = pyussl_ctx_build(c, &e);
-	if (c->ctx == NULL) {
-		pyussl_raise_setup_error(&e, NULL);
+	if (pyussl_ctx_init_core(c) < 0)
 		goto fail;
-	}
 	return c;
 fail:
 	Py_DECREF(c);
@@ -82,13 +80,14 @@ static int c_traverse(PyUsslContext *c, visitproc visit, void *arg)
 {
 	Py_VISIT(c->verify_cb);
 	Py_VISIT(c->sessions);
-	return 0;
+	return pyussl_ctx_vcb_traverse(c, visit, arg);
 }
 
 static int c_clear(PyUsslContext *c)
 {
 	Py_CLEAR(c->verify_cb);
 	Py_CLEAR(c->sessions);
+	pyussl_ctx_vcb_clear(c);
 	pyussl_ctx_update_cb_flags(c);
 	return 0;
 }
@@ -101,7 +100,7 @@ static void c_dealloc(PyUsslContext *c)
 	c_clear(c);
 	/* Connections still using the engine context hold this object. */
 	ussl_ctx_free(c->ctx);
-	pyussl_ctx_cfg_free(&c->cfg);
+	pyussl_ctx_vcb_free(c);
 	if (c->mutex != NULL)
 		PyThread_free_lock(c->mutex);
 	Py_TYPE(c)->tp_free((PyObject *)c);
@@ -225,7 +224,6 @@ PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
 	PyUsslSocket *s;
 	ussl_error cerr;
 	ussl_conn *conn;
-	ussl_ctx *x;
 	int fd, legacy = (flags & PYUSSL_SOCK_LEGACY) != 0;
 	int offered = 0;
 
@@ -240,7 +238,7 @@ PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
 	if (pyussl_parse_hostname(hostname, server_side, &host) < 0)
 		return NULL;
 	if (!legacy && c->role == USSL_CLIENT &&
-	    c->cfg.verify != USSL_VERIFY_NONE) {
+	    c->verify != USSL_VERIFY_NONE) {
 		if (host == NULL && c->check_hostname) {
 			PyErr_SetString(PyExc_ValueError, "check_hostname "
 			    "requires server_hostname (or verify_mode = "
@@ -249,7 +247,7 @@ PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
 		}
 		if (host == NULL && peer_ip_name(sock, &host) < 0)
 			goto out;
-		if (c->cfg.n_ca == 0) {
+		if (!c->has_ca) {
 			raise_verify_setup("certificate verify failed: no "
 			    "trusted CA certificates loaded (use "
 			    "load_verify_locations() or load_default_certs())");
@@ -264,13 +262,12 @@ PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
 			sess = pyussl_context_find_session((PyObject *)c, key);
 	}
 
+	/* Made under the mutex: the connection freezes the ussl_ctx, which a
+	   setter of another thread must see (it then changes a copy). */
 	pyussl_ctx_lock(c);
-	c->used = 1;
-	x = ussl_ctx_ref(c->ctx);
+	conn = ussl_conn_new(c->ctx, host != NULL ? PyBytes_AS_STRING(host) :
+	    NULL, &cerr);
 	pyussl_ctx_unlock(c);
-	conn = ussl_conn_new(x, host != NULL ? PyBytes_AS_STRING(host) : NULL,
-	    &cerr);
-	ussl_ctx_free(x);       /* the connection keeps its reference */
 	if (conn == NULL) {
 		pyussl_errinfo e;
 
@@ -519,6 +516,7 @@ static PyObject *set_strv(PyUsslContext *c, PyObject *o, int which,
 	struct names a;
 	pyussl_errinfo e;
 	PyObject *label;
+	int r;
 
 	if (names_from(o, what, which == 1, &a) < 0)
 		return NULL;
@@ -528,7 +526,9 @@ static PyObject *set_strv(PyUsslContext *c, PyObject *o, int which,
 		    "set_ciphers: no cipher suite named");
 		return NULL;
 	}
-	if (pyussl_ctx_set_names(c, which, a.v, a.n, &e) != 0) {
+	r = pyussl_ctx_set_names(c, which, a.v, a.n, &e);
+	pyussl_ctx_strv_free(a.v, a.n);
+	if (r != 0) {
 		label = PyUnicode_FromString(what);
 		if (label == NULL)
 			PyErr_Clear();
@@ -588,7 +588,7 @@ static PyObject *get_protocol(PyUsslContext *c, void *closure)
 static PyObject *get_verify_mode(PyUsslContext *c, void *closure)
 {
 	(void)closure;
-	return PyLong_FromLong(c->cfg.verify);
+	return PyLong_FromLong(c->verify);
 }
 
 static int need_value(PyObject *v, const char *name)
@@ -660,7 +660,7 @@ static int set_check_hostname(PyUsslContext *c, PyObject *v, void *closure)
 	if (on < 0)
 		return -1;
 	/* As in CPython: checking names implies verifying the chain. */
-	if (on && c->cfg.verify == USSL_VERIFY_NONE &&
+	if (on && c->verify == USSL_VERIFY_NONE &&
 	    set_verify_value(c, USSL_VERIFY_REQUIRED) < 0)
 		return -1;
 	if (on != c->check_hostname) {
@@ -706,8 +706,7 @@ static PyObject *get_ticket_lifetime(PyUsslContext *c, void *closure)
 	(void)closure;
 	if (c->role != USSL_SERVER)
 		Py_RETURN_NONE;
-	return PyLong_FromLong(c->cfg.tickets >= 0 ? c->cfg.tickets :
-	    TICKETS_DEFAULT);
+	return PyLong_FromLong(c->tickets);
 }
 
 static int set_ticket_lifetime(PyUsslContext *c, PyObject *v, void *closure)
@@ -797,7 +796,7 @@ static int set_versions(PyUsslContext *c, int min, int max)
 static PyObject *get_min_version(PyUsslContext *c, void *closure)
 {
 	(void)closure;
-	return PyLong_FromLong(c->cfg.min_version);
+	return PyLong_FromLong(c->min_version);
 }
 
 static int set_min_version(PyUsslContext *c, PyObject *v, void *closure)
@@ -807,13 +806,13 @@ static int set_min_version(PyUsslContext *c, PyObject *v, void *closure)
 	(void)closure;
 	if (version_value(v, &x) < 0)
 		return -1;
-	return set_versions(c, x, c->cfg.max_version);
+	return set_versions(c, x, c->max_version);
 }
 
 static PyObject *get_max_version(PyUsslContext *c, void *closure)
 {
 	(void)closure;
-	return PyLong_FromLong(c->cfg.max_version);
+	return PyLong_FromLong(c->max_version);
 }
 
 static int set_max_version(PyUsslContext *c, PyObject *v, void *closure)
@@ -823,7 +822,7 @@ static int set_max_version(PyUsslContext *c, PyObject *v, void *closure)
 	(void)closure;
 	if (version_value(v, &x) < 0)
 		return -1;
-	return set_versions(c, c->cfg.min_version, x);
+	return set_versions(c, c->min_version, x);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -910,7 +909,7 @@ PyObject *pyussl_create_default_context(PyObject *module, PyObject *args,
 static PyObject *c_repr(PyUsslContext *c)
 {
 	return PyUnicode_FromFormat("<ussl.SSLContext %s, verify_mode=%d>",
-	    c->role == USSL_CLIENT ? "client" : "server", c->cfg.verify);
+	    c->role == USSL_CLIENT ? "client" : "server", c->verify);
 }
 
 static PyMethodDef c_methods[] = {

@@ -1,8 +1,9 @@
 /*
- * ctxcfg.c - the configuration an SSLContext keeps (cfg), the engine
- * contexts built from it, and every change to it: made in place while no
- * connection uses the engine context, else on a fresh one that replaces
- * it (see ctxint.h).  The verification trampoline is in verifycb.c.
+ * ctxcfg.c - every change to an SSLContext's settings: made in place on
+ * its ussl_ctx while no connection uses it, else on a copy
+ * (ussl_ctx_dup) that replaces it, so that connections keep what they
+ * were made with (see ctxint.h).  Also the state handed to the
+ * verification trampoline (verifycb.c) of each ussl_ctx.
  */
 #include "ctxint.h"
 
@@ -10,30 +11,6 @@
 
 /* ---------------------------------------------------------------------- */
 /* Small helpers                                                           */
-
-static void blob_free(struct blob *b)
-{
-	if (b->p != NULL) {
-		pyussl_wipe(b->p, b->len);
-		PyMem_RawFree(b->p);
-	}
-	b->p = NULL;
-	b->len = 0;
-}
-
-static int blob_set(struct blob *b, const unsigned char *p, size_t len)
-{
-	b->p = NULL;
-	b->len = 0;
-	if (p == NULL)
-		return 0;
-	b->p = PyMem_RawMalloc(len ? len : 1);
-	if (b->p == NULL)
-		return -1;
-	memcpy(b->p, p, len);
-	b->len = len;
-	return 0;
-}
 
 void pyussl_ctx_strv_free(char **v, size_t n)
 {
@@ -99,65 +76,25 @@ static int to_core_version(int v)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Building and changing the engine context                               */
+/* Changing the settings                                                   */
 
-/* See ctxint.h. */
-ussl_ctx *pyussl_ctx_build(PyUsslContext *c, pyussl_errinfo *e)
+int pyussl_ctx_init_core(PyUsslContext *c)
 {
-	const struct cfg *g = &c->cfg;
-	ussl_ctx *x;
-	size_t i;
-
-	x = ussl_ctx_new(c->role);
-	if (x == NULL) {
-		set_nomem(e);
-		return NULL;
+	c->ctx = ussl_ctx_new(c->role);
+	if (c->ctx == NULL) {
+		PyErr_NoMemory();
+		return -1;
 	}
-	if (ussl_ctx_set_verify(x, g->verify) != USSL_OK)
-		goto fail;
-	if ((to_core_version(g->min_version) != 0 ||
-	    to_core_version(g->max_version) != 0) &&
-	    ussl_ctx_set_versions(x, to_core_version(g->min_version),
-	    to_core_version(g->max_version)) != USSL_OK)
-		goto fail;
-	if (g->cert.p != NULL && ussl_ctx_use_cert_chain(x, g->cert.p,
-	    g->cert.len, g->key.p, g->key.len, g->password) != USSL_OK)
-		goto fail;
-	for (i = 0; i < g->n_ca; i++)
-		if (ussl_ctx_add_ca(x, g->ca[i].p, g->ca[i].len) != USSL_OK)
-			goto fail;
-	if (g->n_alpn > 0 && ussl_ctx_set_alpn(x,
-	    (const char *const *)g->alpn, g->n_alpn) != USSL_OK)
-		goto fail;
-	if (g->n_ciphers > 0 && ussl_ctx_set_ciphers(x,
-	    (const char *const *)g->ciphers, g->n_ciphers) != USSL_OK)
-		goto fail;
-	if (c->role == USSL_SERVER && g->tickets >= 0 &&
-	    ussl_ctx_set_tickets(x, (unsigned)g->tickets) != USSL_OK)
-		goto fail;
-	if (g->relax != 0 && ussl_ctx_set_verify_relax(x, g->relax) != USSL_OK)
-		goto fail;
-	if (g->max_frag != 0 &&
-	    ussl_ctx_set_max_fragment(x, g->max_frag) != USSL_OK)
-		goto fail;
-	/* Only when needed: the engine's plain path otherwise. */
-	if (c->cb_flags != 0)
-		ussl_ctx_set_verify_cb(x, pyussl_verify_tramp, c);
-	return x;
-fail:
-	pyussl_errinfo_copy(e, ussl_ctx_error(x));
-	ussl_ctx_free(x);
-	return NULL;
+	return 0;
 }
 
 /*
- * One change: op applies it to an engine context (without the GIL) and
- * counts in *applied the units that took (several CA certificates may be
- * added by one call, and those before a bad one stay); commit records
- * them in cfg (GIL and mutex held, must not fail).
+ * One change: op applies it to x (possibly without the GIL) and counts
+ * in *applied the units that took (several CA certificates may be added
+ * by one call, and those before a bad one stay).  Returns USSL_OK or
+ * USSL_ERROR with the error in x.
  */
 typedef int (*ctx_op)(ussl_ctx *x, void *arg, size_t *applied);
-typedef void (*cfg_commit)(struct cfg *g, void *arg, size_t applied);
 
 void pyussl_ctx_forget_sessions(PyUsslContext *c)
 {
@@ -165,37 +102,46 @@ void pyussl_ctx_forget_sessions(PyUsslContext *c)
 		PyDict_Clear(c->sessions);
 }
 
-static int modify(PyUsslContext *c, ctx_op op, cfg_commit commit, void *arg,
-    int slow, pyussl_errinfo *e)
+/*
+ * Apply op to c's ussl_ctx: in place while no connection uses it, else
+ * to a copy that replaces it once something took.  slow: release the
+ * GIL (keys and certificates are parsed).  Called with the GIL held;
+ * 0, or -1 with *e filled.
+ */
+static int modify(PyUsslContext *c, ctx_op op, void *arg, int slow,
+    pyussl_errinfo *e)
 {
 	ussl_ctx *target, *fresh = NULL, *old = NULL;
-	size_t applied = 0;
-	int r = USSL_ERROR;
 	PyThreadState *ts = NULL;
+	size_t applied = 0;
+	int r = USSL_ERROR, frozen;
 
 	pyussl_ctx_lock(c);
-	if (slow || c->used)
+	frozen = ussl_ctx_frozen(c->ctx);
+	if (slow || frozen)
 		ts = PyEval_SaveThread();
-	target = c->used ? (fresh = pyussl_ctx_build(c, e)) : c->ctx;
-	if (target != NULL) {
+	target = frozen ? (fresh = ussl_ctx_dup(c->ctx)) : c->ctx;
+	if (target == NULL) {
+		set_nomem(e);
+	} else {
 		r = op(target, arg, &applied);
 		if (r != USSL_OK)
 			pyussl_errinfo_copy(e, ussl_ctx_error(target));
 	}
 	if (ts != NULL)
 		PyEval_RestoreThread(ts);
-	if (applied > 0) {
-		commit(&c->cfg, arg, applied);
-		if (fresh != NULL) {
-			old = c->ctx;
-			c->ctx = fresh;
-			c->used = 0;
-			fresh = NULL;
-		}
+	if (applied > 0 && fresh != NULL) {
+		old = c->ctx;
+		c->ctx = fresh;
+		fresh = NULL;
+		/* The copy shares the trampoline state with the connections
+		   of old: it must not change any more. */
+		if (c->vcb != NULL)
+			c->vcb->owner = NULL;
 	}
 	pyussl_ctx_unlock(c);
 	ussl_ctx_free(fresh);
-	ussl_ctx_free(old);
+	ussl_ctx_free(old);     /* its connections hold their references */
 	/* A session made under other settings must not skip the new ones. */
 	if (applied > 0)
 		pyussl_ctx_forget_sessions(c);
@@ -212,15 +158,12 @@ static int op_verify(ussl_ctx *x, void *arg, size_t *applied)
 	return r;
 }
 
-static void commit_verify(struct cfg *g, void *arg, size_t applied)
-{
-	(void)applied;
-	g->verify = *(int *)arg;
-}
-
 int pyussl_context_set_verify(PyUsslContext *c, int mode, pyussl_errinfo *e)
 {
-	return modify(c, op_verify, commit_verify, &mode, 0, e);
+	if (modify(c, op_verify, &mode, 0, e) != 0)
+		return -1;
+	c->verify = mode;
+	return 0;
 }
 
 /* --- versions --- */
@@ -239,87 +182,65 @@ static int op_versions(ussl_ctx *x, void *arg, size_t *applied)
 	return r;
 }
 
-static void commit_versions(struct cfg *g, void *arg, size_t applied)
+int pyussl_ctx_set_versions(PyUsslContext *c, int min, int max,
+    pyussl_errinfo *e)
 {
-	struct versions_arg *a = arg;
+	struct versions_arg a;
 
-	(void)applied;
-	g->min_version = a->min;
-	g->max_version = a->max;
+	a.min = min;
+	a.max = max;
+	if (modify(c, op_versions, &a, 0, e) != 0)
+		return -1;
+	c->min_version = min;
+	c->max_version = max;
+	return 0;
 }
 
 /* --- own chain --- */
 
 struct chain_arg {
-	struct blob cert, key;
-	char *password;
+	const unsigned char *cert, *key;
+	size_t cert_len, key_len;
+	const char *password;
 };
 
 static int op_chain(ussl_ctx *x, void *arg, size_t *applied)
 {
 	struct chain_arg *a = arg;
-	int r = ussl_ctx_use_cert_chain(x, a->cert.p, a->cert.len, a->key.p,
-	    a->key.len, a->password);
+	int r = ussl_ctx_use_cert_chain(x, a->cert, a->cert_len, a->key,
+	    a->key_len, a->password);
 
 	*applied = r == USSL_OK;
 	return r;
 }
 
-static void commit_chain(struct cfg *g, void *arg, size_t applied)
-{
-	struct chain_arg *a = arg;
-
-	(void)applied;
-	blob_free(&g->cert);
-	blob_free(&g->key);
-	if (g->password != NULL) {
-		pyussl_wipe(g->password, strlen(g->password));
-		PyMem_RawFree(g->password);
-	}
-	g->cert = a->cert;
-	g->key = a->key;
-	g->password = a->password;
-	memset(a, 0, sizeof(*a));
-}
-
-static void chain_arg_free(struct chain_arg *a)
-{
-	blob_free(&a->cert);
-	blob_free(&a->key);
-	if (a->password != NULL) {
-		pyussl_wipe(a->password, strlen(a->password));
-		PyMem_RawFree(a->password);
-	}
-	memset(a, 0, sizeof(*a));
-}
-
+/* The caller keeps the data alive during the call (the GIL is let go
+   while it is parsed). */
 int pyussl_context_set_chain(PyUsslContext *c, const unsigned char *cert,
     size_t cert_len, const unsigned char *key, size_t key_len,
     const char *password, pyussl_errinfo *e)
 {
 	struct chain_arg a;
-	int r;
 
-	memset(&a, 0, sizeof(a));
-	if (blob_set(&a.cert, cert, cert_len) < 0 ||
-	    blob_set(&a.key, key, key_len) < 0 ||
-	    (password != NULL &&
-	    (a.password = pyussl_ctx_str_dup(password,
-	    strlen(password))) == NULL)) {
-		chain_arg_free(&a);
-		set_nomem(e);
-		return -1;
-	}
-	r = modify(c, op_chain, commit_chain, &a, 1, e);
-	chain_arg_free(&a);     /* emptied by commit on success */
-	return r;
+	a.cert = cert;
+	a.cert_len = cert_len;
+	a.key = key;
+	a.key_len = key_len;
+	a.password = password;
+	return modify(c, op_chain, &a, 1, e);
 }
 
 /* --- trusted CAs --- */
 
+struct piece {
+	const unsigned char *p;
+	size_t len;
+};
+
 struct ca_arg {
-	struct blob *items;
+	const struct piece *items;
 	size_t n;
+	size_t applied;          /* how many took */
 };
 
 static int op_ca(ussl_ctx *x, void *arg, size_t *applied)
@@ -331,59 +252,25 @@ static int op_ca(ussl_ctx *x, void *arg, size_t *applied)
 		if (ussl_ctx_add_ca(x, a->items[i].p, a->items[i].len) !=
 		    USSL_OK)
 			return USSL_ERROR;
-		*applied = i + 1;
+		*applied = a->applied = i + 1;
 	}
 	return USSL_OK;
 }
 
-static void commit_ca(struct cfg *g, void *arg, size_t applied)
-{
-	struct ca_arg *a = arg;
-	size_t i;
-
-	/* The room was reserved by add_cas(). */
-	for (i = 0; i < applied; i++) {
-		g->ca[g->n_ca++] = a->items[i];
-		a->items[i].p = NULL;
-		a->items[i].len = 0;
-	}
-}
-
 /* Add CA data in pieces (each one DER certificate or PEM text). */
-static int add_cas(PyUsslContext *c, const struct blob *pieces, size_t n,
+static int add_cas(PyUsslContext *c, const struct piece *pieces, size_t n,
     pyussl_errinfo *e)
 {
 	struct ca_arg a;
-	struct blob *grown;
-	size_t i;
-	int r = -1;
+	int r;
 
+	a.items = pieces;
 	a.n = n;
-	a.items = PyMem_RawCalloc(n ? n : 1, sizeof(*a.items));
-	if (a.items == NULL)
-		goto nomem;
-	for (i = 0; i < n; i++)
-		if (blob_set(&a.items[i], pieces[i].p, pieces[i].len) < 0)
-			goto nomem;
-	/* Reserve cfg room first, so that commit cannot fail. */
-	pyussl_ctx_lock(c);
-	grown = PyMem_RawRealloc(c->cfg.ca,
-	    (c->cfg.n_ca + n + 1) * sizeof(*grown));
-	if (grown != NULL)
-		c->cfg.ca = grown;
-	pyussl_ctx_unlock(c);
-	if (grown == NULL)
-		goto nomem;
-	r = modify(c, op_ca, commit_ca, &a, 1, e);
-	goto out;
-nomem:
-	set_nomem(e);
-out:
-	if (a.items != NULL) {
-		for (i = 0; i < n; i++)
-			blob_free(&a.items[i]);
-		PyMem_RawFree(a.items);
-	}
+	a.applied = 0;
+	r = modify(c, op_ca, &a, 1, e);
+	/* Those before a bad one stay loaded. */
+	if (a.applied > 0)
+		c->has_ca = 1;
 	return r;
 }
 
@@ -395,7 +282,7 @@ out:
 int pyussl_ctx_add_ca_data(PyUsslContext *c, const unsigned char *data,
     size_t len, pyussl_errinfo *e)
 {
-	struct blob pieces[64], one;
+	struct piece pieces[64], one;
 	size_t n = 0, off = 0, hdr, body, k;
 	int r;
 
@@ -422,7 +309,7 @@ int pyussl_ctx_add_ca_data(PyUsslContext *c, const unsigned char *data,
 				return r;
 			n = 0;
 		}
-		pieces[n].p = (unsigned char *)data + off;
+		pieces[n].p = data + off;
 		pieces[n].len = hdr + body;
 		n++;
 		off += hdr + body;
@@ -431,7 +318,7 @@ int pyussl_ctx_add_ca_data(PyUsslContext *c, const unsigned char *data,
 		return add_cas(c, pieces, n, e);
 whole:
 	/* Not a clean run of DER elements: let the core judge it whole. */
-	one.p = (unsigned char *)data;
+	one.p = data;
 	one.len = len;
 	return add_cas(c, &one, 1, e);
 }
@@ -439,9 +326,9 @@ whole:
 int pyussl_context_add_ca(PyUsslContext *c, const unsigned char *data,
     size_t len, pyussl_errinfo *e)
 {
-	struct blob one;
+	struct piece one;
 
-	one.p = (unsigned char *)data;
+	one.p = data;
 	one.len = len;
 	return add_cas(c, &one, 1, e);
 }
@@ -465,22 +352,15 @@ static int op_strv(ussl_ctx *x, void *arg, size_t *applied)
 	return r;
 }
 
-static void commit_strv(struct cfg *g, void *arg, size_t applied)
+int pyussl_ctx_set_names(PyUsslContext *c, int which, char **v, size_t n,
+    pyussl_errinfo *e)
 {
-	struct strv_arg *a = arg;
+	struct strv_arg a;
 
-	(void)applied;
-	if (a->which == 0) {
-		pyussl_ctx_strv_free(g->alpn, g->n_alpn);
-		g->alpn = a->v;
-		g->n_alpn = a->n;
-	} else {
-		pyussl_ctx_strv_free(g->ciphers, g->n_ciphers);
-		g->ciphers = a->v;
-		g->n_ciphers = a->n;
-	}
-	a->v = NULL;
-	a->n = 0;
+	a.v = v;
+	a.n = n;
+	a.which = which;
+	return modify(c, op_strv, &a, 0, e);
 }
 
 /* --- tickets --- */
@@ -493,10 +373,13 @@ static int op_tickets(ussl_ctx *x, void *arg, size_t *applied)
 	return r;
 }
 
-static void commit_tickets(struct cfg *g, void *arg, size_t applied)
+int pyussl_ctx_set_tickets(PyUsslContext *c, long lifetime,
+    pyussl_errinfo *e)
 {
-	(void)applied;
-	g->tickets = *(long *)arg;
+	if (modify(c, op_tickets, &lifetime, 0, e) != 0)
+		return -1;
+	c->tickets = lifetime;
+	return 0;
 }
 
 /* --- policy relaxations (verify_relax) --- */
@@ -509,12 +392,6 @@ static int op_relax(ussl_ctx *x, void *arg, size_t *applied)
 	return r;
 }
 
-static void commit_relax(struct cfg *g, void *arg, size_t applied)
-{
-	(void)applied;
-	g->relax = *(unsigned *)arg;
-}
-
 /* --- max_fragment_length --- */
 
 static int op_max_frag(ussl_ctx *x, void *arg, size_t *applied)
@@ -525,94 +402,112 @@ static int op_max_frag(ussl_ctx *x, void *arg, size_t *applied)
 	return r;
 }
 
-static void commit_max_frag(struct cfg *g, void *arg, size_t applied)
+/* --- verification trampoline (cb_flags already updated) --- */
+
+/*
+ * The trampoline's state for x: the newest one if x (not frozen) alone
+ * uses it, else a new one (the older ones stay, for the connections and
+ * copies that use them); x NULL: for a copy still to be made.  GIL and
+ * mutex held.  NULL if out of memory.
+ */
+static struct pyussl_vcb *vcb_for(PyUsslContext *c, ussl_ctx *x)
 {
-	(void)applied;
-	g->max_frag = *(unsigned *)arg;
+	struct pyussl_vcb *v = c->vcb;
+
+	if (x != NULL && v != NULL && v->owner == x)
+		return v;
+	v = PyMem_RawCalloc(1, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	v->next = c->vcb;
+	c->vcb = v;
+	v->owner = x;
+	return v;
 }
 
-/* --- verification trampoline (cb_flags already updated) --- */
+struct cb_arg {
+	struct pyussl_vcb *v;    /* NULL: no trampoline */
+};
 
 static int op_cb(ussl_ctx *x, void *arg, size_t *applied)
 {
-	PyUsslContext *c = arg;
+	struct cb_arg *a = arg;
+	int r;
 
-	ussl_ctx_set_verify_cb(x, c->cb_flags != 0 ? pyussl_verify_tramp : NULL,
-	    c);
-	*applied = 1;
-	return USSL_OK;
+	r = a->v != NULL ?
+	    ussl_ctx_set_verify_cb(x, pyussl_verify_tramp, a->v) :
+	    ussl_ctx_set_verify_cb(x, NULL, NULL);
+	*applied = r == USSL_OK;
+	return r;
 }
 
-static void commit_nothing(struct cfg *g, void *arg, size_t applied)
-{
-	(void)g;
-	(void)arg;
-	(void)applied;
-}
-
-/* Install or remove the trampoline after verify_callback or
-   check_hostname changed.  0 or -1 with an exception. */
+/*
+ * Install or remove the trampoline for new connections after
+ * verify_callback or check_hostname changed.  0 or -1 with an exception.
+ * The state is made first, GIL held (it holds a Python reference), for
+ * the ussl_ctx that will carry it: the current one if it may change,
+ * else its coming copy (modify then dups; owner is set to it below).
+ */
 int pyussl_ctx_apply_cb_flags(PyUsslContext *c)
 {
+	struct pyussl_vcb *v = NULL;
+	struct cb_arg a;
+	PyObject *drop = NULL;
 	pyussl_errinfo e;
+	int r;
 
 	pyussl_ctx_update_cb_flags(c);
-	if (modify(c, op_cb, commit_nothing, c, 0, &e) != 0) {
+	if (c->cb_flags != 0) {
+		pyussl_ctx_lock(c);
+		v = vcb_for(c, ussl_ctx_frozen(c->ctx) ? NULL : c->ctx);
+		if (v != NULL) {
+			drop = v->verify_cb;
+			v->verify_cb = Py_XNewRef(c->verify_cb);
+			v->cb_flags = c->cb_flags;
+		}
+		pyussl_ctx_unlock(c);
+		Py_XDECREF(drop);
+		if (v == NULL) {
+			PyErr_NoMemory();
+			return -1;
+		}
+	}
+	a.v = v;
+	r = modify(c, op_cb, &a, 0, &e);
+	if (r != 0) {
 		pyussl_raise_setup_error(&e, NULL);
 		return -1;
 	}
 	return 0;
 }
 
-void pyussl_ctx_cfg_free(struct cfg *g)
+void pyussl_ctx_vcb_clear(PyUsslContext *c)
 {
-	size_t i;
+	struct pyussl_vcb *v;
 
-	blob_free(&g->cert);
-	blob_free(&g->key);
-	if (g->password != NULL) {
-		pyussl_wipe(g->password, strlen(g->password));
-		PyMem_RawFree(g->password);
+	for (v = c->vcb; v != NULL; v = v->next)
+		Py_CLEAR(v->verify_cb);
+}
+
+int pyussl_ctx_vcb_traverse(PyUsslContext *c, visitproc visit, void *arg)
+{
+	struct pyussl_vcb *v;
+
+	for (v = c->vcb; v != NULL; v = v->next)
+		Py_VISIT(v->verify_cb);
+	return 0;
+}
+
+void pyussl_ctx_vcb_free(PyUsslContext *c)
+{
+	struct pyussl_vcb *v, *next;
+
+	pyussl_ctx_vcb_clear(c);
+	for (v = c->vcb; v != NULL; v = next) {
+		next = v->next;
+		PyMem_RawFree(v);
 	}
-	for (i = 0; i < g->n_ca; i++)
-		blob_free(&g->ca[i]);
-	PyMem_RawFree(g->ca);
-	pyussl_ctx_strv_free(g->alpn, g->n_alpn);
-	pyussl_ctx_strv_free(g->ciphers, g->n_ciphers);
-	memset(g, 0, sizeof(*g));
-}
-
-/* ---------------------------------------------------------------------- */
-/* Setters for context.c                                                   */
-
-int pyussl_ctx_set_versions(PyUsslContext *c, int min, int max,
-    pyussl_errinfo *e)
-{
-	struct versions_arg a;
-
-	a.min = min;
-	a.max = max;
-	return modify(c, op_versions, commit_versions, &a, 0, e);
-}
-
-int pyussl_ctx_set_tickets(PyUsslContext *c, long lifetime,
-    pyussl_errinfo *e)
-{
-	return modify(c, op_tickets, commit_tickets, &lifetime, 0, e);
-}
-
-int pyussl_ctx_set_names(PyUsslContext *c, int which, char **v, size_t n,
-    pyussl_errinfo *e)
-{
-	struct strv_arg a;
-	int r;
-
-	a.v = v;
-	a.n = n;
-	a.which = which;
-	r = modify(c, op_strv, commit_strv, &a, 0, e);
-	pyussl_ctx_strv_free(a.v, a.n);     /* emptied by commit on success */
-	return r;
+	c->vcb = NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -621,7 +516,7 @@ int pyussl_ctx_set_names(PyUsslContext *c, int which, char **v, size_t n,
 PyObject *pyussl_ctx_get_verify_relax(PyUsslContext *c, void *closure)
 {
 	(void)closure;
-	return PyLong_FromUnsignedLong(c->cfg.relax);
+	return PyLong_FromUnsignedLong(c->relax);
 }
 
 /* Sessions made under the old flags are forgotten (modify), so that a
@@ -654,12 +549,13 @@ int pyussl_ctx_set_verify_relax(PyUsslContext *c, PyObject *v,
 		return -1;
 	}
 	flags = (unsigned)n;
-	if (flags == c->cfg.relax)
+	if (flags == c->relax)
 		return 0;
-	if (modify(c, op_relax, commit_relax, &flags, 0, &e) != 0) {
+	if (modify(c, op_relax, &flags, 0, &e) != 0) {
 		pyussl_raise_setup_error(&e, NULL);
 		return -1;
 	}
+	c->relax = flags;
 	return 0;
 }
 
@@ -669,9 +565,9 @@ int pyussl_ctx_set_verify_relax(PyUsslContext *c, PyObject *v,
 PyObject *pyussl_ctx_get_max_frag(PyUsslContext *c, void *closure)
 {
 	(void)closure;
-	if (c->cfg.max_frag == 0)
+	if (c->max_frag == 0)
 		Py_RETURN_NONE;
-	return PyLong_FromUnsignedLong(c->cfg.max_frag);
+	return PyLong_FromUnsignedLong(c->max_frag);
 }
 
 int pyussl_ctx_set_max_frag(PyUsslContext *c, PyObject *v, void *closure)
@@ -708,11 +604,12 @@ int pyussl_ctx_set_max_frag(PyUsslContext *c, PyObject *v, void *closure)
 		return -1;
 	}
 	len = (unsigned)n;
-	if (len == c->cfg.max_frag)
+	if (len == c->max_frag)
 		return 0;
-	if (modify(c, op_max_frag, commit_max_frag, &len, 0, &e) != 0) {
+	if (modify(c, op_max_frag, &len, 0, &e) != 0) {
 		pyussl_raise_setup_error(&e, NULL);
 		return -1;
 	}
+	c->max_frag = len;
 	return 0;
 }

@@ -1,18 +1,18 @@
 /*
  * ctxint.h - the inside of ussl.SSLContext, shared by context.c (the
- * Python type: attributes, wrap_socket, session cache), ctxcfg.c (the
- * stored configuration and the engine contexts built from it) and
- * ctxload.c (loading certificates, keys and CA data).  Nothing here is
- * public.
+ * Python type: attributes, wrap_socket, session cache), ctxcfg.c (every
+ * change to the settings) and ctxload.c (loading certificates, keys and
+ * CA data).  Nothing here is public.
  *
- * The core forbids changing a ussl_ctx once a connection uses it, while
- * Python code may call a setter at any time.  So the object keeps its
- * whole configuration (cfg) besides the engine context: a setter on a
- * context that connections already use builds a fresh ussl_ctx from cfg,
- * applies the change to it and swaps it in, and the connections made
- * before keep the old one (it is reference-counted).  A mutex orders the
- * setters and wrap_socket() of different threads; like the socket lock,
- * it is never waited for with the GIL held.
+ * The SSLContext holds one ussl_ctx, the settings new connections get.
+ * The core freezes a ussl_ctx at its first connection, while Python code
+ * may call a setter at any time: a setter applies the change in place
+ * while the ussl_ctx is not frozen, and otherwise to a copy
+ * (ussl_ctx_dup, which shares the parsed CA store and chain) that then
+ * replaces it.  Connections made before keep the old one (it is
+ * reference-counted), and with it every setting they were made with.  A
+ * mutex orders the setters and wrap_socket() of different threads; like
+ * the socket lock, it is never waited for with the GIL held.
  */
 #ifndef PYUSSL_CTXINT_H
 #define PYUSSL_CTXINT_H
@@ -32,41 +32,39 @@
 #define CB_PYTHON  0x1           /* call verify_callback */
 #define CB_NO_NAME 0x2           /* check_hostname is off */
 
-struct blob {
-	unsigned char *p;
-	size_t len;
-};
-
-/* Everything a ussl_ctx is built from. */
-struct cfg {
-	int verify;
-	int min_version, max_version;    /* as set in Python, may be
-	                                    VERSION_*_SUPPORTED */
-	struct blob cert, key;           /* cert.p != NULL: chain loaded */
-	char *password;
-	struct blob *ca;
-	size_t n_ca;
-	char **alpn;
-	size_t n_alpn;
-	char **ciphers;                  /* n_ciphers == 0: engine default */
-	size_t n_ciphers;
-	long tickets;                    /* server: lifetime; -1: default */
-	unsigned relax;                  /* USSL_RELAX_* (verify_relax) */
-	unsigned max_frag;               /* max_fragment_length, 0: none */
+/*
+ * What the verification trampoline of one ussl_ctx works on (its
+ * verify_arg): verify_callback and check_hostname as they were when that
+ * ussl_ctx got them, so that a connection keeps them.  Never changed once
+ * a connection or a copy may use it (owner NULL); kept, in a list, until
+ * the SSLContext goes (every connection holds a reference to it).
+ */
+struct pyussl_vcb {
+	struct pyussl_vcb *next;         /* older ones */
+	ussl_ctx *owner;                 /* the one ussl_ctx that uses it and
+	                                    may still change, else NULL */
+	volatile int cb_flags;           /* read without the GIL */
+	PyObject *verify_cb;             /* strong reference, or NULL */
 };
 
 struct PyUsslContext {
 	PyObject_HEAD
 	PyObject *weakreflist;
 	int role;
-	PyThread_type_lock mutex;        /* guards ctx, used and cfg */
-	ussl_ctx *ctx;
-	int used;                        /* a connection was made from ctx */
-	struct cfg cfg;                  /* written with the GIL and the
-	                                    mutex held, so either is enough
-	                                    to read it */
+	PyThread_type_lock mutex;        /* guards ctx and vcb */
+	ussl_ctx *ctx;                   /* settings of new connections */
+	struct pyussl_vcb *vcb;          /* the newest trampoline state */
+	/* The settings as the attributes show them (the core keeps the
+	   real ones in ctx; these are written after it took them, GIL
+	   held): */
+	int verify;
+	int min_version, max_version;    /* may be VERSION_*_SUPPORTED */
+	long tickets;                    /* server: lifetime */
+	unsigned relax;                  /* USSL_RELAX_* (verify_relax) */
+	unsigned max_frag;               /* max_fragment_length, 0: none */
+	int has_ca;                      /* trusted CAs were loaded */
 	int check_hostname;
-	volatile int cb_flags;           /* read without the GIL */
+	int cb_flags;                    /* for new connections */
 	long options;
 	PyObject *verify_cb;
 	PyObject *sessions;              /* {(host, port): (session, cert)} */
@@ -80,18 +78,23 @@ struct PyUsslContext {
 void pyussl_ctx_lock(PyUsslContext *c);
 void pyussl_ctx_unlock(PyUsslContext *c);
 
-/* A ussl_ctx made from c->cfg.  Without the GIL, with the mutex held or
-   before c is shared.  NULL with *e filled on failure. */
-ussl_ctx *pyussl_ctx_build(PyUsslContext *c, pyussl_errinfo *e);
-void pyussl_ctx_cfg_free(struct cfg *g);
+/* The ussl_ctx a new SSLContext starts with (relaxations etc. of the
+   binding's defaults); 0, or -1 with an exception. */
+int pyussl_ctx_init_core(PyUsslContext *c);
+/* Free the trampoline states (dealloc), or drop their Python references
+   (tp_clear); visit them (tp_traverse). */
+void pyussl_ctx_vcb_free(PyUsslContext *c);
+void pyussl_ctx_vcb_clear(PyUsslContext *c);
+int pyussl_ctx_vcb_traverse(PyUsslContext *c, visitproc visit, void *arg);
 
-/* verifycb.c: the ussl_verify_fn installed when cb_flags != 0 (arg: the
-   PyUsslContext). */
+/* verifycb.c: the ussl_verify_fn installed when cb_flags != 0 (arg: a
+   struct pyussl_vcb). */
 int pyussl_verify_tramp(void *arg, const unsigned char *der, size_t len,
     int depth, unsigned *flags);
 
 /* Recompute cb_flags from verify_cb and check_hostname; the apply form
-   also installs or removes the trampoline (0, or -1 with an exception). */
+   also installs or removes the trampoline for new connections (0, or -1
+   with an exception). */
 void pyussl_ctx_update_cb_flags(PyUsslContext *c);
 int pyussl_ctx_apply_cb_flags(PyUsslContext *c);
 
@@ -110,8 +113,8 @@ int pyussl_ctx_set_max_frag(PyUsslContext *c, PyObject *v, void *closure);
 PyObject *pyussl_ctx_get_verify_relax(PyUsslContext *c, void *closure);
 int pyussl_ctx_set_verify_relax(PyUsslContext *c, PyObject *v,
     void *closure);
-/* which: 0 ALPN, 1 cipher suites.  Takes ownership of v (PyMem_Raw
-   strings in a PyMem_Raw array). */
+/* which: 0 ALPN, 1 cipher suites.  v: PyMem_Raw strings in a PyMem_Raw
+   array, which the caller keeps and frees. */
 int pyussl_ctx_set_names(PyUsslContext *c, int which, char **v, size_t n,
     pyussl_errinfo *e);
 /* CA data: PEM text, or DER (several certificates back to back are

@@ -8,14 +8,16 @@
 /* Verification callback                                                   */
 
 /*
- * Runs in the handshake (GIL released, socket lock held).  The socket
- * holds a reference to this context, so c outlives every handshake that
- * can call here.  Without a Python callback the GIL is not taken.
+ * Runs in the handshake (GIL released, socket lock held).  arg is the
+ * state the connection's ussl_ctx was given (ctxint.h), which its
+ * SSLContext keeps; the socket holds a reference to that context, so c
+ * outlives every handshake that can call here.  Without a Python
+ * callback the GIL is not taken.
  */
 int pyussl_verify_tramp(void *arg, const unsigned char *der, size_t len,
     int depth, unsigned *flags)
 {
-	PyUsslContext *c = arg;
+	struct pyussl_vcb *c = arg;
 	int mode = c->cb_flags, reject = 0;
 	PyGILState_STATE g;
 	PyObject *cb, *b, *r;

@@ -69,6 +69,9 @@ ussl_conn *ussl_conn_new(ussl_ctx *ctx, const char *server_name,
 		set_static_err(err, USSL_E_NOMEM, "out of memory");
 		return NULL;
 	}
+	/* From now on the context is read by this connection: it no longer
+	   changes (ussl_ctx_dup makes a copy that may). */
+	ussl_ctx_freeze(ctx);
 	conn->ctx = ussl_ctx_ref(ctx);
 	if (eng_conn_init(conn) != USSL_OK) {
 		/* The engine's message is in conn->err: keep the code only. */

@@ -3,6 +3,12 @@
  *
  * Parsing of certificates and keys is the engine's; this file keeps the
  * engine-neutral settings, their validation and secure defaults.
+ *
+ * A context is frozen by its first connection (ussl_conn_new): from then
+ * on it may be read by any number of threads, and every setter refuses
+ * with USSL_E_BADARG.  ussl_ctx_dup() makes a mutable copy that shares
+ * the parsed CA store and own chain with the original (the engines keep
+ * them reference-counted and copy on write).
  */
 #include <string.h>
 
@@ -35,6 +41,7 @@ ussl_ctx *ussl_ctx_new(int role)
 	    USSL_VERIFY_NONE;
 	ctx->min_version = USSL_TLS1_2;
 	ctx->max_version = 0;
+	ctx->tickets = role == USSL_SERVER ? USSL_TICKET_LIFETIME : 0;
 	ussl_err_clear(&ctx->err);
 	if (eng_ctx_init(ctx) != USSL_OK) {
 		ussl_err_free(&ctx->err);
@@ -47,12 +54,35 @@ ussl_ctx *ussl_ctx_new(int role)
 ussl_ctx *ussl_ctx_ref(ussl_ctx *ctx)
 {
 	/* Atomic so that connections on several threads may share it. */
-#if defined(__GNUC__)
-	__atomic_add_fetch(&ctx->refs, 1, __ATOMIC_RELAXED);
-#else
-	ctx->refs++;
-#endif
+	ussl_ref_inc(&ctx->refs);
 	return ctx;
+}
+
+void ussl_ctx_freeze(ussl_ctx *ctx)
+{
+#if defined(__GNUC__)
+	__atomic_store_n(&ctx->frozen, 1, __ATOMIC_RELEASE);
+#else
+	ctx->frozen = 1;
+#endif
+}
+
+int ussl_ctx_frozen(const ussl_ctx *ctx)
+{
+#if defined(__GNUC__)
+	return __atomic_load_n(&ctx->frozen, __ATOMIC_ACQUIRE);
+#else
+	return ctx->frozen;
+#endif
+}
+
+int ussl_ctx_check_mutable(ussl_ctx *ctx)
+{
+	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_frozen(ctx))
+		return ussl_err_set(&ctx->err, USSL_E_BADARG, "context is in "
+		    "use by a connection: make a copy with ussl_ctx_dup()");
+	return USSL_OK;
 }
 
 static void alpn_clear(ussl_ctx *ctx)
@@ -71,11 +101,7 @@ void ussl_ctx_free(ussl_ctx *ctx)
 
 	if (ctx == NULL)
 		return;
-#if defined(__GNUC__)
-	left = __atomic_sub_fetch(&ctx->refs, 1, __ATOMIC_ACQ_REL);
-#else
-	left = --ctx->refs;
-#endif
+	left = ussl_ref_dec(&ctx->refs);
 	if (left > 0)
 		return;
 	eng_ctx_free(ctx);
@@ -97,7 +123,8 @@ const ussl_error *ussl_ctx_error(const ussl_ctx *ctx)
 
 int ussl_ctx_set_verify(ussl_ctx *ctx, int mode)
 {
-	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	if (mode != USSL_VERIFY_NONE && mode != USSL_VERIFY_OPTIONAL &&
 	    mode != USSL_VERIFY_REQUIRED)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
@@ -108,7 +135,8 @@ int ussl_ctx_set_verify(ussl_ctx *ctx, int mode)
 
 int ussl_ctx_set_verify_relax(ussl_ctx *ctx, unsigned flags)
 {
-	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	if ((flags & ~USSL_RELAX_ALL) != 0)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
 		    "unknown verify relaxation flags 0x%x", flags);
@@ -120,7 +148,8 @@ int ussl_ctx_set_max_fragment(ussl_ctx *ctx, unsigned len)
 {
 	unsigned old = ctx->max_frag;
 
-	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	if (len != 0 && len != 512 && len != 1024 && len != 2048 &&
 	    len != 4096)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
@@ -149,7 +178,8 @@ int ussl_ctx_set_versions(ussl_ctx *ctx, int min, int max)
 {
 	int old_min, old_max;
 
-	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	if (!version_ok(min) || !version_ok(max))
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
 		    "unsupported TLS version (only TLS 1.2 and 1.3)");
@@ -175,7 +205,8 @@ int ussl_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
     size_t cert_len, const unsigned char *key, size_t key_len,
     const char *password)
 {
-	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	if (cert == NULL || cert_len == 0)
 		return ussl_err_set(&ctx->err, USSL_E_BADCERT,
 		    "no certificate data");
@@ -190,7 +221,8 @@ int ussl_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 
 int ussl_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
 {
-	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	if (data == NULL || len == 0)
 		return ussl_err_set(&ctx->err, USSL_E_BADCERT,
 		    "no CA certificate data");
@@ -206,7 +238,8 @@ int ussl_ctx_set_alpn(ussl_ctx *ctx, const char *const *protos, size_t n)
 	char *copy[USSL_ALPN_MAX];
 	size_t i, len;
 
-	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	if (n > USSL_ALPN_MAX)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
 		    "too many ALPN protocols (at most %d)", USSL_ALPN_MAX);
@@ -236,7 +269,8 @@ int ussl_ctx_set_alpn(ussl_ctx *ctx, const char *const *protos, size_t n)
 
 int ussl_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n)
 {
-	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	if (n > 0 && names == NULL)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG, "no cipher list");
 	return eng_ctx_set_ciphers(ctx, names, n);
@@ -248,19 +282,69 @@ int ussl_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,
 	return eng_ctx_cipher_name(ctx, i, buf, size);
 }
 
-void ussl_ctx_set_verify_cb(ussl_ctx *ctx, ussl_verify_fn fn, void *arg)
+int ussl_ctx_set_verify_cb(ussl_ctx *ctx, ussl_verify_fn fn, void *arg)
 {
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	ctx->verify_fn = fn;
 	ctx->verify_arg = arg;
+	return USSL_OK;
 }
 
 int ussl_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime)
 {
-	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	if (ctx->role != USSL_SERVER)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
 		    "session tickets are issued by servers");
-	return eng_ctx_set_tickets(ctx, lifetime);
+	if (eng_ctx_set_tickets(ctx, lifetime) != USSL_OK)
+		return USSL_ERROR;
+	ctx->tickets = lifetime;
+	return USSL_OK;
+}
+
+/*
+ * The copy starts as a new context of the same role, takes the plain
+ * settings, and then the engine's: the CA store and own chain are shared
+ * (reference-counted, copied on write), the cipher list copied, and a
+ * server gets ticket keys of its own.
+ */
+ussl_ctx *ussl_ctx_dup(const ussl_ctx *src)
+{
+	ussl_ctx *ctx;
+	size_t i, len;
+
+	if (src == NULL)
+		return NULL;
+	ctx = ussl_ctx_new(src->role);
+	if (ctx == NULL)
+		return NULL;
+	ctx->verify = src->verify;
+	ctx->min_version = src->min_version;
+	ctx->max_version = src->max_version;
+	ctx->relax = src->relax;
+	ctx->max_frag = src->max_frag;
+	ctx->verify_fn = src->verify_fn;
+	ctx->verify_arg = src->verify_arg;
+	for (i = 0; src->alpn[i] != NULL; i++) {
+		len = strlen(src->alpn[i]);
+		if ((ctx->alpn[i] = USSL_CALLOC(1, len + 1)) == NULL)
+			goto fail;
+		memcpy(ctx->alpn[i], src->alpn[i], len + 1);
+	}
+	if (eng_ctx_dup(ctx, src) != USSL_OK)
+		goto fail;
+	ctx->has_chain = src->has_chain;
+	ctx->n_ca = src->n_ca;
+	ctx->ca_id = src->ca_id;
+	ctx->tickets = src->tickets;
+	if (eng_ctx_update(ctx) != USSL_OK)
+		goto fail;
+	return ctx;
+fail:
+	ussl_ctx_free(ctx);
+	return NULL;
 }
 
 int ussl_ctx_verify_chain(ussl_ctx *ctx, const unsigned char *const *certs,

@@ -32,6 +32,12 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 /* Parse and add CA certificates. */
 int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len);
 
+/* Give dst (new, with src's role and plain settings already copied) the
+   engine state of src: the CA store and own chain shared (never parsed
+   again; a later change to either context must not reach the other),
+   the cipher list, and ticket keys of its own for src->tickets. */
+int eng_ctx_dup(ussl_ctx *dst, const ussl_ctx *src);
+
 /* Cipher suites by name (IANA or engine spelling); n == 0: default. */
 int eng_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n);
 int eng_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,

@@ -55,9 +55,6 @@ int eng_ctx_init(ussl_ctx *ctx)
 	mbedtls_ssl_config_init(&e->conf);
 	mbedtls_entropy_init(&e->entropy);
 	mbedtls_ctr_drbg_init(&e->drbg);
-	mbedtls_x509_crt_init(&e->chain);
-	mbedtls_pk_init(&e->key);
-	mbedtls_x509_crt_init(&e->ca);
 	ctx->eng = e;
 	endpoint = ctx->role == USSL_SERVER ? MBEDTLS_SSL_IS_SERVER :
 	    MBEDTLS_SSL_IS_CLIENT;
@@ -92,9 +89,8 @@ void eng_ctx_free(ussl_ctx *ctx)
 	if (e == NULL)
 		return;
 	mbedtls_ssl_config_free(&e->conf);
-	mbedtls_x509_crt_free(&e->chain);
-	mbedtls_pk_free(&e->key);
-	mbedtls_x509_crt_free(&e->ca);
+	meng_own_release(e->own);
+	meng_cas_release(e->ca);
 	USSL_FREE(e->suites);
 #if defined(MBEDTLS_SSL_TICKET_C)
 	if (e->has_ticket)
@@ -168,7 +164,8 @@ static int conf_apply(ussl_ctx *ctx)
 			    "max fragment length: not in this mbedTLS build");
 #endif
 	}
-	mbedtls_ssl_conf_ca_chain(&e->conf, e->has_ca ? &e->ca : NULL, NULL);
+	mbedtls_ssl_conf_ca_chain(&e->conf, e->ca != NULL ? &e->ca->crt : NULL,
+	    NULL);
 #if defined(MBEDTLS_SSL_ALPN)
 	if (ctx->alpn[0] != NULL)
 		mbedtls_ssl_conf_alpn_protocols(&e->conf,
@@ -182,6 +179,39 @@ static int conf_apply(ussl_ctx *ctx)
 int eng_ctx_update(ussl_ctx *ctx)
 {
 	return conf_apply(ctx);
+}
+
+int eng_ctx_dup(ussl_ctx *dst, const ussl_ctx *src)
+{
+	const struct eng_ctx *s = src->eng;
+	struct eng_ctx *e = dst->eng;
+	size_t n;
+
+	if (s->suites != NULL) {
+		for (n = 0; s->suites[n] != 0; n++)
+			;
+		e->suites = USSL_CALLOC(n + 1, sizeof(*e->suites));
+		if (e->suites == NULL)
+			return ussl_err_set(&dst->err, USSL_E_NOMEM,
+			    "out of memory");
+		memcpy(e->suites, s->suites, n * sizeof(*e->suites));
+		mbedtls_ssl_conf_ciphersuites(&e->conf, e->suites);
+	}
+	if (s->ca != NULL) {
+		ussl_ref_inc(&s->ca->refs);
+		e->ca = s->ca;
+	}
+	if (s->own != NULL) {
+		ussl_ref_inc(&s->own->refs);
+		e->own = s->own;
+		if (mbedtls_ssl_conf_own_cert(&e->conf, &e->own->chain,
+		    &e->own->key) != 0)
+			return ussl_err_set(&dst->err, USSL_E_NOMEM,
+			    "out of memory");
+	}
+	if (dst->role == USSL_SERVER && src->tickets != USSL_TICKET_LIFETIME)
+		return eng_ctx_set_tickets(dst, src->tickets);
+	return USSL_OK;
 }
 
 /* mbedTLS names suites "TLS-ECDHE-RSA-WITH-AES-128-GCM-SHA256" and

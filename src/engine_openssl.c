@@ -406,7 +406,10 @@ int eng_ctx_init(ussl_ctx *ctx)
 	e->has12 = 1;
 	e->has13 = 1;
 	e->store = X509_STORE_new();
-	if (e->store == NULL ||
+	e->store_users = USSL_CALLOC(1, sizeof(*e->store_users));
+	if (e->store_users != NULL)
+		*e->store_users = 1;
+	if (e->store == NULL || e->store_users == NULL ||
 	    X509_STORE_set_flags(e->store, X509_V_FLAG_PARTIAL_CHAIN) != 1 ||
 	    (e->ssl = new_ssl_ctx(ctx)) == NULL ||
 	    (ctx->role == USSL_SERVER &&
@@ -419,6 +422,17 @@ int eng_ctx_init(ussl_ctx *ctx)
 	return USSL_OK;
 }
 
+/* Forget the own chain and key kept for copies. */
+static void own_drop(struct eng_ctx *e)
+{
+	X509_free(e->leaf);
+	EVP_PKEY_free(e->pkey);
+	sk_X509_pop_free(e->chain, X509_free);
+	e->leaf = NULL;
+	e->pkey = NULL;
+	e->chain = NULL;
+}
+
 void eng_ctx_free(ussl_ctx *ctx)
 {
 	struct eng_ctx *e = ctx->eng;
@@ -427,6 +441,9 @@ void eng_ctx_free(ussl_ctx *ctx)
 		return;
 	SSL_CTX_free(e->ssl);   /* frees (and clears) the key */
 	X509_STORE_free(e->store);
+	if (e->store_users != NULL && ussl_ref_dec(e->store_users) == 0)
+		USSL_FREE(e->store_users);
+	own_drop(e);
 	oeng_tickets_free(e);
 	oeng_memo_free(e);
 	USSL_FREE(e->suites12);
@@ -493,6 +510,14 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 		e->ssl = s;
 		s = NULL;
 	}
+	/* Kept for copies (ussl_ctx_dup), which use them as they are. */
+	own_drop(e);
+	e->leaf = leaf;
+	e->pkey = pk;
+	e->chain = chain;
+	leaf = NULL;
+	pk = NULL;
+	chain = NULL;
 	r = USSL_OK;
 out:
 	ERR_clear_error();
@@ -503,10 +528,53 @@ out:
 	return r;
 }
 
+static int apply_suites(SSL_CTX *s, const char *l12, const char *l13);
+
+/* A new store holding the certificates of old (the same objects, not
+   parsed again); NULL if out of memory. */
+static X509_STORE *store_copy(X509_STORE *old)
+{
+	STACK_OF(X509_OBJECT) *objs;
+	X509_STORE *st = X509_STORE_new();
+	X509 *c;
+	int i, n, ok = st != NULL &&
+	    X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN) == 1 &&
+	    X509_STORE_lock(old) == 1;
+
+	if (!ok) {
+		X509_STORE_free(st);
+		return NULL;
+	}
+	objs = X509_STORE_get0_objects(old);
+	n = sk_X509_OBJECT_num(objs);
+	for (i = 0; ok && i < n; i++) {
+		c = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+		if (c != NULL && X509_STORE_add_cert(st, c) != 1)
+			ok = 0;
+	}
+	X509_STORE_unlock(old);
+	if (!ok) {
+		X509_STORE_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static int shared_count(int *users)
+{
+#if defined(__GNUC__)
+	return __atomic_load_n(users, __ATOMIC_ACQUIRE);
+#else
+	return *users;
+#endif
+}
+
 int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
 {
 	struct eng_ctx *e = ctx->eng;
 	STACK_OF(X509) *add = sk_X509_new_null();
+	X509_STORE *st = e->store;
+	int *users = NULL;
 	int i, r = USSL_ERROR;
 
 	/* Parse apart first so that bad data leaves the store untouched. */
@@ -517,12 +585,32 @@ int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
 	if (oeng_parse_certs(&ctx->err, data, len, "CA data", add) != USSL_OK)
 		goto out;
 	ERR_clear_error();
-	for (i = 0; i < sk_X509_num(add); i++) {
-		/* A certificate already present is not an error. */
-		if (X509_STORE_add_cert(e->store, sk_X509_value(add, i)) != 1) {
+	/* A store other contexts use (copies) is copied first. */
+	if (shared_count(e->store_users) > 1) {
+		users = USSL_CALLOC(1, sizeof(*users));
+		st = users != NULL ? store_copy(e->store) : NULL;
+		if (st == NULL) {
 			ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
 			goto out;
 		}
+		*users = 1;
+	}
+	for (i = 0; i < sk_X509_num(add); i++) {
+		/* A certificate already present is not an error. */
+		if (X509_STORE_add_cert(st, sk_X509_value(add, i)) != 1) {
+			ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (users != NULL) {
+		SSL_CTX_set1_cert_store(e->ssl, st);
+		X509_STORE_free(e->store);
+		if (ussl_ref_dec(e->store_users) == 0)
+			USSL_FREE(e->store_users);
+		e->store = st;
+		e->store_users = users;
+		st = NULL;
+		users = NULL;
 	}
 	if (!add_client_ca_names(ctx, e->ssl, add)) {
 		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
@@ -530,9 +618,65 @@ int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
 	}
 	r = USSL_OK;
 out:
+	if (users != NULL) {
+		X509_STORE_free(st);
+		USSL_FREE(users);
+	}
 	ERR_clear_error();
 	sk_X509_pop_free(add, X509_free);
 	return r;
+}
+
+int eng_ctx_dup(ussl_ctx *dst, const ussl_ctx *src)
+{
+	const struct eng_ctx *s = src->eng;
+	struct eng_ctx *e = dst->eng;
+
+	/* The CA store, shared. */
+	if (X509_STORE_up_ref(s->store) != 1)
+		return ussl_err_set(&dst->err, USSL_E_NOMEM, "out of memory");
+	X509_STORE_free(e->store);
+	if (ussl_ref_dec(e->store_users) == 0)
+		USSL_FREE(e->store_users);
+	e->store = s->store;
+	e->store_users = s->store_users;
+	ussl_ref_inc(e->store_users);
+	SSL_CTX_set1_cert_store(e->ssl, e->store);
+	ERR_clear_error();
+	if (!add_client_ca_names(dst, e->ssl, NULL))
+		goto nomem;
+	/* Cipher suites. */
+	if ((s->suites12 != NULL && (e->suites12 = USSL_CALLOC(1,
+	    strlen(s->suites12) + 1)) == NULL) ||
+	    (s->suites13 != NULL && (e->suites13 = USSL_CALLOC(1,
+	    strlen(s->suites13) + 1)) == NULL))
+		goto nomem;
+	if (s->suites12 != NULL)
+		strcpy(e->suites12, s->suites12);
+	if (s->suites13 != NULL)
+		strcpy(e->suites13, s->suites13);
+	e->has12 = s->has12;
+	e->has13 = s->has13;
+	if (!apply_suites(e->ssl, e->suites12, e->suites13))
+		goto nomem;
+	/* The own chain and key, shared. */
+	if (s->leaf != NULL) {
+		if (SSL_CTX_use_cert_and_key(e->ssl, s->leaf, s->pkey,
+		    s->chain, 1) != 1 || X509_up_ref(s->leaf) != 1)
+			goto nomem;
+		e->leaf = s->leaf;
+		if (EVP_PKEY_up_ref(s->pkey) != 1)
+			goto nomem;
+		e->pkey = s->pkey;
+		if ((e->chain = X509_chain_up_ref(s->chain)) == NULL)
+			goto nomem;
+	}
+	if (dst->role == USSL_SERVER && src->tickets != USSL_TICKET_LIFETIME)
+		return eng_ctx_set_tickets(dst, src->tickets);
+	return USSL_OK;
+nomem:
+	ERR_clear_error();
+	return ussl_err_set(&dst->err, USSL_E_NOMEM, "out of memory");
 }
 
 /* ---------------------------------------------------------------------- */

@@ -37,6 +37,8 @@ struct eng_conn;
 
 struct ussl_ctx {
 	int refs;
+	int frozen;           /* a connection was made from it: setters
+	                         refuse (atomic, see ussl_ctx_freeze) */
 	int role;
 	int verify;
 	int min_version, max_version;
@@ -50,6 +52,7 @@ struct ussl_ctx {
 	uint64_t ca_id;
 	unsigned relax;       /* USSL_RELAX_* */
 	unsigned max_frag;    /* requested max_fragment_length, 0 = none */
+	unsigned tickets;     /* server ticket key lifetime, 0 = off */
 	/* ALPN names, NULL-terminated (engines keep a pointer to it). */
 	char *alpn[USSL_ALPN_MAX + 1];
 	ussl_verify_fn verify_fn;
@@ -100,6 +103,32 @@ struct ussl_conn {
 
 /* ctx.c: a process-unique, never-zero number. */
 uint64_t ussl_new_id(void);
+/* ctx.c: mark ctx as used by a connection (ussl_conn_new), after which
+   every setter refuses; thread-safe. */
+void ussl_ctx_freeze(ussl_ctx *ctx);
+/* ctx.c: start of every setter: clears ctx->err, and returns USSL_OK if
+   ctx may still change, else USSL_ERROR with USSL_E_BADARG set. */
+int ussl_ctx_check_mutable(ussl_ctx *ctx);
+
+/* Reference counts shared between threads (contexts, and the engines'
+   shared CA stores and chains).  ussl_ref_dec returns what is left. */
+static inline void ussl_ref_inc(int *refs)
+{
+#if defined(__GNUC__)
+	__atomic_add_fetch(refs, 1, __ATOMIC_RELAXED);
+#else
+	++*refs;
+#endif
+}
+
+static inline int ussl_ref_dec(int *refs)
+{
+#if defined(__GNUC__)
+	return __atomic_sub_fetch(refs, 1, __ATOMIC_ACQ_REL);
+#else
+	return --*refs;
+#endif
+}
 
 /* error.c */
 void ussl_err_clear(ussl_errstate *e);

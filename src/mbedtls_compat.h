@@ -72,6 +72,13 @@ static inline void compat_conf_versions(mbedtls_ssl_config *c, int min,
 	mbedtls_ssl_conf_max_tls_version(c, (mbedtls_ssl_protocol_version)max);
 }
 
+/* Empty the configuration's list of own certificates (a NULL
+   certificate does it). */
+static inline void compat_conf_clear_own_cert(mbedtls_ssl_config *c)
+{
+	(void)mbedtls_ssl_conf_own_cert(c, NULL, NULL);
+}
+
 static inline int compat_max_version(void)
 {
 #if defined(MBEDTLS_SSL_PROTO_TLS1_3)
@@ -168,6 +175,9 @@ static inline int compat_crt_has_ext(const mbedtls_x509_crt *c, int type)
 
 #define COMPAT_PRIV(x) x
 
+#include <mbedtls/platform.h>
+#include <mbedtls/ssl_internal.h>
+
 static inline int compat_global_init(void)
 {
 	return 0;
@@ -195,6 +205,19 @@ static inline void compat_conf_versions(mbedtls_ssl_config *c, int min,
 	    min & 0xff);
 	mbedtls_ssl_conf_max_version(c, MBEDTLS_SSL_MAJOR_VERSION_3,
 	    max & 0xff);
+}
+
+/* Empty the configuration's list of own certificates (2.28 has no call
+   for it: the list is mbedTLS's own allocation). */
+static inline void compat_conf_clear_own_cert(mbedtls_ssl_config *c)
+{
+	mbedtls_ssl_key_cert *k = c->key_cert, *next;
+
+	for (; k != NULL; k = next) {
+		next = k->next;
+		mbedtls_free(k);
+	}
+	c->key_cert = NULL;
 }
 
 static inline int compat_max_version(void)

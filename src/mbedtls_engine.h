@@ -27,14 +27,36 @@
    the real cause (errno) is kept in the connection. */
 #define IO_FAILED MBEDTLS_ERR_NET_SEND_FAILED
 
+/*
+ * The trusted CA store, shared by a context and its copies: a list of
+ * segments, each holding the certificates one ussl_ctx_add_ca() call
+ * added, the last of them linked to the segment before it (tail), so
+ * that the head's certificates are one mbedtls_x509_crt list, as
+ * mbedtls_ssl_conf_ca_chain() wants.  Segments never change once made:
+ * adding CAs makes a new head, so contexts sharing older segments are not
+ * touched.  Each segment counts the heads and contexts that point to it.
+ */
+struct meng_cas {
+	int refs;
+	mbedtls_x509_crt crt;       /* own certificates, then tail's */
+	mbedtls_x509_crt *last;     /* the last own one (next: tail->crt) */
+	struct meng_cas *tail;
+};
+
+/* The own chain and key, shared by a context and its copies, which
+   mbedTLS's configurations point to; replaced, never changed. */
+struct meng_own {
+	int refs;
+	mbedtls_x509_crt chain;
+	mbedtls_pk_context key;
+};
+
 struct eng_ctx {
 	mbedtls_ssl_config conf;
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
-	mbedtls_x509_crt chain;
-	mbedtls_pk_context key;
-	mbedtls_x509_crt ca;
-	int has_ca;
+	struct meng_own *own;       /* NULL: no chain loaded */
+	struct meng_cas *ca;        /* NULL: no CA loaded */
 	int *suites;          /* set_ciphers list, NULL: the default */
 #if defined(MBEDTLS_SSL_TICKET_C)
 	mbedtls_ssl_ticket_context ticket;
@@ -81,6 +103,10 @@ struct eng_conn {
 void meng_append_detail(ussl_errstate *e, int ret);
 
 /* mbedtls_x509.c */
+/* Drop a reference to a CA store or own chain (NULL is ignored); the
+   last one frees it, wiping the key. */
+void meng_cas_release(struct meng_cas *h);
+void meng_own_release(struct meng_own *o);
 /* USSL_VFY_* flags of mbedTLS's verification flags. */
 unsigned meng_map_vflags(uint32_t f);
 /* The verification callback set on every connection (arg: struct vrun). */

@@ -147,21 +147,56 @@ static int parse_certs(ussl_errstate *err, mbedtls_x509_crt *crt,
 	return USSL_OK;
 }
 
+void meng_own_release(struct meng_own *o)
+{
+	if (o == NULL || ussl_ref_dec(&o->refs) > 0)
+		return;
+	mbedtls_x509_crt_free(&o->chain);
+	mbedtls_pk_free(&o->key);
+	ussl_wipe(o, sizeof(*o));
+	USSL_FREE(o);
+}
+
+void meng_cas_release(struct meng_cas *h)
+{
+	struct meng_cas *tail;
+
+	while (h != NULL && ussl_ref_dec(&h->refs) == 0) {
+		tail = h->tail;
+		h->last->next = NULL;       /* the tail's are not ours */
+		mbedtls_x509_crt_free(&h->crt);
+		USSL_FREE(h);
+		h = tail;
+	}
+}
+
+/* mbedTLS appends to its list of own certificates; ours replace it. */
+static int set_own_cert(struct eng_ctx *e, struct meng_own *o)
+{
+	compat_conf_clear_own_cert(&e->conf);
+	return mbedtls_ssl_conf_own_cert(&e->conf, &o->chain, &o->key);
+}
+
 int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
     size_t cert_len, const unsigned char *key, size_t key_len,
     const char *password)
 {
 	struct eng_ctx *e = ctx->eng;
-	mbedtls_x509_crt chain;
-	mbedtls_pk_context pk;
+	struct meng_own *o;
 	const unsigned char *in;
 	unsigned char *owned;
 	size_t in_len, pwlen = password ? strlen(password) : 0;
 	int ret;
 
-	mbedtls_x509_crt_init(&chain);
-	mbedtls_pk_init(&pk);
-	if (parse_certs(&ctx->err, &chain, cert, cert_len,
+	/* Parsed into a new holder: contexts sharing the old one (copies
+	   made by ussl_ctx_dup) keep it. */
+	o = USSL_CALLOC(1, sizeof(*o));
+	if (o == NULL)
+		return ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+	o->refs = 1;
+	mbedtls_x509_crt_init(&o->chain);
+	mbedtls_pk_init(&o->key);
+	if (parse_certs(&ctx->err, &o->chain, cert, cert_len,
 	    "certificate") != USSL_OK)
 		goto fail;
 	/* Without a separate key, the key is in the certificate data. */
@@ -174,7 +209,7 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	ret = compat_pk_parse_key(&pk, in, in_len,
+	ret = compat_pk_parse_key(&o->key, in, in_len,
 	    (const unsigned char *)password, pwlen, &e->drbg);
 	free_parse_input(owned, in_len);
 	if (ret != 0) {
@@ -192,59 +227,51 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 		meng_append_detail(&ctx->err, ret);
 		goto fail;
 	}
-	ret = compat_pk_check_pair(&chain.pk, &pk, &e->drbg);
+	ret = compat_pk_check_pair(&o->chain.pk, &o->key, &e->drbg);
 	if (ret != 0) {
 		ussl_err_set(&ctx->err, USSL_E_BADKEY,
 		    "private key does not match the certificate");
 		goto fail;
 	}
 	/* Swap in only now, so a failure leaves the context as it was. */
-	mbedtls_x509_crt_free(&e->chain);
-	mbedtls_pk_free(&e->key);
-	e->chain = chain;
-	e->key = pk;
-	if ((ret = mbedtls_ssl_conf_own_cert(&e->conf, &e->chain,
-	    &e->key)) != 0) {
+	if (set_own_cert(e, o) != 0) {
+		if (e->own != NULL)
+			(void)set_own_cert(e, e->own);
 		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
-		return USSL_ERROR;
+		goto fail;
 	}
+	meng_own_release(e->own);
+	e->own = o;
 	return USSL_OK;
 fail:
-	mbedtls_x509_crt_free(&chain);
-	mbedtls_pk_free(&pk);
+	meng_own_release(o);
 	return USSL_ERROR;
 }
 
 int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len)
 {
 	struct eng_ctx *e = ctx->eng;
-	mbedtls_x509_crt add;
-	mbedtls_x509_crt *last;
+	struct meng_cas *h;
 
 	/* Parse apart first so that bad data leaves the store untouched. */
-	mbedtls_x509_crt_init(&add);
-	if (parse_certs(&ctx->err, &add, data, len, "CA data") != USSL_OK) {
-		mbedtls_x509_crt_free(&add);
+	h = USSL_CALLOC(1, sizeof(*h));
+	if (h == NULL)
+		return ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+	mbedtls_x509_crt_init(&h->crt);
+	if (parse_certs(&ctx->err, &h->crt, data, len, "CA data") != USSL_OK) {
+		mbedtls_x509_crt_free(&h->crt);
+		USSL_FREE(h);
 		return USSL_ERROR;
 	}
-	if (!e->has_ca) {
-		e->ca = add;
-		e->has_ca = 1;
-	} else {
-		/* Append the new list: move its head into a heap node,
-		   allocated as mbedtls_x509_crt_free() will free it. */
-		mbedtls_x509_crt *head = mbedtls_calloc(1, sizeof(*head));
-
-		if (head == NULL) {
-			mbedtls_x509_crt_free(&add);
-			return ussl_err_set(&ctx->err, USSL_E_NOMEM,
-			    "out of memory");
-		}
-		*head = add;
-		for (last = &e->ca; last->next != NULL; last = last->next)
-			;
-		last->next = head;
-	}
+	/* A new head in front of the store (which copies may share): its
+	   last certificate leads on to the older ones. */
+	h->refs = 1;
+	for (h->last = &h->crt; h->last->next != NULL; h->last = h->last->next)
+		;
+	h->tail = e->ca;
+	if (h->tail != NULL)
+		h->last->next = &h->tail->crt;
+	e->ca = h;                  /* takes over the context's reference */
 	return eng_ctx_update(ctx);
 }
 
@@ -603,7 +630,7 @@ int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
 	vr.chain = &chain_view;
 	vr.vs = vs;
 	ret = mbedtls_x509_crt_verify_with_profile(&chain,
-	    ec->has_ca ? &ec->ca : NULL, NULL,
+	    ec->ca != NULL ? &ec->ca->crt : NULL, NULL,
 	    &mbedtls_x509_crt_profile_default, NULL, &flags,
 	    meng_verify_cb, &vr);
 	if (ret != 0 && flags == 0)

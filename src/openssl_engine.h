@@ -17,7 +17,14 @@
 
 struct eng_ctx {
 	SSL_CTX *ssl;
-	X509_STORE *store;     /* trusted CAs; shared with ssl */
+	X509_STORE *store;     /* trusted CAs; shared with ssl, and with
+	                          copies made by ussl_ctx_dup() */
+	int *store_users;      /* how many contexts use store (a shared
+	                          count: more than one, and adding CAs
+	                          makes a store of our own first) */
+	X509 *leaf;            /* own chain and key as loaded (references; */
+	STACK_OF(X509) *chain; /* OpenSSL counts them), for copies; */
+	EVP_PKEY *pkey;        /* NULL: none */
 	char *suites12;        /* set_ciphers lists (OpenSSL spelling), */
 	char *suites13;        /* NULL: the defaults */
 	int has12, has13;      /* the suite list holds TLS 1.2 / 1.3 suites */

@@ -98,7 +98,8 @@ int ussl_ctx_use_cert_chain_file(ussl_ctx *ctx, const char *cert_path,
 	size_t cert_len = 0, key_len = 0;
 	int r;
 
-	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	if (read_file(ctx, cert_path, &cert, &cert_len) != USSL_OK)
 		return USSL_ERROR;
 	if (key_path != NULL &&
@@ -125,7 +126,8 @@ int ussl_ctx_add_ca_file(ussl_ctx *ctx, const char *path)
 	size_t len;
 	int r;
 
-	ussl_err_clear(&ctx->err);
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
 	if (read_file(ctx, path, &data, &len) != USSL_OK)
 		return USSL_ERROR;
 	r = ussl_ctx_add_ca(ctx, data, len);

@@ -2,6 +2,8 @@
  * mod_tls.c - the `tls` module: the API of MicroPython's native module
  * (>= 1.23), on which MicroPython's frozen ssl.py and asyncio build.
  * SSLContext wraps a ussl_ctx; errors take the stock module's form.
+ * A setter called after a socket was made changes a copy of the ussl_ctx
+ * (the core freezes one in use), so that sockets keep their settings.
  */
 #include <string.h>
 
@@ -111,6 +113,36 @@ static ussl_mp_context_t *get_ctx(mp_obj_t self_in)
 	return self;
 }
 
+/* A change to a ussl_ctx: raises on failure. */
+typedef void (*change_fn)(ussl_ctx *ctx, void *arg);
+
+/*
+ * Apply fn to the context's settings.  The core freezes a ussl_ctx once a
+ * socket uses it, so then the change is made on a copy (sharing the
+ * parsed CA store and chain) that replaces it: sockets already made keep
+ * the settings they were made with.  A failure changes nothing.
+ */
+static void change(mp_obj_t self_in, change_fn fn, void *arg)
+{
+	ussl_mp_context_t *self = get_ctx(self_in);
+	ussl_ctx *x = self->ctx;
+	nlr_buf_t nlr;
+
+	if (ussl_ctx_frozen(x) && (x = ussl_ctx_dup(x)) == NULL)
+		mp_raise_OSError(MP_ENOMEM);
+	if (nlr_push(&nlr) != 0) {
+		if (x != self->ctx)
+			ussl_ctx_free(x);
+		nlr_jump(nlr.ret_val);
+	}
+	fn(x, arg);
+	nlr_pop();
+	if (x != self->ctx) {
+		ussl_ctx_free(self->ctx);  /* sockets hold their references */
+		self->ctx = x;
+	}
+}
+
 static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
     size_t n_args, size_t n_kw, const mp_obj_t *args)
 {
@@ -149,12 +181,36 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
  * and max_fragment_length (client: ask the server for records of at most
  * that many bytes, 512/1024/2048/4096; 0, the default, does not ask).
  */
+struct attr_arg {
+	qstr attr;
+	mp_int_t v;
+};
+
+static void set_attr(ussl_ctx *ctx, void *arg)
+{
+	struct attr_arg *a = arg;
+	mp_int_t v = a->v;
+
+	if (a->attr == MP_QSTR_verify_mode) {
+		if (ussl_ctx_set_verify(ctx, v) != USSL_OK)
+			ussl_mp_raise_ctx(ctx, USSL_MP_COMPAT);
+	} else {
+		/* Out of range: let the core refuse it with its message
+		   (ValueError, as for the ussl module's bad arguments). */
+		unsigned u = v < 0 || v > 0xffff ? 0xffffu : (unsigned)v;
+		int r = a->attr == MP_QSTR_verify_relax ?
+		    ussl_ctx_set_verify_relax(ctx, u) :
+		    ussl_ctx_set_max_fragment(ctx, u);
+
+		if (r != USSL_OK)
+			ussl_mp_raise_ctx(ctx, USSL_MP_NATIVE);
+	}
+}
+
 static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 {
 	ussl_mp_context_t *self = MP_OBJ_TO_PTR(self_in);
-	ussl_ctx *ctx;
-	mp_int_t v;
-	int r;
+	struct attr_arg a;
 
 	if (dest[0] == MP_OBJ_NULL) {
 		if (attr == MP_QSTR_verify_mode)
@@ -180,26 +236,13 @@ static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 	if (attr != MP_QSTR_verify_mode && attr != MP_QSTR_verify_relax &&
 	    attr != MP_QSTR_max_fragment_length)
 		return;
-	ctx = get_ctx(self_in)->ctx;
-	v = mp_obj_get_int(dest[1]);
-	if (attr == MP_QSTR_verify_mode) {
-		if (ussl_ctx_set_verify(ctx, v) != USSL_OK)
-			ussl_mp_raise_ctx(ctx, USSL_MP_COMPAT);
-	} else {
-		/* Out of range: let the core refuse it with its message
-		   (ValueError, as for the ussl module's bad arguments). */
-		unsigned u = v < 0 || v > 0xffff ? 0xffffu : (unsigned)v;
-
-		r = attr == MP_QSTR_verify_relax ?
-		    ussl_ctx_set_verify_relax(ctx, u) :
-		    ussl_ctx_set_max_fragment(ctx, u);
-		if (r != USSL_OK)
-			ussl_mp_raise_ctx(ctx, USSL_MP_NATIVE);
-		if (attr == MP_QSTR_verify_relax)
-			self->relax = (uint8_t)u;
-		else
-			self->max_frag = (uint16_t)u;
-	}
+	a.attr = attr;
+	a.v = mp_obj_get_int(dest[1]);
+	change(self_in, set_attr, &a);
+	if (attr == MP_QSTR_verify_relax)
+		self->relax = (uint8_t)a.v;
+	else if (attr == MP_QSTR_max_fragment_length)
+		self->max_frag = (uint16_t)a.v;
 	dest[0] = MP_OBJ_NULL;
 }
 
@@ -234,13 +277,25 @@ static mp_obj_t ssl_context_get_ciphers(mp_obj_t self_in)
 static MP_DEFINE_CONST_FUN_OBJ_1(ssl_context_get_ciphers_obj,
     ssl_context_get_ciphers);
 
+struct ciphers_arg {
+	const char **list;
+	size_t n;
+};
+
+static void set_ciphers(ussl_ctx *ctx, void *arg)
+{
+	struct ciphers_arg *a = arg;
+
+	if (ussl_ctx_set_ciphers(ctx, a->list, a->n) != USSL_OK)
+		ussl_mp_raise_ctx(ctx, USSL_MP_COMPAT);
+}
+
 static mp_obj_t ssl_context_set_ciphers(mp_obj_t self_in, mp_obj_t names)
 {
 	ussl_ctx *ctx = get_ctx(self_in)->ctx;
-	const char **list;
+	struct ciphers_arg a;
 	mp_obj_t *items;
 	size_t i, n;
-	int r;
 
 	mp_obj_get_array(names, &n, &items);
 	if (n == 0) {
@@ -248,31 +303,45 @@ static mp_obj_t ssl_context_set_ciphers(mp_obj_t self_in, mp_obj_t names)
 
 		ussl_mp_raise(&e, USSL_MP_COMPAT, ussl_ctx_role(ctx));
 	}
-	list = m_new(const char *, n);
+	/* On the GC heap: freed by the collector if a name raises. */
+	a.list = m_new(const char *, n);
+	a.n = n;
 	for (i = 0; i < n; i++)
-		list[i] = mp_obj_str_get_str(items[i]);
-	r = ussl_ctx_set_ciphers(ctx, list, n);
-	m_del(const char *, list, n);
-	if (r != USSL_OK)
-		ussl_mp_raise_ctx(ctx, USSL_MP_COMPAT);
+		a.list[i] = mp_obj_str_get_str(items[i]);
+	change(self_in, set_ciphers, &a);
+	m_del(const char *, a.list, n);
 	return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(ssl_context_set_ciphers_obj,
     ssl_context_set_ciphers);
 
+static void load_chain(ussl_ctx *ctx, void *arg)
+{
+	mp_obj_t *a = arg;
+
+	ussl_mp_load_chain(ctx, a[0], a[1], USSL_MP_COMPAT);
+}
+
 static mp_obj_t ssl_context_load_cert_chain(mp_obj_t self_in, mp_obj_t cert,
     mp_obj_t key)
 {
-	ussl_mp_load_chain(get_ctx(self_in)->ctx, cert, key, USSL_MP_COMPAT);
+	mp_obj_t a[2] = { cert, key };
+
+	change(self_in, load_chain, a);
 	return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_3(ssl_context_load_cert_chain_obj,
     ssl_context_load_cert_chain);
 
+static void load_ca(ussl_ctx *ctx, void *arg)
+{
+	ussl_mp_load_ca(ctx, *(mp_obj_t *)arg, USSL_MP_COMPAT);
+}
+
 static mp_obj_t ssl_context_load_verify_locations(mp_obj_t self_in,
     mp_obj_t cadata)
 {
-	ussl_mp_load_ca(get_ctx(self_in)->ctx, cadata, USSL_MP_COMPAT);
+	change(self_in, load_ca, &cadata);
 	return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_2(ssl_context_load_verify_locations_obj,
