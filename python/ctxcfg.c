@@ -135,7 +135,9 @@ ussl_ctx *pyussl_ctx_build(PyUsslContext *c, pyussl_errinfo *e)
 	if (c->role == USSL_SERVER && g->tickets >= 0 &&
 	    ussl_ctx_set_tickets(x, (unsigned)g->tickets) != USSL_OK)
 		goto fail;
-	if (g->relax != 0 && ussl_ctx_set_verify_relax(x, g->relax) != USSL_OK)
+	if ((g->relax | pyussl_ctx_no_name(c)) != 0 &&
+	    ussl_ctx_set_verify_relax(x, g->relax | pyussl_ctx_no_name(c)) !=
+	    USSL_OK)
 		goto fail;
 	if (g->max_frag != 0 &&
 	    ussl_ctx_set_max_fragment(x, g->max_frag) != USSL_OK)
@@ -512,7 +514,7 @@ static int op_relax(ussl_ctx *x, void *arg, size_t *applied)
 static void commit_relax(struct cfg *g, void *arg, size_t applied)
 {
 	(void)applied;
-	g->relax = *(unsigned *)arg;
+	g->relax = *(unsigned *)arg & USSL_RELAX_ALL;
 }
 
 /* --- max_fragment_length --- */
@@ -536,11 +538,14 @@ static void commit_max_frag(struct cfg *g, void *arg, size_t applied)
 static int op_cb(ussl_ctx *x, void *arg, size_t *applied)
 {
 	PyUsslContext *c = arg;
+	int r;
 
+	/* check_hostname off is the core's USSL_RELAX_NO_NAME. */
+	r = ussl_ctx_set_verify_relax(x, c->cfg.relax | pyussl_ctx_no_name(c));
 	ussl_ctx_set_verify_cb(x, c->cb_flags != 0 ? pyussl_verify_tramp : NULL,
 	    c);
-	*applied = 1;
-	return USSL_OK;
+	*applied = r == USSL_OK;
+	return r;
 }
 
 static void commit_nothing(struct cfg *g, void *arg, size_t applied)
@@ -550,8 +555,9 @@ static void commit_nothing(struct cfg *g, void *arg, size_t applied)
 	(void)applied;
 }
 
-/* Install or remove the trampoline after verify_callback or
-   check_hostname changed.  0 or -1 with an exception. */
+/* Install or remove the trampoline after verify_callback changed, and
+   set the core's USSL_RELAX_NO_NAME after check_hostname changed.  0 or
+   -1 with an exception. */
 int pyussl_ctx_apply_cb_flags(PyUsslContext *c)
 {
 	pyussl_errinfo e;
@@ -656,6 +662,7 @@ int pyussl_ctx_set_verify_relax(PyUsslContext *c, PyObject *v,
 	flags = (unsigned)n;
 	if (flags == c->cfg.relax)
 		return 0;
+	flags |= pyussl_ctx_no_name(c);       /* check_hostname's part */
 	if (modify(c, op_relax, commit_relax, &flags, 0, &e) != 0) {
 		pyussl_raise_setup_error(&e, NULL);
 		return -1;

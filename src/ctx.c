@@ -109,10 +109,20 @@ int ussl_ctx_set_verify(ussl_ctx *ctx, int mode)
 int ussl_ctx_set_verify_relax(ussl_ctx *ctx, unsigned flags)
 {
 	ussl_err_clear(&ctx->err);
-	if ((flags & ~USSL_RELAX_ALL) != 0)
+	if ((flags & ~(USSL_RELAX_ALL | USSL_RELAX_NO_NAME)) != 0)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
 		    "unknown verify relaxation flags 0x%x", flags);
 	ctx->relax = flags;
+	return USSL_OK;
+}
+
+int ussl_ctx_set_verify_strict(ussl_ctx *ctx, unsigned flags)
+{
+	ussl_err_clear(&ctx->err);
+	if ((flags & ~USSL_STRICT_ALL) != 0)
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "unknown verify strictness flags 0x%x", flags);
+	ctx->strict = flags;
 	return USSL_OK;
 }
 
@@ -288,6 +298,7 @@ int ussl_ctx_verify_chain(ussl_ctx *ctx, const unsigned char *const *certs,
 	vs.name = name != NULL ? &pn : NULL;
 	vs.at_time = at_time;
 	vs.flags = flags;
+	vs.why = NULL;
 	r = eng_verify_chain(&vs, certs, lens, n);
 	ussl_name_free(&pn);
 	return r;
