@@ -285,7 +285,8 @@ static void string_value(struct walk *w, unsigned tag, const ussl_span *v,
 	case T_BMP:
 		for (p = v->p; (v->p + v->len) - p >= 2 && !o.full; p += 2) {
 			cp = ((uint32_t)p[0] << 8) | p[1];
-			if (cp >= 0xd800u && cp <= 0xdbffu && (v->p + v->len) - p >= 4) {
+			if (cp >= 0xd800u && cp <= 0xdbffu &&
+			    (v->p + v->len) - p >= 4) {
 				lo = ((uint32_t)p[2] << 8) | p[3];
 				if (lo >= 0xdc00u && lo <= 0xdfffu) {
 					cp = 0x10000u + ((cp - 0xd800u) << 10) +

@@ -94,7 +94,8 @@ unsigned ussl_verify_leaf(const ussl_vstate *vs, const ussl_chain *ch)
 	   still be self-signed (a renamed root): the signature tells. */
 	i = n - 1;
 	if (!HAS(&ci[i], X_AKI) && !ci[i].self_issued)
-		ci[i].self_signed = eng_cert_self_signed(ch->der[i], ch->len[i]);
+		ci[i].self_signed = eng_cert_self_signed(ch->der[i],
+		    ch->len[i]);
 	for (i = 0; i < n; i++)
 		f |= ussl_cert_rules(vs, ci, i, n);
 	if (ussl_name_constraints(vs, ci, n))
@@ -128,7 +129,8 @@ unsigned ussl_verify_user(const ussl_vstate *vs, const unsigned char *der,
 	if (r != 0 && added == 0)
 		added = USSL_VFY_OTHER;
 	if (added & USSL_VFY_OTHER)
-		ussl_vwhy(vs, USSL_VFY_OTHER, "rejected by the verify callback");
+		ussl_vwhy(vs, USSL_VFY_OTHER,
+		    "rejected by the verify callback");
 	return flags | added;
 }
 

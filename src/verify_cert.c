@@ -40,12 +40,14 @@ static int read_extensions(cert_info *ci, ussl_span all)
 	ussl_span list, e, oid, val, b;
 	int k, n = 0, crit;
 
-	if (ussl_der_want(&all, DER_SEQ, &list) || all.len != 0 || list.len == 0)
+	if (ussl_der_want(&all, DER_SEQ, &list) || all.len != 0 ||
+	    list.len == 0)
 		return -1;
 	for (all = list; list.len > 0; ) {
 		const unsigned char *at = list.p;
 
-		if (ussl_der_want(&list, DER_SEQ, &e) || ussl_der_want(&e, DER_OID, &oid))
+		if (ussl_der_want(&list, DER_SEQ, &e) ||
+		    ussl_der_want(&e, DER_OID, &oid))
 			return -1;
 		crit = 0;
 		if (ussl_der_next_is(&e, DER_BOOLEAN)) {
@@ -83,7 +85,8 @@ static int read_bc_ku(cert_info *ci)
 			ci->ca = b.p[0] != 0;
 		}
 		if (ussl_der_next_is(&seq, DER_INTEGER)) {
-			if (ussl_der_want(&seq, DER_INTEGER, &b) || b.len == 0 ||
+			if (ussl_der_want(&seq, DER_INTEGER, &b) ||
+			    b.len == 0 ||
 			    (b.p[0] & 0x80))
 				return -1;
 			ci->has_pathlen = 1;
@@ -93,7 +96,8 @@ static int read_bc_ku(cert_info *ci)
 	}
 	if (HAS(ci, X_KU)) {
 		v = ci->ext[X_KU];
-		if (ussl_der_want(&v, DER_BITSTRING, &b) || v.len != 0 || b.len < 2 ||
+		if (ussl_der_want(&v, DER_BITSTRING, &b) || v.len != 0 ||
+		    b.len < 2 ||
 		    b.p[0] > 7)
 			return -1;
 		ci->ku[0] = b.p[1];
@@ -117,7 +121,8 @@ int ussl_x509_read(const unsigned char *der, size_t len, cert_info *ci)
 		return -1;
 	ci->version = 1;
 	if (ussl_der_next_is(&tbs, DER_CTXC(0))) {
-		if (ussl_der_take(&tbs, &tag, &s) || ussl_der_want(&s, DER_INTEGER, &val) ||
+		if (ussl_der_take(&tbs, &tag, &s) ||
+		    ussl_der_want(&s, DER_INTEGER, &val) ||
 		    s.len != 0 || val.len != 1 || val.p[0] > 2)
 			return -1;
 		ci->version = val.p[0] + 1;
@@ -200,7 +205,8 @@ int ussl_x509_aki(const cert_info *ci, ussl_span *keyid, int *names)
 	*names = 0;
 	if (ussl_der_want(&v, DER_SEQ, &seq) || v.len != 0 || seq.len == 0)
 		return 0;
-	if (ussl_der_next_is(&seq, DER_CTX(0)) && ussl_der_want(&seq, DER_CTX(0), keyid))
+	if (ussl_der_next_is(&seq, DER_CTX(0)) &&
+	    ussl_der_want(&seq, DER_CTX(0), keyid))
 		return 0;
 	if (ussl_der_next_is(&seq, DER_CTXC(1))) {
 		if (ussl_der_want(&seq, DER_CTXC(1), &f))
@@ -220,7 +226,8 @@ int ussl_x509_ski(const cert_info *ci, ussl_span *ski)
 {
 	ussl_span v = ci->ext[X_SKI];
 
-	return ussl_der_want(&v, DER_OCTETS, ski) == 0 && v.len == 0 && ski->len > 0;
+	return ussl_der_want(&v, DER_OCTETS, ski) == 0 && v.len == 0 &&
+	    ski->len > 0;
 }
 
 /* authorityInfoAccess: one or more AccessDescriptions (RFC 5280 4.2.2.1). */
@@ -232,7 +239,8 @@ int ussl_x509_aia_ok(const cert_info *ci)
 	if (ussl_der_want(&v, DER_SEQ, &seq) || v.len != 0 || seq.len == 0)
 		return 0;
 	while (seq.len > 0)
-		if (ussl_der_want(&seq, DER_SEQ, &ad) || ussl_der_want(&ad, DER_OID, &oid) ||
+		if (ussl_der_want(&seq, DER_SEQ, &ad) ||
+		    ussl_der_want(&ad, DER_OID, &oid) ||
 		    ussl_der_take(&ad, &tag, &gn) || ad.len != 0)
 			return 0;
 	return 1;

@@ -46,14 +46,14 @@ static const unsigned char ce_arc[X_AIA] = { 14, 15, 17, 19, 30, 35, 36, 37 };
 /* What the chain rules need of one certificate. */
 typedef struct cert_info {
 	int version;              /* 1, 2 or 3 */
-	ussl_span serial;              /* INTEGER contents */
-	ussl_span issuer, subject;     /* Name contents: the RDNs */
-	ussl_span key_alg;             /* subjectPublicKeyInfo algorithm OID */
+	ussl_span serial;         /* INTEGER contents */
+	ussl_span issuer, subject;   /* Name contents: the RDNs */
+	ussl_span key_alg;        /* subjectPublicKeyInfo algorithm OID */
 	unsigned key_param_tag;   /* its parameters' tag, 0 if absent */
 	ussl_span key_param;
-	ussl_span key;                 /* subjectPublicKey, unused-bits byte cut */
+	ussl_span key;            /* subjectPublicKey, unused-bits byte cut */
 	unsigned seen, crit;      /* X_* bits */
-	ussl_span ext[X_COUNT];        /* extnValue contents */
+	ussl_span ext[X_COUNT];   /* extnValue contents */
 	int dup_ext;              /* one extension twice */
 	int ca, has_pathlen;      /* basicConstraints */
 	unsigned char ku[2];      /* keyUsage bits 0-15, as encoded */

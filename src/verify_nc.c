@@ -84,7 +84,8 @@ static int email_valid(ussl_span s, int constraint)
 			return ussl_dns_valid(s.p + 1, s.len - 1, 0);
 		return ussl_dns_valid(s.p, s.len, 0);
 	}
-	return at > s.p && ussl_dns_valid(at + 1, (size_t)(s.p + s.len - at - 1), 0);
+	return at > s.p &&
+	    ussl_dns_valid(at + 1, (size_t)(s.p + s.len - at - 1), 0);
 }
 
 /* rfc822Name against a constraint (RFC 5280 4.2.1.10): a mailbox
@@ -212,7 +213,8 @@ int ussl_nc_valid(ussl_span nc)
 			    !nc_base_valid(tag, base))
 				return 0;
 			if (ussl_der_next_is(&sub, DER_CTX(0)) &&
-			    (ussl_der_want(&sub, DER_CTX(0), &m) || !ussl_span_zero(m)))
+			    (ussl_der_want(&sub, DER_CTX(0), &m) ||
+			    !ussl_span_zero(m)))
 				return 0;
 			if (sub.len != 0)
 				return 0;
@@ -252,7 +254,8 @@ static int gn_within(int form, ussl_span name, ussl_span base, int excluded)
 
 /* 0 when the name satisfies the constraints nc, -1 when it does not or
    cannot be checked.  Subtrees of other forms do not concern it. */
-static int nc_check_name(ussl_span nc, int form, ussl_span name, unsigned long *budget)
+static int nc_check_name(ussl_span nc, int form, ussl_span name,
+    unsigned long *budget)
 {
 	ussl_span seq, part, sub, base;
 	unsigned tag, ptag;

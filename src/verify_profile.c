@@ -22,8 +22,10 @@ static unsigned key_flags(const cert_info *ci)
 {
 	ussl_span k = ci->key, rsa, n;
 
-	if (USSL_SPAN_IS(ci->key_alg, OID_RSA) || USSL_SPAN_IS(ci->key_alg, OID_RSA_PSS)) {
-		if (ussl_der_want(&k, DER_SEQ, &rsa) || ussl_der_want(&rsa, DER_INTEGER, &n))
+	if (USSL_SPAN_IS(ci->key_alg, OID_RSA) ||
+	    USSL_SPAN_IS(ci->key_alg, OID_RSA_PSS)) {
+		if (ussl_der_want(&k, DER_SEQ, &rsa) ||
+		    ussl_der_want(&rsa, DER_INTEGER, &n))
 			return USSL_VFY_BAD_KEY;
 		while (n.len > 0 && n.p[0] == 0) {
 			n.p++;
@@ -128,8 +130,8 @@ static unsigned leaf_usage(const ussl_vstate *vs, const cert_info *c,
 		if ((strict & USSL_STRICT_EKU) &&
 		    !(relax & USSL_RELAX_NO_EKU) &&
 		    !(c->version == 1 && (relax & USSL_RELAX_CN_ONLY)))
-			f |= fail(vs, USSL_VFY_BAD_USAGE,
-			    "no extendedKeyUsage (required by USSL_STRICT_EKU)");
+			f |= fail(vs, USSL_VFY_BAD_USAGE, "no "
+			    "extendedKeyUsage (required by USSL_STRICT_EKU)");
 		return f;
 	}
 	if (server && !(eku & EKU_SERVER))
