@@ -8,7 +8,8 @@
  *           bit  3    offer ALPN "h2", "http/1.1"
  *           bits 4-5  server name: NULL (verify off only), "localhost",
  *                     "127.0.0.1", "::1"
- *           bit  6    a verify callback that accepts everything
+ *           bit  6    a verify callback that tries to accept everything
+ *                     (clears the flags, returns 0: the core ignores it)
  *           bit  7    end of stream after the input (else WANT_READ)
  *   byte 1  bytes per recv call (0: any)
  * What the client sends is thrown away.  The client's own randomness (its

@@ -18,7 +18,8 @@
  *   bit 3     server context (else client)
  *   bits 4-5  name to match: NULL, "localhost", "127.0.0.1", "::1"
  *   bit 6     judge validity at a fixed time (2030-01-01) instead of now
- *   bit 7     a verify callback that accepts everything
+ *   bit 7     a verify callback that tries to accept everything (clears
+ *             the flags, returns 0: the core ignores it)
  */
 #include <stdlib.h>
 #include <string.h>

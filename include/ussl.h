@@ -268,13 +268,23 @@ USSL_API int ussl_ctx_cipher_name(const ussl_ctx *ctx, size_t i,
 /*
  * Verification callback: called during the handshake for each
  * certificate of the peer's chain, from the root (highest depth) down to
- * the leaf (depth 0), after the library's own checks.  *flags holds the
- * USSL_VFY_* failures found for that certificate; the callback may clear
- * (accept anyway) or set flags.  Returning non-zero rejects the
- * certificate (USSL_VFY_OTHER).  der is valid during the call only.
- * The callback runs only when the verify mode is not USSL_VERIFY_NONE.
- * fn == NULL removes it.  arg is shared by every connection of ctx (and
- * by copies made with ussl_ctx_dup()).  Returns USSL_OK, or USSL_ERROR
+ * the leaf (depth 0), after the library's own checks.  It may add a
+ * rejection, never remove one (the same rule on every engine and in
+ * every binding):
+ *   - *flags holds the USSL_VFY_* failures found for that certificate,
+ *     for the callback to read.  Flags it sets are added to them;
+ *     clearing a flag has no effect (a failure found by the library
+ *     always stands).
+ *   - Returning 0 means "no objection": the library's own judgement
+ *     decides.  Non-zero rejects the certificate (with the flags it set,
+ *     or USSL_VFY_OTHER if it set none).
+ * There is no way to accept a certificate the library refuses; the
+ * USSL_RELAX_* flags below name each relaxation of the policy.  der is
+ * valid during the call only.  The callback runs only when the verify
+ * mode is not USSL_VERIFY_NONE.  fn == NULL removes it.  arg is shared
+ * by every connection of ctx (and by copies made with ussl_ctx_dup()).
+ * ussl_conn_peer_verified() is 1 only when the policy and the callback
+ * found nothing to object to.  Returns USSL_OK, or USSL_ERROR
  * (USSL_E_BADARG) once ctx is frozen, like the other setters.
  */
 typedef int (*ussl_verify_fn)(void *arg, const unsigned char *der,
@@ -288,8 +298,9 @@ USSL_API int ussl_ctx_set_verify_cb(ussl_ctx *ctx, ussl_verify_fn fn,
  * handshake.  A client context checks a server certificate, a server
  * context a client certificate.  certs[0] is the leaf (DER or PEM), the
  * rest untrusted intermediates in any order; trust comes from the
- * context's CA store.  name: host name or IP literal the leaf must match
- * (NULL: none).  at_time: seconds since 1970 at which validity is judged
+ * context's CA store.  name: host name or IP literal the leaf must match;
+ * a client context given NULL reports USSL_VFY_NAME_MISMATCH (a chain
+ * alone accepts any host) unless it has USSL_RELAX_NO_NAME.  at_time: seconds since 1970 at which validity is judged
  * (0: now).  Returns USSL_OK with *flags set to the USSL_VFY_* failures
  * (0: the chain is valid), or USSL_ERROR if the data cannot be parsed.
  */
@@ -299,25 +310,50 @@ USSL_API int ussl_ctx_verify_chain(ussl_ctx *ctx,
 
 /*
  * Relaxations of the verification policy, for certificates that the
- * default (strict, x509-limbo's Web PKI rules) rejects.  All off by
- * default; flags replace the earlier set.
+ * default (x509-limbo's Web PKI rules, with RFC 5280's reading of a leaf
+ * without extendedKeyUsage) rejects.  All off by default; flags replace
+ * the earlier set.
  *   USSL_RELAX_CN_ONLY     a leaf without subjectAltName is matched on its
  *                          subject CN; X.509 v1 leaves and leaves without
  *                          authorityKeyIdentifier are accepted (what
  *                          `openssl req -x509` / `openssl x509 -req` make)
  *   USSL_RELAX_NO_EKU      a leaf without extendedKeyUsage is good for
- *                          any purpose (RFC 5280) instead of rejected
+ *                          any purpose (RFC 5280 4.2.1.12).  That is the
+ *                          default now: the flag only cancels
+ *                          USSL_STRICT_EKU
  *   USSL_RELAX_LEGACY_CA   CA certificates that break RFC 5280's CA
  *                          profile in ways roots in use today do (no
  *                          subjectKeyIdentifier, non-critical
  *                          basicConstraints or nameConstraints, AKI with
  *                          issuer and serial) are accepted
+ *   USSL_RELAX_NO_NAME     (client contexts; insecure) the server's name
+ *                          is not checked: any certificate of a trusted
+ *                          CA passes for any host, and connections need
+ *                          no server_name.  Without it a verifying
+ *                          client always checks a name: no name fails.
+ *                          Not part of USSL_RELAX_ALL.
  */
 #define USSL_RELAX_CN_ONLY    0x01u
 #define USSL_RELAX_NO_EKU     0x02u
 #define USSL_RELAX_LEGACY_CA  0x04u
 #define USSL_RELAX_ALL        0x07u
+#define USSL_RELAX_NO_NAME    0x08u
 USSL_API int ussl_ctx_set_verify_relax(ussl_ctx *ctx, unsigned flags);
+
+/*
+ * Stricter rules than the default, on request; all off by default, flags
+ * replace the earlier set.
+ *   USSL_STRICT_EKU   the CA/Browser Forum leaf profile (BR 7.1.2.7.10):
+ *                     a leaf must carry extendedKeyUsage naming its role
+ *                     (serverAuth, clientAuth); one without is rejected
+ *                     (USSL_VFY_BAD_USAGE, "no extendedKeyUsage").  By
+ *                     default (RFC 5280) a leaf without EKU serves any
+ *                     purpose, while one whose EKU leaves out the role is
+ *                     always rejected.
+ */
+#define USSL_STRICT_EKU       0x01u
+#define USSL_STRICT_ALL       0x01u
+USSL_API int ussl_ctx_set_verify_strict(ussl_ctx *ctx, unsigned flags);
 
 /*
  * Client: ask the server for records of at most len bytes of plaintext
@@ -364,7 +400,7 @@ USSL_API int ussl_ctx_add_ca_file(ussl_ctx *ctx, const char *path);
  * as SNI (unless it is an IP address literal) and the peer certificate
  * must match it when verifying.  A client context with verification on
  * and no server_name fails with USSL_E_BADARG: checking a chain without a
- * name accepts any host.  Returns NULL and fills *err (if err is not NULL)
+ * name accepts any host (unless the context has USSL_RELAX_NO_NAME).  Returns NULL and fills *err (if err is not NULL)
  * on failure; err->msg then points to static text.
  */
 USSL_API ussl_conn *ussl_conn_new(ussl_ctx *ctx, const char *server_name,
@@ -488,7 +524,9 @@ USSL_API int ussl_conn_peer_cert(const ussl_conn *conn,
 /* Verification flags of the peer certificate (0 = verified, or not
    checked when the mode is NONE). */
 USSL_API unsigned ussl_conn_verify_flags(const ussl_conn *conn);
-/* 1 if the peer certificate was checked and passed. */
+/* 1 if the peer certificate was checked and passed: verified by the
+   policy, with no flag set and no objection from the verify callback
+   (which cannot accept what the policy refused). */
 USSL_API int ussl_conn_peer_verified(const ussl_conn *conn);
 /* Role of the connection. */
 USSL_API int ussl_conn_role(const ussl_conn *conn);

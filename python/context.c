@@ -193,30 +193,6 @@ static PyObject *raise_verify_setup(const char *msg)
 	return NULL;
 }
 
-/* The peer's address as IDNA-free bytes, to stand in for a host name
-   that is not checked (check_hostname off).  0 or -1. */
-static int peer_ip_name(PyObject *sock, PyObject **out)
-{
-	PyObject *peer, *ip;
-
-	peer = PyObject_CallMethod(sock, "getpeername", NULL);
-	if (peer == NULL)
-		return -1;
-	if (!PyTuple_Check(peer) || PyTuple_GET_SIZE(peer) < 2 ||
-	    !PyUnicode_Check(PyTuple_GET_ITEM(peer, 0))) {
-		Py_DECREF(peer);
-		PyErr_SetString(PyExc_ValueError, "verifying a peer that has "
-		    "no IP address needs server_hostname");
-		return -1;
-	}
-	ip = PyUnicode_AsASCIIString(PyTuple_GET_ITEM(peer, 0));
-	Py_DECREF(peer);
-	if (ip == NULL)
-		return -1;
-	*out = ip;
-	return 0;
-}
-
 PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
     int server_side, int do_handshake, PyObject *hostname, int flags)
 {
@@ -245,8 +221,6 @@ PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
 			    "CERT_NONE to skip verification)");
 			goto out;
 		}
-		if (host == NULL && peer_ip_name(sock, &host) < 0)
-			goto out;
 		if (!c->has_ca) {
 			raise_verify_setup("certificate verify failed: no "
 			    "trusted CA certificates loaded (use "

@@ -427,6 +427,7 @@ static struct pyussl_vcb *vcb_for(PyUsslContext *c, ussl_ctx *x)
 
 struct cb_arg {
 	struct pyussl_vcb *v;    /* NULL: no trampoline */
+	unsigned relax;          /* verify_relax plus check_hostname's part */
 };
 
 static int op_cb(ussl_ctx *x, void *arg, size_t *applied)
@@ -434,9 +435,12 @@ static int op_cb(ussl_ctx *x, void *arg, size_t *applied)
 	struct cb_arg *a = arg;
 	int r;
 
-	r = a->v != NULL ?
-	    ussl_ctx_set_verify_cb(x, pyussl_verify_tramp, a->v) :
-	    ussl_ctx_set_verify_cb(x, NULL, NULL);
+	/* check_hostname off is the core's USSL_RELAX_NO_NAME. */
+	r = ussl_ctx_set_verify_relax(x, a->relax);
+	if (r == USSL_OK)
+		r = a->v != NULL ?
+		    ussl_ctx_set_verify_cb(x, pyussl_verify_tramp, a->v) :
+		    ussl_ctx_set_verify_cb(x, NULL, NULL);
 	*applied = r == USSL_OK;
 	return r;
 }
@@ -473,6 +477,7 @@ int pyussl_ctx_apply_cb_flags(PyUsslContext *c)
 		}
 	}
 	a.v = v;
+	a.relax = c->relax | pyussl_ctx_no_name(c);
 	r = modify(c, op_cb, &a, 0, &e);
 	if (r != 0) {
 		pyussl_raise_setup_error(&e, NULL);
@@ -525,7 +530,7 @@ int pyussl_ctx_set_verify_relax(PyUsslContext *c, PyObject *v,
     void *closure)
 {
 	pyussl_errinfo e;
-	unsigned flags;
+	unsigned flags, core;
 	long n;
 
 	(void)closure;
@@ -551,7 +556,8 @@ int pyussl_ctx_set_verify_relax(PyUsslContext *c, PyObject *v,
 	flags = (unsigned)n;
 	if (flags == c->relax)
 		return 0;
-	if (modify(c, op_relax, &flags, 0, &e) != 0) {
+	core = flags | pyussl_ctx_no_name(c);   /* check_hostname's part */
+	if (modify(c, op_relax, &core, 0, &e) != 0) {
 		pyussl_raise_setup_error(&e, NULL);
 		return -1;
 	}

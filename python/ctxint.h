@@ -30,7 +30,6 @@
 
 /* cb_flags: what the verification trampoline has to do. */
 #define CB_PYTHON  0x1           /* call verify_callback */
-#define CB_NO_NAME 0x2           /* check_hostname is off */
 
 /*
  * What the verification trampoline of one ussl_ctx works on (its
@@ -92,11 +91,15 @@ int pyussl_ctx_vcb_traverse(PyUsslContext *c, visitproc visit, void *arg);
 int pyussl_verify_tramp(void *arg, const unsigned char *der, size_t len,
     int depth, unsigned *flags);
 
-/* Recompute cb_flags from verify_cb and check_hostname; the apply form
-   also installs or removes the trampoline for new connections (0, or -1
-   with an exception). */
+/* Recompute cb_flags from verify_cb; the apply form also installs or
+   removes the trampoline and sets the core's USSL_RELAX_NO_NAME from
+   check_hostname (0, or -1 with an exception). */
 void pyussl_ctx_update_cb_flags(PyUsslContext *c);
 int pyussl_ctx_apply_cb_flags(PyUsslContext *c);
+
+/* USSL_RELAX_NO_NAME when a client context does not check names
+   (check_hostname off), else 0. */
+unsigned pyussl_ctx_no_name(const PyUsslContext *c);
 
 /* Empty the client session cache (settings changed). */
 void pyussl_ctx_forget_sessions(PyUsslContext *c);

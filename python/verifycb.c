@@ -1,11 +1,15 @@
 /*
  * verifycb.c - the verification trampoline: runs inside a handshake and
  * calls the Python verify_callback of an SSLContext.
+ *
+ * The core's rule (ussl.h, ussl_verify_fn): the callback may add a
+ * rejection, never remove one.  0 or None means "no objection", any
+ * other int rejects, and so does an exception or a result of another
+ * type.  The flags are never touched here: check_hostname = False is the
+ * core's USSL_RELAX_NO_NAME on the context (ctxcfg.c), not a flag
+ * cleared afterwards.
  */
 #include "ctxint.h"
-
-/* ---------------------------------------------------------------------- */
-/* Verification callback                                                   */
 
 /*
  * Runs in the handshake (GIL released, socket lock held).  arg is the
@@ -18,14 +22,13 @@ int pyussl_verify_tramp(void *arg, const unsigned char *der, size_t len,
     int depth, unsigned *flags)
 {
 	struct pyussl_vcb *c = arg;
-	int mode = c->cb_flags, reject = 0;
+	int reject = 0;
 	PyGILState_STATE g;
 	PyObject *cb, *b, *r;
 	long v;
 
-	if ((mode & CB_NO_NAME) && depth == 0)
-		*flags &= ~(unsigned)USSL_VFY_NAME_MISMATCH;
-	if (!(mode & CB_PYTHON))
+	(void)flags;
+	if (!(c->cb_flags & CB_PYTHON))
 		return 0;
 	g = PyGILState_Ensure();
 	cb = c->verify_cb;
@@ -36,16 +39,14 @@ int pyussl_verify_tramp(void *arg, const unsigned char *der, size_t len,
 		r = b != NULL ?
 		    PyObject_CallFunction(cb, "Oi", b, depth) : NULL;
 		Py_XDECREF(b);
-		/* MicroPython's convention: the result replaces the failure
-		   flags, so 0 accepts and anything else rejects; None keeps
-		   the library's own judgement. */
 		if (r == NULL) {
 			PyErr_WriteUnraisable(cb);
 			reject = 1;
 		} else if (r != Py_None) {
 			v = PyLong_Check(r) ? PyLong_AsLong(r) : -1;
 			if (v == -1 && PyErr_Occurred()) {
-				PyErr_WriteUnraisable(cb);
+				/* Too large for a long: not 0, so it rejects. */
+				PyErr_Clear();
 				reject = 1;
 			} else if (!PyLong_Check(r)) {
 				PyErr_Format(PyExc_TypeError, "verify_callback "
@@ -53,10 +54,8 @@ int pyussl_verify_tramp(void *arg, const unsigned char *der, size_t len,
 				    Py_TYPE(r)->tp_name);
 				PyErr_WriteUnraisable(cb);
 				reject = 1;
-			} else if (v == 0) {
-				*flags = 0;
 			} else {
-				reject = 1;
+				reject = v != 0;
 			}
 		}
 		Py_XDECREF(r);
@@ -66,13 +65,13 @@ int pyussl_verify_tramp(void *arg, const unsigned char *der, size_t len,
 	return reject;
 }
 
-static int cb_flags_of(PyUsslContext *c)
-{
-	return (c->verify_cb != NULL ? CB_PYTHON : 0) |
-	    (c->role == USSL_CLIENT && !c->check_hostname ? CB_NO_NAME : 0);
-}
-
 void pyussl_ctx_update_cb_flags(PyUsslContext *c)
 {
-	c->cb_flags = cb_flags_of(c);
+	c->cb_flags = c->verify_cb != NULL ? CB_PYTHON : 0;
+}
+
+unsigned pyussl_ctx_no_name(const PyUsslContext *c)
+{
+	return c->role == USSL_CLIENT && !c->check_hostname ?
+	    USSL_RELAX_NO_NAME : 0;
 }

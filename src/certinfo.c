@@ -9,98 +9,31 @@
  * length is checked against the enclosing element before anything is
  * touched, recursion is bounded by the structure (no nesting loops over
  * attacker-chosen depths), and text conversions write into fixed buffers.
+ * It reads with the core's DER reader (der.h), as the policy does.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "der.h"
 #include "ussl.h"
 
-/* ---------------------------------------------------------------------- */
-/* DER reader                                                             */
-
-struct der {
-	const unsigned char *p, *end;
-};
-
-#define T_BOOLEAN   0x01u
-#define T_INTEGER   0x02u
-#define T_OCTETS    0x04u
-#define T_OID       0x06u
-#define T_UTF8      0x0cu
-#define T_NUMERIC   0x12u
-#define T_PRINTABLE 0x13u
-#define T_T61       0x14u
-#define T_IA5       0x16u
-#define T_UTCTIME   0x17u
-#define T_GENTIME   0x18u
-#define T_VISIBLE   0x1au
-#define T_UNIVERSAL 0x1cu
-#define T_BMP       0x1eu
-#define T_SEQ       0x30u
-#define T_SET       0x31u
-
-static int der_empty(const struct der *d)
-{
-	return d->p >= d->end;
-}
-
-/* The tag of the next element, or -1 when none is left. */
-static int der_peek(const struct der *d)
-{
-	return der_empty(d) ? -1 : (int)d->p[0];
-}
-
-/*
- * Take the next element of d: its tag in *tag, its contents in *c.
- * Only definite lengths of at most four octets and low tag numbers are
- * accepted (all that DER certificates use).  0, or -1 if malformed.
- */
-static int der_next(struct der *d, unsigned *tag, struct der *c)
-{
-	size_t avail, len, hdr = 2, n, i;
-
-	if (der_empty(d))
-		return -1;
-	avail = (size_t)(d->end - d->p);
-	if (avail < 2)
-		return -1;
-	*tag = d->p[0];
-	if ((*tag & 0x1fu) == 0x1fu)
-		return -1;
-	len = d->p[1];
-	if (len & 0x80u) {
-		n = len & 0x7fu;
-		if (n == 0 || n > 4 || avail - 2 < n)
-			return -1;
-		len = 0;
-		for (i = 0; i < n; i++)
-			len = (len << 8) | d->p[2 + i];
-		hdr += n;
-	}
-	if (len > avail - hdr)
-		return -1;
-	c->p = d->p + hdr;
-	c->end = c->p + len;
-	d->p = c->end;
-	return 0;
-}
-
-/* der_next() that also insists on the tag. */
-static int der_take(struct der *d, unsigned want, struct der *c)
-{
-	unsigned tag;
-
-	if (der_next(d, &tag, c) != 0 || tag != want)
-		return -1;
-	return 0;
-}
-
-static int der_equal(const struct der *d, const unsigned char *bytes,
-    size_t n)
-{
-	return (size_t)(d->end - d->p) == n && memcmp(d->p, bytes, n) == 0;
-}
+#define T_BOOLEAN   DER_BOOLEAN
+#define T_INTEGER   DER_INTEGER
+#define T_OCTETS    DER_OCTETS
+#define T_OID       DER_OID
+#define T_UTF8      DER_UTF8
+#define T_NUMERIC   DER_NUMERIC
+#define T_PRINTABLE DER_PRINTABLE
+#define T_T61       DER_T61
+#define T_IA5       DER_IA5
+#define T_UTCTIME   DER_UTCTIME
+#define T_GENTIME   DER_GENTIME
+#define T_VISIBLE   DER_VISIBLE
+#define T_UNIVERSAL DER_UNIVERSAL
+#define T_BMP       DER_BMP
+#define T_SEQ       DER_SEQ
+#define T_SET       DER_SET
 
 /* ---------------------------------------------------------------------- */
 /* Bounded text output                                                    */
@@ -231,17 +164,17 @@ static int emit(struct walk *w, int field, int index, const char *name,
 
 /* Dotted text of an OID's contents into buf (NUL-terminated); a text that
    does not fit ends in "...".  0, or -1 if the encoding is malformed. */
-static int oid_text(const struct der *o, char *buf, size_t size)
+static int oid_text(const ussl_span *o, char *buf, size_t size)
 {
 	struct out out;
 	const unsigned char *p;
 	uint64_t v = 0;
 	int first = 1, pending = 0;
 
-	if (der_empty(o))
+	if (o->len == 0)
 		return -1;
 	out_init(&out, buf, size - 4);
-	for (p = o->p; p < o->end; p++) {
+	for (p = o->p; p < o->p + o->len; p++) {
 		if (v > (UINT64_MAX >> 7))
 			return -1;
 		v = (v << 7) | (*p & 0x7fu);
@@ -323,7 +256,7 @@ static const struct attr_name attr_names[] = {
  * w->text (cut at a character boundary if it does not fit).  Types that
  * are not strings read "#" and their contents in hex.
  */
-static void string_value(struct walk *w, unsigned tag, const struct der *v,
+static void string_value(struct walk *w, unsigned tag, const ussl_span *v,
     const char **val, size_t *len)
 {
 	struct out o;
@@ -337,7 +270,7 @@ static void string_value(struct walk *w, unsigned tag, const struct der *v,
 	case T_VISIBLE:
 	case T_NUMERIC:
 		*val = (const char *)v->p;
-		*len = (size_t)(v->end - v->p);
+		*len = (size_t)(v->len);
 		return;
 	default:
 		break;
@@ -346,13 +279,14 @@ static void string_value(struct walk *w, unsigned tag, const struct der *v,
 	switch (tag) {
 	case T_T61:
 		/* Treated as Latin-1, as OpenSSL does. */
-		for (p = v->p; p < v->end && !o.full; p++)
+		for (p = v->p; p < v->p + v->len && !o.full; p++)
 			out_utf8(&o, *p);
 		break;
 	case T_BMP:
-		for (p = v->p; v->end - p >= 2 && !o.full; p += 2) {
+		for (p = v->p; (v->p + v->len) - p >= 2 && !o.full; p += 2) {
 			cp = ((uint32_t)p[0] << 8) | p[1];
-			if (cp >= 0xd800u && cp <= 0xdbffu && v->end - p >= 4) {
+			if (cp >= 0xd800u && cp <= 0xdbffu &&
+			    (v->p + v->len) - p >= 4) {
 				lo = ((uint32_t)p[2] << 8) | p[3];
 				if (lo >= 0xdc00u && lo <= 0xdfffu) {
 					cp = 0x10000u + ((cp - 0xd800u) << 10) +
@@ -364,14 +298,14 @@ static void string_value(struct walk *w, unsigned tag, const struct der *v,
 		}
 		break;
 	case T_UNIVERSAL:
-		for (p = v->p; v->end - p >= 4 && !o.full; p += 4)
+		for (p = v->p; (v->p + v->len) - p >= 4 && !o.full; p += 4)
 			out_utf8(&o, ((uint32_t)p[0] << 24) |
 			    ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
 			    p[3]);
 		break;
 	default:
 		out_char(&o, '#');
-		for (p = v->p; p < v->end && !o.full; p++)
+		for (p = v->p; p < v->p + v->len && !o.full; p++)
 			out_hex(&o, *p, 2);
 		break;
 	}
@@ -380,30 +314,30 @@ static void string_value(struct walk *w, unsigned tag, const struct der *v,
 }
 
 /* Report each attribute of a Name (the contents of its SEQUENCE). */
-static int walk_name(struct walk *w, struct der name, int field)
+static int walk_name(struct walk *w, ussl_span name, int field)
 {
-	struct der rdn, atv, oid, val;
+	ussl_span rdn, atv, oid, val;
 	const struct attr_name *an;
 	const char *ln, *sn, *text;
 	size_t i, tlen;
 	unsigned tag;
 	int index = 0, r;
 
-	while (!der_empty(&name)) {
-		if (der_take(&name, T_SET, &rdn) != 0 || der_empty(&rdn))
+	while (name.len != 0) {
+		if (ussl_der_want(&name, T_SET, &rdn) != 0 || rdn.len == 0)
 			return -1;
-		while (!der_empty(&rdn)) {
-			if (der_take(&rdn, T_SEQ, &atv) != 0 ||
-			    der_take(&atv, T_OID, &oid) != 0 ||
-			    der_next(&atv, &tag, &val) != 0 ||
-			    !der_empty(&atv))
+		while (rdn.len != 0) {
+			if (ussl_der_want(&rdn, T_SEQ, &atv) != 0 ||
+			    ussl_der_want(&atv, T_OID, &oid) != 0 ||
+			    ussl_der_take(&atv, &tag, &val) != 0 ||
+			    atv.len != 0)
 				return -1;
 			ln = NULL;
 			sn = NULL;
 			for (i = 0; i < sizeof(attr_names) /
 			    sizeof(attr_names[0]); i++) {
 				an = &attr_names[i];
-				if (der_equal(&oid, an->oid, an->len)) {
+				if (ussl_span_is(oid, an->oid, an->len)) {
 					ln = an->ln;
 					sn = an->sn;
 					break;
@@ -427,16 +361,16 @@ static int walk_name(struct walk *w, struct der name, int field)
 /* ---------------------------------------------------------------------- */
 /* Version, serial number, validity                                       */
 
-static int emit_version(struct walk *w, struct der *tbs)
+static int emit_version(struct walk *w, ussl_span *tbs)
 {
-	struct der expl, in;
+	ussl_span expl, in;
 	unsigned v = 0;
 	char c;
 
-	if (der_peek(tbs) == 0xa0) {
-		if (der_take(tbs, 0xa0, &expl) != 0 ||
-		    der_take(&expl, T_INTEGER, &in) != 0 ||
-		    !der_empty(&expl) || in.end - in.p != 1 || in.p[0] > 2)
+	if (ussl_der_peek(tbs) == 0xa0) {
+		if (ussl_der_want(tbs, 0xa0, &expl) != 0 ||
+		    ussl_der_want(&expl, T_INTEGER, &in) != 0 ||
+		    expl.len != 0 || in.len != 1 || in.p[0] > 2)
 			return -1;
 		v = in.p[0];
 	}
@@ -444,10 +378,10 @@ static int emit_version(struct walk *w, struct der *tbs)
 	return emit(w, USSL_CERT_VERSION, 0, NULL, NULL, &c, 1);
 }
 
-static int emit_serial(struct walk *w, const struct der *in)
+static int emit_serial(struct walk *w, const ussl_span *in)
 {
 	unsigned char mag[64];
-	size_t n = (size_t)(in->end - in->p), i, start = 0;
+	size_t n = (size_t)(in->len), i, start = 0;
 	struct out o;
 	int neg;
 
@@ -488,7 +422,7 @@ static int two_digits(const unsigned char *p, int *v)
  * UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSS[.f]Z) as
  * OpenSSL prints it: "Jun  1 00:00:00 2025 GMT".
  */
-static int emit_time(struct walk *w, struct der *validity, int field)
+static int emit_time(struct walk *w, ussl_span *validity, int field)
 {
 	static const char months[12][4] = {
 		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -497,14 +431,14 @@ static int emit_time(struct walk *w, struct der *validity, int field)
 	const unsigned char *p, *frac = NULL;
 	size_t n, fraclen = 0;
 	int year, hi, mon, day, hour, min, sec;
-	struct der t;
+	ussl_span t;
 	unsigned tag;
 	struct out o;
 
-	if (der_next(validity, &tag, &t) != 0)
+	if (ussl_der_take(validity, &tag, &t) != 0)
 		return -1;
 	p = t.p;
-	n = (size_t)(t.end - t.p);
+	n = (size_t)(t.len);
 	if (tag == T_UTCTIME) {
 		if (n != 13 || two_digits(p, &year) != 0)
 			return -1;
@@ -598,27 +532,27 @@ static const struct {
 };
 
 /* An otherName as "UPN:value", or "<unsupported>" for other types. */
-static void other_name_text(struct walk *w, const struct der *v,
+static void other_name_text(struct walk *w, const ussl_span *v,
     const char **val, size_t *len)
 {
-	struct der in = *v, oid, expl, str;
+	ussl_span in = *v, oid, expl, str;
 	struct out o;
 	unsigned tag;
 	size_t i;
 
 	*val = unsupported;
 	*len = sizeof(unsupported) - 1;
-	if (der_take(&in, T_OID, &oid) != 0 ||
-	    der_take(&in, 0xa0, &expl) != 0 ||
-	    der_next(&expl, &tag, &str) != 0 || !der_empty(&expl))
+	if (ussl_der_want(&in, T_OID, &oid) != 0 ||
+	    ussl_der_want(&in, 0xa0, &expl) != 0 ||
+	    ussl_der_take(&expl, &tag, &str) != 0 || expl.len != 0)
 		return;
 	for (i = 0; i < sizeof(other_names) / sizeof(other_names[0]); i++) {
-		if (!der_equal(&oid, other_names[i].oid, other_names[i].len) ||
+		if (!ussl_span_is(oid, other_names[i].oid, other_names[i].len) ||
 		    tag != other_names[i].tag)
 			continue;
 		out_init(&o, w->text, sizeof(w->text));
 		out_str(&o, other_names[i].label);
-		out_bytes(&o, (const char *)str.p, (size_t)(str.end - str.p));
+		out_bytes(&o, (const char *)str.p, (size_t)(str.len));
 		*val = w->text;
 		*len = o.len;
 		return;
@@ -626,10 +560,10 @@ static void other_name_text(struct walk *w, const struct der *v,
 }
 
 /* An iPAddress entry as text. */
-static void ip_text(struct walk *w, const struct der *v, const char **val,
+static void ip_text(struct walk *w, const ussl_span *v, const char **val,
     size_t *len)
 {
-	size_t n = (size_t)(v->end - v->p), i;
+	size_t n = (size_t)(v->len), i;
 	struct out o;
 
 	out_init(&o, w->text, sizeof(w->text));
@@ -654,11 +588,11 @@ static void ip_text(struct walk *w, const struct der *v, const char **val,
 
 /* One GeneralName of a subjectAltName. */
 static int emit_general_name(struct walk *w, unsigned tag,
-    const struct der *v, int index)
+    const ussl_span *v, int index)
 {
 	const char *type, *val = (const char *)v->p;
-	size_t len = (size_t)(v->end - v->p);
-	struct der inner, name;
+	size_t len = (size_t)(v->len);
+	ussl_span inner, name;
 	int r;
 
 	switch (tag) {
@@ -699,7 +633,7 @@ static int emit_general_name(struct walk *w, unsigned tag,
 	case 0xa4:
 		/* [4] EXPLICIT Name: announce the entry, then its RDNs. */
 		inner = *v;
-		if (der_take(&inner, T_SEQ, &name) != 0 || !der_empty(&inner))
+		if (ussl_der_want(&inner, T_SEQ, &name) != 0 || inner.len != 0)
 			return -1;
 		r = emit(w, USSL_CERT_SAN, index, "DirName", NULL, "", 0);
 		if (r != 0)
@@ -711,16 +645,16 @@ static int emit_general_name(struct walk *w, unsigned tag,
 	return emit(w, USSL_CERT_SAN, index, type, NULL, val, len);
 }
 
-static int walk_san(struct walk *w, struct der ext)
+static int walk_san(struct walk *w, ussl_span ext)
 {
-	struct der names, v;
+	ussl_span names, v;
 	unsigned tag;
 	int index = 0, r;
 
-	if (der_take(&ext, T_SEQ, &names) != 0 || !der_empty(&ext))
+	if (ussl_der_want(&ext, T_SEQ, &names) != 0 || ext.len != 0)
 		return -1;
-	while (!der_empty(&names)) {
-		if (der_next(&names, &tag, &v) != 0)
+	while (names.len != 0) {
+		if (ussl_der_take(&names, &tag, &v) != 0)
 			return -1;
 		r = emit_general_name(w, tag, &v, index++);
 		if (r != 0)
@@ -730,74 +664,74 @@ static int walk_san(struct walk *w, struct der ext)
 }
 
 /* The URIs among GeneralNames (the contents of the sequence). */
-static int emit_uris(struct walk *w, struct der names, int field)
+static int emit_uris(struct walk *w, ussl_span names, int field)
 {
-	struct der v;
+	ussl_span v;
 	unsigned tag;
 	int r;
 
-	while (!der_empty(&names)) {
-		if (der_next(&names, &tag, &v) != 0)
+	while (names.len != 0) {
+		if (ussl_der_take(&names, &tag, &v) != 0)
 			return -1;
 		if (tag != 0x86)
 			continue;
 		r = emit(w, field, 0, NULL, NULL, (const char *)v.p,
-		    (size_t)(v.end - v.p));
+		    (size_t)(v.len));
 		if (r != 0)
 			return r;
 	}
 	return 0;
 }
 
-static int walk_aia(struct walk *w, struct der ext)
+static int walk_aia(struct walk *w, ussl_span ext)
 {
-	struct der list, ad, method, loc;
+	ussl_span list, ad, method, loc;
 	unsigned tag;
 	int field, r;
 
-	if (der_take(&ext, T_SEQ, &list) != 0 || !der_empty(&ext))
+	if (ussl_der_want(&ext, T_SEQ, &list) != 0 || ext.len != 0)
 		return -1;
-	while (!der_empty(&list)) {
-		if (der_take(&list, T_SEQ, &ad) != 0 ||
-		    der_take(&ad, T_OID, &method) != 0 ||
-		    der_next(&ad, &tag, &loc) != 0 || !der_empty(&ad))
+	while (list.len != 0) {
+		if (ussl_der_want(&list, T_SEQ, &ad) != 0 ||
+		    ussl_der_want(&ad, T_OID, &method) != 0 ||
+		    ussl_der_take(&ad, &tag, &loc) != 0 || ad.len != 0)
 			return -1;
 		if (tag != 0x86)
 			continue;
-		if (der_equal(&method, oid_ocsp, sizeof(oid_ocsp)))
+		if (ussl_span_is(method, oid_ocsp, sizeof(oid_ocsp)))
 			field = USSL_CERT_OCSP;
-		else if (der_equal(&method, oid_ca_issuers,
+		else if (ussl_span_is(method, oid_ca_issuers,
 		    sizeof(oid_ca_issuers)))
 			field = USSL_CERT_CA_ISSUERS;
 		else
 			continue;
 		r = emit(w, field, 0, NULL, NULL, (const char *)loc.p,
-		    (size_t)(loc.end - loc.p));
+		    (size_t)(loc.len));
 		if (r != 0)
 			return r;
 	}
 	return 0;
 }
 
-static int walk_cdp(struct walk *w, struct der ext)
+static int walk_cdp(struct walk *w, ussl_span ext)
 {
-	struct der list, dp, dpname, full;
+	ussl_span list, dp, dpname, full;
 	int r;
 
-	if (der_take(&ext, T_SEQ, &list) != 0 || !der_empty(&ext))
+	if (ussl_der_want(&ext, T_SEQ, &list) != 0 || ext.len != 0)
 		return -1;
-	while (!der_empty(&list)) {
-		if (der_take(&list, T_SEQ, &dp) != 0)
+	while (list.len != 0) {
+		if (ussl_der_want(&list, T_SEQ, &dp) != 0)
 			return -1;
 		/* distributionPoint [0] { fullName [0] GeneralNames }; the
 		   other forms carry no URI. */
-		if (der_peek(&dp) != 0xa0)
+		if (ussl_der_peek(&dp) != 0xa0)
 			continue;
-		if (der_take(&dp, 0xa0, &dpname) != 0)
+		if (ussl_der_want(&dp, 0xa0, &dpname) != 0)
 			return -1;
-		if (der_peek(&dpname) != 0xa0)
+		if (ussl_der_peek(&dpname) != 0xa0)
 			continue;
-		if (der_take(&dpname, 0xa0, &full) != 0)
+		if (ussl_der_want(&dpname, 0xa0, &full) != 0)
 			return -1;
 		r = emit_uris(w, full, USSL_CERT_CRL_DP);
 		if (r != 0)
@@ -806,28 +740,28 @@ static int walk_cdp(struct walk *w, struct der ext)
 	return 0;
 }
 
-static int walk_extensions(struct walk *w, struct der *tbs)
+static int walk_extensions(struct walk *w, ussl_span *tbs)
 {
-	struct der expl, list, ext, oid, val, b;
+	ussl_span expl, list, ext, oid, val, b;
 	int r;
 
-	if (der_take(tbs, 0xa3, &expl) != 0 ||
-	    der_take(&expl, T_SEQ, &list) != 0 || !der_empty(&expl))
+	if (ussl_der_want(tbs, 0xa3, &expl) != 0 ||
+	    ussl_der_want(&expl, T_SEQ, &list) != 0 || expl.len != 0)
 		return -1;
-	while (!der_empty(&list)) {
-		if (der_take(&list, T_SEQ, &ext) != 0 ||
-		    der_take(&ext, T_OID, &oid) != 0)
+	while (list.len != 0) {
+		if (ussl_der_want(&list, T_SEQ, &ext) != 0 ||
+		    ussl_der_want(&ext, T_OID, &oid) != 0)
 			return -1;
-		if (der_peek(&ext) == (int)T_BOOLEAN &&
-		    der_take(&ext, T_BOOLEAN, &b) != 0)
+		if (ussl_der_peek(&ext) == (int)T_BOOLEAN &&
+		    ussl_der_want(&ext, T_BOOLEAN, &b) != 0)
 			return -1;
-		if (der_take(&ext, T_OCTETS, &val) != 0 || !der_empty(&ext))
+		if (ussl_der_want(&ext, T_OCTETS, &val) != 0 || ext.len != 0)
 			return -1;
-		if (der_equal(&oid, oid_san, sizeof(oid_san)))
+		if (ussl_span_is(oid, oid_san, sizeof(oid_san)))
 			r = walk_san(w, val);
-		else if (der_equal(&oid, oid_aia, sizeof(oid_aia)))
+		else if (ussl_span_is(oid, oid_aia, sizeof(oid_aia)))
 			r = walk_aia(w, val);
-		else if (der_equal(&oid, oid_cdp, sizeof(oid_cdp)))
+		else if (ussl_span_is(oid, oid_cdp, sizeof(oid_cdp)))
 			r = walk_cdp(w, val);
 		else
 			r = 0;
@@ -842,7 +776,7 @@ static int walk_extensions(struct walk *w, struct der *tbs)
 int ussl_cert_info(const unsigned char *der, size_t len,
     ussl_cert_item_fn fn, void *arg)
 {
-	struct der all, cert, tbs, serial, skip, issuer, validity, subject;
+	ussl_span all, cert, tbs, serial, skip, issuer, validity, subject;
 	struct walk w;
 	unsigned tag;
 	int r;
@@ -852,33 +786,33 @@ int ussl_cert_info(const unsigned char *der, size_t len,
 	w.fn = fn;
 	w.arg = arg;
 	all.p = der;
-	all.end = der + len;
-	if (der_take(&all, T_SEQ, &cert) != 0 || !der_empty(&all) ||
-	    der_take(&cert, T_SEQ, &tbs) != 0)
+	all.len = len;
+	if (ussl_der_want(&all, T_SEQ, &cert) != 0 || all.len != 0 ||
+	    ussl_der_want(&cert, T_SEQ, &tbs) != 0)
 		return -1;
 	if ((r = emit_version(&w, &tbs)) != 0)
 		return r;
-	if (der_take(&tbs, T_INTEGER, &serial) != 0 ||
-	    der_take(&tbs, T_SEQ, &skip) != 0 ||          /* signature */
-	    der_take(&tbs, T_SEQ, &issuer) != 0 ||
-	    der_take(&tbs, T_SEQ, &validity) != 0 ||
-	    der_take(&tbs, T_SEQ, &subject) != 0 ||
-	    der_take(&tbs, T_SEQ, &skip) != 0)            /* public key */
+	if (ussl_der_want(&tbs, T_INTEGER, &serial) != 0 ||
+	    ussl_der_want(&tbs, T_SEQ, &skip) != 0 ||          /* signature */
+	    ussl_der_want(&tbs, T_SEQ, &issuer) != 0 ||
+	    ussl_der_want(&tbs, T_SEQ, &validity) != 0 ||
+	    ussl_der_want(&tbs, T_SEQ, &subject) != 0 ||
+	    ussl_der_want(&tbs, T_SEQ, &skip) != 0)            /* public key */
 		return -1;
 	if ((r = emit_serial(&w, &serial)) != 0 ||
 	    (r = walk_name(&w, issuer, USSL_CERT_ISSUER)) != 0 ||
 	    (r = emit_time(&w, &validity, USSL_CERT_NOT_BEFORE)) != 0 ||
 	    (r = emit_time(&w, &validity, USSL_CERT_NOT_AFTER)) != 0)
 		return r;
-	if (!der_empty(&validity))
+	if (validity.len != 0)
 		return -1;
 	if ((r = walk_name(&w, subject, USSL_CERT_SUBJECT)) != 0)
 		return r;
 	/* issuerUniqueID [1], subjectUniqueID [2] (primitive in DER). */
-	while (der_peek(&tbs) == 0x81 || der_peek(&tbs) == 0x82)
-		if (der_next(&tbs, &tag, &skip) != 0)
+	while (ussl_der_peek(&tbs) == 0x81 || ussl_der_peek(&tbs) == 0x82)
+		if (ussl_der_take(&tbs, &tag, &skip) != 0)
 			return -1;
-	if (der_peek(&tbs) == 0xa3 && (r = walk_extensions(&w, &tbs)) != 0)
+	if (ussl_der_peek(&tbs) == 0xa3 && (r = walk_extensions(&w, &tbs)) != 0)
 		return r;
-	return der_empty(&tbs) ? 0 : -1;
+	return tbs.len == 0 ? 0 : -1;
 }

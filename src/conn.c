@@ -31,7 +31,10 @@ ussl_conn *ussl_conn_new(ussl_ctx *ctx, const char *server_name,
 		return NULL;
 	}
 	if (ctx->role == USSL_CLIENT && ctx->verify != USSL_VERIFY_NONE) {
-		if (server_name == NULL || server_name[0] == '\0') {
+		/* Checking a chain without a name accepts any host: only a
+		   context told that names are not checked goes without. */
+		if ((server_name == NULL || server_name[0] == '\0') &&
+		    !(ctx->relax & USSL_RELAX_NO_NAME)) {
 			set_static_err(err, USSL_E_BADARG, "certificate "
 			    "verification needs a server host name (or "
 			    "verification turned off explicitly)");

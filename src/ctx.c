@@ -137,10 +137,21 @@ int ussl_ctx_set_verify_relax(ussl_ctx *ctx, unsigned flags)
 {
 	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
 		return USSL_ERROR;
-	if ((flags & ~USSL_RELAX_ALL) != 0)
+	if ((flags & ~(USSL_RELAX_ALL | USSL_RELAX_NO_NAME)) != 0)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
 		    "unknown verify relaxation flags 0x%x", flags);
 	ctx->relax = flags;
+	return USSL_OK;
+}
+
+int ussl_ctx_set_verify_strict(ussl_ctx *ctx, unsigned flags)
+{
+	if (ussl_ctx_check_mutable(ctx) != USSL_OK)
+		return USSL_ERROR;
+	if ((flags & ~USSL_STRICT_ALL) != 0)
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "unknown verify strictness flags 0x%x", flags);
+	ctx->strict = flags;
 	return USSL_OK;
 }
 
@@ -324,6 +335,7 @@ ussl_ctx *ussl_ctx_dup(const ussl_ctx *src)
 	ctx->min_version = src->min_version;
 	ctx->max_version = src->max_version;
 	ctx->relax = src->relax;
+	ctx->strict = src->strict;
 	ctx->max_frag = src->max_frag;
 	ctx->verify_fn = src->verify_fn;
 	ctx->verify_arg = src->verify_arg;
@@ -372,6 +384,7 @@ int ussl_ctx_verify_chain(ussl_ctx *ctx, const unsigned char *const *certs,
 	vs.name = name != NULL ? &pn : NULL;
 	vs.at_time = at_time;
 	vs.flags = flags;
+	vs.why = NULL;
 	r = eng_verify_chain(&vs, certs, lens, n);
 	ussl_name_free(&pn);
 	return r;

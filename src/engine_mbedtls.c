@@ -356,6 +356,7 @@ int eng_conn_init(ussl_conn *conn)
 	e->vs.name = conn->role == USSL_CLIENT ? &conn->name : NULL;
 	e->vs.at_time = 0;
 	e->vs.flags = &conn->verify_flags;
+	e->vs.why = &conn->vwhy;
 	e->vr.vs = &e->vs;
 	e->vr.e = e;
 	mbedtls_ssl_set_verify(&e->ssl, meng_verify_cb, &e->vr);
@@ -418,7 +419,8 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 			    mbedtls_ssl_get_verify_result(&e->ssl));
 		if (conn->verify_flags == 0)
 			conn->verify_flags = USSL_VFY_OTHER;
-		ussl_vfy_describe(conn->verify_flags, vtext, sizeof(vtext));
+		ussl_vfy_explain(conn->verify_flags, &conn->vwhy, vtext,
+		    sizeof(vtext));
 		ussl_err_set(err, USSL_E_VERIFY,
 		    "certificate verify failed: %s", vtext);
 		err->pub.verify = conn->verify_flags;
@@ -525,8 +527,9 @@ int eng_handshake(ussl_conn *conn)
 	USSL_FREE(e->vr.chain);
 	e->vr.chain = NULL;
 
+	/* Verified by the policy: a callback cannot clear a flag. */
 	conn->peer_verified = conn->ctx->verify != USSL_VERIFY_NONE &&
-	    meng_peer_der(e, &len) != NULL &&
+	    meng_peer_der(e, &len) != NULL && conn->verify_flags == 0 &&
 	    mbedtls_ssl_get_verify_result(&e->ssl) == 0;
 	return USSL_OK;
 }

@@ -905,6 +905,7 @@ int eng_conn_init(ussl_conn *conn)
 	e->vs.name = conn->role == USSL_CLIENT ? &conn->name : NULL;
 	e->vs.at_time = 0;
 	e->vs.flags = &conn->verify_flags;
+	e->vs.why = &conn->vwhy;
 	return USSL_OK;
 fail:
 	ERR_clear_error();
@@ -1008,7 +1009,8 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 			    SSL_get_verify_result(e->ssl));
 		if (conn->verify_flags == 0)
 			conn->verify_flags = USSL_VFY_OTHER;
-		ussl_vfy_describe(conn->verify_flags, vtext, sizeof(vtext));
+		ussl_vfy_explain(conn->verify_flags, &conn->vwhy, vtext,
+		    sizeof(vtext));
 		ussl_err_set(err, USSL_E_VERIFY,
 		    "certificate verify failed: %s", vtext);
 		err->pub.verify = conn->verify_flags;

@@ -84,7 +84,8 @@ static const struct {
 	{ USSL_VFY_UNTRUSTED, "unable to get a trusted issuer "
 	    "(unknown CA, self-signed or incomplete chain)" },
 	{ USSL_VFY_NAME_MISMATCH, "host name mismatch" },
-	{ USSL_VFY_BAD_USAGE, "key usage does not allow this role" },
+	{ USSL_VFY_BAD_USAGE, "keyUsage or extendedKeyUsage does not allow "
+	    "this role" },
 	{ USSL_VFY_NO_CERT, "peer sent no certificate" },
 	{ USSL_VFY_REVOKED, "certificate revoked" },
 	{ USSL_VFY_BAD_SIGNATURE, "unacceptable signature" },
@@ -93,9 +94,11 @@ static const struct {
 	{ USSL_VFY_OTHER, "other verification failure" },
 };
 
-void ussl_vfy_describe(unsigned flags, char *buf, size_t size)
+void ussl_vfy_explain(unsigned flags, const ussl_vreason *why, char *buf,
+    size_t size)
 {
-	size_t i, n = 0;
+	const char *text;
+	size_t i, j, n = 0;
 
 	if (size == 0)
 		return;
@@ -103,11 +106,21 @@ void ussl_vfy_describe(unsigned flags, char *buf, size_t size)
 	for (i = 0; i < sizeof(vfy_texts) / sizeof(vfy_texts[0]); i++) {
 		if (!(flags & vfy_texts[i].flag))
 			continue;
+		text = vfy_texts[i].text;
+		for (j = 0; why != NULL && j < USSL_VWHY_MAX; j++)
+			if (why->flag[j] == vfy_texts[i].flag &&
+			    why->text[j] != NULL)
+				text = why->text[j];
 		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s",
-		    n ? ", " : "", vfy_texts[i].text);
+		    n ? ", " : "", text);
 		if (n >= size)
 			return;
 	}
+}
+
+void ussl_vfy_describe(unsigned flags, char *buf, size_t size)
+{
+	ussl_vfy_explain(flags, NULL, buf, size);
 }
 
 /* Name of a TLS alert description (RFC 8446, 6.2), for messages. */

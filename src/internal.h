@@ -51,6 +51,7 @@ struct ussl_ctx {
 	   resumed under another). */
 	uint64_t ca_id;
 	unsigned relax;       /* USSL_RELAX_* */
+	unsigned strict;      /* USSL_STRICT_* */
 	unsigned max_frag;    /* requested max_fragment_length, 0 = none */
 	unsigned tickets;     /* server ticket key lifetime, 0 = off */
 	/* ALPN names, NULL-terminated (engines keep a pointer to it). */
@@ -70,6 +71,18 @@ enum conn_state {
 	ST_FAILED        /* sticky fatal error */
 };
 
+/*
+ * Why the policy set some of its flags, in words (static texts), so that
+ * messages name the real failure ("extendedKeyUsage does not allow
+ * server authentication" rather than "bad usage"): the first reason per
+ * flag, for up to USSL_VWHY_MAX flags.
+ */
+#define USSL_VWHY_MAX 4
+typedef struct ussl_vreason {
+	unsigned flag[USSL_VWHY_MAX];     /* 0: free slot */
+	const char *text[USSL_VWHY_MAX];
+} ussl_vreason;
+
 /* Name the peer must prove, kept in the forms verify.c compares. */
 typedef struct ussl_peer_name {
 	char *host;              /* as given, NULL if none */
@@ -86,6 +99,7 @@ struct ussl_conn {
 	int hs_complete;         /* the handshake succeeded at some point */
 	int peer_verified;
 	unsigned verify_flags;
+	ussl_vreason vwhy;       /* why verify_flags were set */
 	ussl_peer_name name;
 	ussl_transport tr;
 	int tr_errno;            /* errno of the last transport failure */
@@ -150,12 +164,11 @@ void ussl_err_append(ussl_errstate *e, const char *fmt, ...)
 const char *ussl_alert_name(int alert);
 /* Readable list of USSL_VFY_* flags ("expired, host name mismatch"). */
 void ussl_vfy_describe(unsigned flags, char *buf, size_t size);
+/* The same, where why (may be NULL) gives a flag's reason in words. */
+void ussl_vfy_explain(unsigned flags, const ussl_vreason *why, char *buf,
+    size_t size);
 
-/* verify.c: our policy on top of the engine's chain check. */
-
-/* One entry of a certificate's subjectAltName. */
-#define USSL_SAN_DNS 2
-#define USSL_SAN_IP 7
+/* verify*.c: our policy on top of the engine's chain check. */
 
 /*
  * The chain an engine built, as DER, for the policy's chain rules (name
@@ -177,26 +190,6 @@ typedef struct ussl_chain {
 void ussl_chain_note(ussl_chain *c, int depth, const unsigned char *der,
     size_t len);
 
-/* An engine-neutral view of a leaf certificate for policy checks. */
-typedef struct ussl_leaf_view {
-	/* Iterate subjectAltName entries: returns 1 and fills type/p/len,
-	   or 0 at the end.  *it starts at NULL. */
-	int (*next_san)(const void *cert, const void **it, int *type,
-	    const unsigned char **p, size_t *len);
-	const void *cert;
-	int has_san;             /* extension present */
-	const unsigned char *cn; /* last subject CN (NULL if none) */
-	size_t cn_len;
-	int is_ca;               /* basicConstraints cA */
-	int has_eku;
-	int eku_server, eku_client, eku_any;
-	/* The whole chain, leaf first (chain->der[0] is this certificate).
-	   Engines MUST fill it: the chain rules (name constraints, CA as
-	   leaf, key and extension rules) read the DER themselves.  NULL
-	   leaves only the name and EKU checks above. */
-	const ussl_chain *chain;
-} ussl_leaf_view;
-
 int ussl_parse_ip(const char *s, unsigned char out[16], size_t *len);
 int ussl_name_set(ussl_peer_name *n, const char *host);
 void ussl_name_free(ussl_peer_name *n);
@@ -205,18 +198,30 @@ void ussl_name_free(ussl_peer_name *n);
 typedef struct ussl_vstate {
 	ussl_ctx *ctx;
 	int role;                      /* of the verifying side */
-	const ussl_peer_name *name;    /* NULL: no name check */
+	const ussl_peer_name *name;    /* NULL: none (a client then fails
+	                                  unless USSL_RELAX_NO_NAME) */
 	int64_t at_time;               /* 0: the engine's clock */
 	unsigned *flags;               /* accumulated USSL_VFY_* flags */
+	ussl_vreason *why;             /* reasons, NULL: not kept */
 } ussl_vstate;
 
 /*
  * USSL_VFY_* flags of the policy, called once per verification with the
- * leaf (after the engine has seen the whole chain): the name and EKU
- * checks, and with v->chain the chain rules (NAME_MISMATCH, BAD_USAGE,
- * BAD_KEY, POLICY).  The engine ORs them into the leaf's flags.
+ * chain the engine built (leaf first; after the engine has seen the
+ * whole chain): the name, the leaf's purpose, the profile rules and name
+ * constraints (NAME_MISMATCH, BAD_USAGE, BAD_KEY, POLICY).  The policy
+ * reads the DER itself.  The engine ORs them into the leaf's flags.
  */
-unsigned ussl_verify_leaf(const ussl_vstate *vs, const ussl_leaf_view *v);
+unsigned ussl_verify_leaf(const ussl_vstate *vs, const ussl_chain *chain);
+/*
+ * The one rule for the application's verify callback, which every
+ * engine calls for every certificate (depth 0: the leaf) with the flags
+ * found so far: returns them with the callback's rejection added (the
+ * flags it set, or USSL_VFY_OTHER when it returned non-zero without
+ * setting any); a flag it cleared stays set.  Without a callback: flags.
+ */
+unsigned ussl_verify_user(const ussl_vstate *vs, const unsigned char *der,
+    size_t len, int depth, unsigned flags);
 /* Seconds since 1970 of a UTC calendar time (proleptic Gregorian). */
 int64_t ussl_epoch(int year, int mon, int day, int hour, int min, int sec);
 /* Exposed for unit tests: does DNS pattern (from a certificate) match

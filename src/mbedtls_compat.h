@@ -143,16 +143,6 @@ static inline int compat_last_alert(const mbedtls_ssl_context *ssl)
 	return m != NULL ? m[1] : -1;
 }
 
-static inline int compat_crt_is_ca(const mbedtls_x509_crt *c)
-{
-	return c->MBEDTLS_PRIVATE(ca_istrue);
-}
-
-static inline int compat_crt_has_ext(const mbedtls_x509_crt *c, int type)
-{
-	return mbedtls_x509_crt_has_ext_type(c, type);
-}
-
 /* Codes that only one version has. */
 #define COMPAT_ERR_NEW_TICKET MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
 #define COMPAT_ERR_BAD_VERSION MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION
@@ -248,16 +238,6 @@ static inline void compat_conf_tls13_tickets(mbedtls_ssl_config *c)
 static inline int compat_last_alert(const mbedtls_ssl_context *ssl)
 {
 	return ssl->in_msg != NULL ? ssl->in_msg[1] : -1;
-}
-
-static inline int compat_crt_is_ca(const mbedtls_x509_crt *c)
-{
-	return c->ca_istrue;
-}
-
-static inline int compat_crt_has_ext(const mbedtls_x509_crt *c, int type)
-{
-	return (c->ext_types & type) != 0;
 }
 
 /* Never returned by 2.28; values chosen outside its code space. */

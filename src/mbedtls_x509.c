@@ -343,54 +343,6 @@ static uint32_t unmap_vflags(unsigned u)
 	return f;
 }
 
-static int san_next(const void *cert, const void **it, int *type,
-    const unsigned char **p, size_t *len)
-{
-	const mbedtls_x509_crt *c = cert;
-	const mbedtls_x509_sequence *s = *it;
-
-	s = s == NULL ? &c->subject_alt_names : s->next;
-	if (s == NULL || s->buf.p == NULL)
-		return 0;
-	*it = s;
-	*type = s->buf.tag & MBEDTLS_ASN1_TAG_VALUE_MASK;
-	*p = s->buf.p;
-	*len = s->buf.len;
-	return 1;
-}
-
-/* Fill the engine-neutral view of a leaf that verify.c inspects. */
-static void leaf_view(const mbedtls_x509_crt *c, ussl_leaf_view *v)
-{
-	const mbedtls_x509_name *n;
-	const mbedtls_x509_sequence *s;
-
-	memset(v, 0, sizeof(*v));
-	v->cert = c;
-	v->next_san = san_next;
-	v->has_san = compat_crt_has_ext(c, MBEDTLS_X509_EXT_SUBJECT_ALT_NAME);
-	for (n = &c->subject; n != NULL; n = n->next) {
-		if (n->oid.p != NULL && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN,
-		    &n->oid) == 0) {
-			v->cn = n->val.p;
-			v->cn_len = n->val.len;
-		}
-	}
-	v->is_ca = compat_crt_is_ca(c);
-	v->has_eku = compat_crt_has_ext(c, MBEDTLS_X509_EXT_EXTENDED_KEY_USAGE);
-	for (s = &c->ext_key_usage; v->has_eku && s != NULL; s = s->next) {
-		if (s->buf.p == NULL)
-			continue;
-		if (MBEDTLS_OID_CMP(MBEDTLS_OID_SERVER_AUTH, &s->buf) == 0)
-			v->eku_server = 1;
-		else if (MBEDTLS_OID_CMP(MBEDTLS_OID_CLIENT_AUTH, &s->buf) == 0)
-			v->eku_client = 1;
-		else if (MBEDTLS_OID_CMP(MBEDTLS_OID_ANY_EXTENDED_KEY_USAGE,
-		    &s->buf) == 0)
-			v->eku_any = 1;
-	}
-}
-
 /* Validity judged at a fixed time instead of the engine's clock. */
 static uint32_t time_flags(const mbedtls_x509_crt *c, int64_t now)
 {
@@ -404,11 +356,6 @@ static uint32_t time_flags(const mbedtls_x509_crt *c, int64_t now)
 	return flags;
 }
 
-/*
- * Called by mbedTLS for every certificate of the chain, root first.  At
- * the leaf our policy replaces mbedTLS's own name check (which knows
- * nothing of IP addresses and falls back to the CN too eagerly).
- */
 void meng_set_peer(struct eng_conn *e, unsigned char *der, size_t len)
 {
 	USSL_FREE(e->peer);
@@ -480,13 +427,18 @@ static int keep_peer(struct eng_conn *e, const mbedtls_x509_crt *crt)
 	return 0;
 }
 
+/*
+ * Called by mbedTLS for every certificate of the chain, root first.  At
+ * the leaf our policy (verify.c) judges the chain noted so far, and
+ * replaces mbedTLS's own name check (which knows nothing of IP addresses
+ * and falls back to the CN too eagerly).
+ */
 int meng_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
     uint32_t *flags)
 {
 	struct vrun *vr = arg;
 	const ussl_vstate *vs = vr->vs;
-	ussl_leaf_view v;
-	unsigned ours;
+	unsigned ours, uf, added;
 
 	/* mbedTLS may call back for an empty certificate (a peer that sent
 	   none): there is nothing to judge or to show the user's callback. */
@@ -518,21 +470,19 @@ int meng_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
 	ussl_chain_note(vr->chain, depth, crt->raw.p, crt->raw.len);
 	if (depth == 0) {
 		*flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_CN_MISMATCH;
-		leaf_view(crt, &v);
-		v.chain = vr->chain;
-		ours = ussl_verify_leaf(vs, &v);
+		ours = ussl_verify_leaf(vs, vr->chain);
 		*flags |= unmap_vflags(ours);
+		*vs->flags |= ours;
 		/* The leaf comes last: the next verification starts afresh. */
 		memset(vr->chain, 0, sizeof(*vr->chain));
 	}
-	if (vs->ctx->verify_fn != NULL) {
-		unsigned uf = meng_map_vflags(*flags);
-
-		if (vs->ctx->verify_fn(vs->ctx->verify_arg, crt->raw.p,
-		    crt->raw.len, depth, &uf) != 0)
-			uf |= USSL_VFY_OTHER;
-		*flags = unmap_vflags(uf);
-	}
+	/* The application's callback may add a rejection, never remove one
+	   (the core's rule): only what it added goes back to mbedTLS. */
+	uf = meng_map_vflags(*flags);
+	added = ussl_verify_user(vs, crt->raw.p, crt->raw.len, depth, uf) &
+	    ~uf;
+	*flags |= unmap_vflags(added);
+	*vs->flags |= added;
 	*vs->flags |= meng_map_vflags(*flags);
 	return 0;
 }

@@ -400,63 +400,6 @@ static unsigned cert_flags(X509 *c, int64_t now)
 	return f;
 }
 
-/* subjectAltName entries for verify.c.  *it holds the index of the
-   next entry (NULL: the first). */
-static int san_next(const void *cert, const void **it, int *type,
-    const unsigned char **p, size_t *len)
-{
-	const GENERAL_NAMES *names = cert;
-	const GENERAL_NAME *g;
-	const ASN1_STRING *s = NULL;
-	uintptr_t i = (uintptr_t)*it;
-
-	if (names == NULL || i >= (uintptr_t)sk_GENERAL_NAME_num(names))
-		return 0;
-	g = sk_GENERAL_NAME_value(names, (int)i);
-	*it = (const void *)(i + 1);
-	*type = g->type;
-	if (g->type == GEN_DNS)
-		s = g->d.dNSName;
-	else if (g->type == GEN_IPADD)
-		s = g->d.iPAddress;
-	*p = s != NULL ? ASN1_STRING_get0_data(s) :
-	    (const unsigned char *)"";
-	*len = s != NULL ? (size_t)ASN1_STRING_length(s) : 0;
-	return 1;
-}
-
-/* Fill the engine-neutral view of a leaf; *names must be freed. */
-static void leaf_view(X509 *x, ussl_leaf_view *v, GENERAL_NAMES **names)
-{
-	const X509_NAME *subj = X509_get_subject_name(x);
-	const ASN1_STRING *cn;
-	uint32_t fl, xku;
-	int i = -1, last = -1;
-
-	memset(v, 0, sizeof(*v));
-	*names = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	v->cert = *names;
-	v->next_san = san_next;
-	/* Present but undecodable still counts: no CN fallback then. */
-	v->has_san = X509_get_ext_by_NID(x, NID_subject_alt_name, -1) >= 0;
-	while ((i = X509_NAME_get_index_by_NID(subj, NID_commonName, i)) >= 0)
-		last = i;
-	if (last >= 0) {
-		cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, last));
-		v->cn = ASN1_STRING_get0_data(cn);
-		v->cn_len = (size_t)ASN1_STRING_length(cn);
-	}
-	fl = X509_get_extension_flags(x);
-	v->is_ca = (fl & EXFLAG_CA) != 0;
-	v->has_eku = (fl & EXFLAG_XKUSAGE) != 0;
-	if (v->has_eku) {
-		xku = X509_get_extended_key_usage(x);
-		v->eku_server = (xku & XKU_SSL_SERVER) != 0;
-		v->eku_client = (xku & XKU_SSL_CLIENT) != 0;
-		v->eku_any = (xku & XKU_ANYEKU) != 0;
-	}
-}
-
 /*
  * The DER of the chain OpenSSL built (leaf first; just the leaf when it
  * built none), for the policy's chain rules and the user's callback, in
@@ -493,8 +436,6 @@ int oeng_run_verify(X509_STORE_CTX *x, const ussl_vstate *vs)
 {
 	struct vrun r;
 	STACK_OF(X509) *chain;
-	GENERAL_NAMES *names;
-	ussl_leaf_view v;
 	ussl_chain ch;
 	unsigned char *der;
 	X509 *leaf = X509_STORE_CTX_get0_cert(x);
@@ -517,23 +458,18 @@ int oeng_run_verify(X509_STORE_CTX *x, const ussl_vstate *vs)
 	if (!have_der)
 		total |= USSL_VFY_OTHER;
 	/* Our policy replaces OpenSSL's name and usage checks (never asked
-	   for); its flags count for the leaf. */
-	if (leaf != NULL) {
-		leaf_view(leaf, &v, &names);
-		v.chain = have_der ? &ch : NULL;
-		r.flags[0] |= ussl_verify_leaf(vs, &v);
-		GENERAL_NAMES_free(names);
-	}
+	   for); it reads the chain's DER, and its flags count for the leaf. */
+	if (leaf != NULL)
+		r.flags[0] |= ussl_verify_leaf(vs, have_der ? &ch : NULL);
 	n = ch.n > 0 ? (int)ch.n : 1;
 	for (d = n; d < MAX_DEPTH; d++)
 		r.flags[n - 1] |= r.flags[d];
-	/* The user's callback sees the chain from the root down. */
+	/* The user's callback sees the chain from the root down; it may
+	   add a rejection, never remove one (the core's rule). */
 	for (d = n - 1; d >= 0; d--) {
 		f = r.flags[d];
-		if (vs->ctx->verify_fn != NULL && (size_t)d < ch.n &&
-		    vs->ctx->verify_fn(vs->ctx->verify_arg, ch.der[d],
-		    ch.len[d], d, &f) != 0)
-			f |= USSL_VFY_OTHER;
+		if ((size_t)d < ch.n)
+			f = ussl_verify_user(vs, ch.der[d], ch.len[d], d, f);
 		total |= f;
 	}
 	USSL_FREE(der);

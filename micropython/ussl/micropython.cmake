@@ -13,7 +13,12 @@ set(USSL_CORE_SOURCES
     ${USSL_ROOT}/src/ctx.c
     ${USSL_ROOT}/src/conn.c
     ${USSL_ROOT}/src/error.c
+    ${USSL_ROOT}/src/der.c
     ${USSL_ROOT}/src/verify.c
+    ${USSL_ROOT}/src/verify_cert.c
+    ${USSL_ROOT}/src/verify_names.c
+    ${USSL_ROOT}/src/verify_nc.c
+    ${USSL_ROOT}/src/verify_profile.c
     ${USSL_ROOT}/src/engine_mbedtls.c
     ${USSL_ROOT}/src/mbedtls_x509.c
     ${USSL_ROOT}/src/mbedtls_session.c

@@ -49,7 +49,12 @@ USSL_CORE_C := $(addprefix $(USSL_ROOT)/src/,\
 	ctx.c \
 	conn.c \
 	error.c \
+	der.c \
 	verify.c \
+	verify_cert.c \
+	verify_names.c \
+	verify_nc.c \
+	verify_profile.c \
 	engine_mbedtls.c \
 	mbedtls_x509.c \
 	mbedtls_session.c \

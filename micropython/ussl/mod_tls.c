@@ -76,8 +76,10 @@ void ussl_mp_load_ca(ussl_ctx *ctx, mp_obj_t cadata, int style)
 /*
  * Called by the core for each certificate of the peer's chain.  The
  * Python callback gets (cert DER bytes, depth); a true (non-zero) result
- * rejects the certificate, as in the stock module.  What it raises is
- * kept and re-raised once the handshake has failed.
+ * rejects the certificate, as in the stock module, while 0 or None is no
+ * objection: the core's rule is that a callback may add a rejection,
+ * never remove one (flags are left alone).  What it raises rejects too,
+ * and is kept and re-raised once the handshake has failed.
  */
 int ussl_mp_verify_cb(void *arg, const unsigned char *der, size_t len,
     int depth, unsigned *flags)

@@ -221,7 +221,10 @@ static void test_verify_chain(void)
 	CHECK(ussl_ctx_add_ca_file(s, tu_cert("ca.pem")) == USSL_OK);
 	CHECK(vchain(c, "server-ec.pem", "int.pem", "localhost", 0) == 0);
 	CHECK(vchain(c, "server-ec.pem", "int.pem", "127.0.0.1", 0) == 0);
-	CHECK(vchain(c, "server-ec.pem", "int.pem", NULL, 0) == 0);
+	/* A verifying client always has a name: without one the chain
+	   alone would accept any host. */
+	CHECK(vchain(c, "server-ec.pem", "int.pem", NULL, 0) ==
+	    USSL_VFY_NAME_MISMATCH);
 	CHECK(vchain(c, "server-ec.pem", "int.pem", "other.example", 0) ==
 	    USSL_VFY_NAME_MISMATCH);
 	CHECK(vchain(c, "server-ec.pem", NULL, "localhost", 0) ==
@@ -239,7 +242,8 @@ static void test_verify_chain(void)
 	CHECK(vchain(c, "server-rsa.pem", NULL, "localhost", y2045) ==
 	    USSL_VFY_EXPIRED);
 	/* Roles: a client certificate is no server certificate. */
-	CHECK(vchain(c, "client.pem", NULL, NULL, 0) == USSL_VFY_BAD_USAGE);
+	CHECK(vchain(c, "client.pem", NULL, "localhost", 0) ==
+	    (USSL_VFY_BAD_USAGE | USSL_VFY_NAME_MISMATCH));
 	CHECK(vchain(s, "client.pem", NULL, NULL, 0) == 0);
 	CHECK(vchain(s, "server-ec.pem", "int.pem", NULL, 0) ==
 	    USSL_VFY_BAD_USAGE);

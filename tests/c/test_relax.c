@@ -1,10 +1,12 @@
 /*
- * test_relax.c - the strict default certificate policy and the
- * relaxations of ussl_ctx_set_verify_relax(): for a CN-only X.509 v1
- * leaf, a leaf without extendedKeyUsage and a root without
- * subjectKeyIdentifier (tests/certs/mkcerts.sh), the default rejects
- * with the right USSL_VFY_* flags, the matching flag accepts and the
- * other flags do not.  Checked through ussl_ctx_verify_chain() and
+ * test_relax.c - the default certificate policy, its relaxations
+ * (ussl_ctx_set_verify_relax) and its strict option
+ * (ussl_ctx_set_verify_strict): for a CN-only X.509 v1 leaf and a root
+ * without subjectKeyIdentifier (tests/certs/mkcerts.sh) the default
+ * rejects with the right USSL_VFY_* flags, the matching flag accepts and
+ * the other flags do not; a leaf without extendedKeyUsage is accepted by
+ * default (RFC 5280) and rejected under USSL_STRICT_EKU unless
+ * USSL_RELAX_NO_EKU.  Checked through ussl_ctx_verify_chain() and
  * through real handshakes over the in-memory transport.
  */
 #include <string.h>
@@ -14,6 +16,16 @@
 #define CN_ONLY   USSL_RELAX_CN_ONLY
 #define NO_EKU    USSL_RELAX_NO_EKU
 #define LEGACY_CA USSL_RELAX_LEGACY_CA
+/* Not a relax flag: asks vctx() and handshake() for USSL_STRICT_EKU. */
+#define STRICT    0x100u
+
+/* Apply relax (and STRICT) to ctx. */
+static void apply(ussl_ctx *ctx, unsigned relax)
+{
+	CHECK(ussl_ctx_set_verify_relax(ctx, relax & ~STRICT) == USSL_OK);
+	CHECK(ussl_ctx_set_verify_strict(ctx, relax & STRICT ?
+	    USSL_STRICT_EKU : 0) == USSL_OK);
+}
 
 /* A verifying context of role trusting ca, with relax flags set. */
 static ussl_ctx *vctx(int role, const char *ca, unsigned relax)
@@ -26,7 +38,7 @@ static ussl_ctx *vctx(int role, const char *ca, unsigned relax)
 		fprintf(stderr, "context for %s failed\n", ca);
 		exit(2);
 	}
-	CHECK(ussl_ctx_set_verify_relax(ctx, relax) == USSL_OK);
+	apply(ctx, relax);
 	return ctx;
 }
 
@@ -69,7 +81,14 @@ static void test_api(void)
 	CHECK(c != NULL);
 	CHECK(ussl_ctx_set_verify_relax(c, USSL_RELAX_ALL) == USSL_OK);
 	CHECK(ussl_ctx_set_verify_relax(c, 0) == USSL_OK);
-	CHECK(ussl_ctx_set_verify_relax(c, 0x08) == USSL_ERROR);
+	CHECK(ussl_ctx_set_verify_relax(c, USSL_RELAX_NO_NAME) == USSL_OK);
+	CHECK(ussl_ctx_set_verify_relax(c, USSL_RELAX_ALL |
+	    USSL_RELAX_NO_NAME) == USSL_OK);
+	CHECK(ussl_ctx_set_verify_relax(c, 0x10) == USSL_ERROR);
+	CHECK(ussl_ctx_error(c)->code == USSL_E_BADARG);
+	CHECK(ussl_ctx_set_verify_strict(c, USSL_STRICT_EKU) == USSL_OK);
+	CHECK(ussl_ctx_set_verify_strict(c, 0) == USSL_OK);
+	CHECK(ussl_ctx_set_verify_strict(c, 0x02) == USSL_ERROR);
 	CHECK(ussl_ctx_error(c)->code == USSL_E_BADARG);
 	CHECK(ussl_ctx_set_verify_relax(c, USSL_RELAX_ALL | 0x100) ==
 	    USSL_ERROR);
@@ -79,26 +98,34 @@ static void test_api(void)
 
 static void test_cn_only(void)
 {
-	const unsigned all = USSL_VFY_NAME_MISMATCH | USSL_VFY_POLICY |
-	    USSL_VFY_BAD_USAGE;
+	const unsigned all = USSL_VFY_NAME_MISMATCH | USSL_VFY_POLICY;
 
-	/* No SAN (name), v1 without AKI (policy), no EKU (usage). */
+	/* No SAN (name), v1 without AKI (policy); no EKU, which only the
+	   strict profile minds. */
 	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", "localhost", 0, all);
+	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", "localhost", STRICT,
+	    all | USSL_VFY_BAD_USAGE);
 	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", "localhost", CN_ONLY, 0);
-	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", "localhost", NO_EKU,
-	    USSL_VFY_NAME_MISMATCH | USSL_VFY_POLICY);
+	/* A v1 certificate has no extensions: CN_ONLY takes it without EKU
+	   even under the strict profile. */
+	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", "localhost",
+	    CN_ONLY | STRICT, 0);
+	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", "localhost", NO_EKU, all);
 	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", "localhost", LEGACY_CA,
 	    all);
 	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", "localhost",
-	    NO_EKU | LEGACY_CA, USSL_VFY_NAME_MISMATCH | USSL_VFY_POLICY);
+	    NO_EKU | LEGACY_CA, all);
 	/* The CN stands in for DNS names only, and only the one it says. */
 	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", "127.0.0.1", CN_ONLY,
 	    USSL_VFY_NAME_MISMATCH);
 	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", "other.example", CN_ONLY,
 	    USSL_VFY_NAME_MISMATCH);
-	/* Without a name to check, only the profile rules remain. */
-	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", NULL, 0,
-	    USSL_VFY_POLICY | USSL_VFY_BAD_USAGE);
+	/* A verifying client without a name fails (a chain alone accepts
+	   any host); told not to check names, only the profile rules
+	   remain. */
+	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", NULL, 0, all);
+	expect(USSL_CLIENT, "ca.pem", "cnonly.pem", NULL, USSL_RELAX_NO_NAME,
+	    USSL_VFY_POLICY);
 	/* A self-signed certificate trusted directly needs no AKI. */
 	expect(USSL_CLIENT, "selfsigned.pem", "selfsigned.pem", "localhost", 0,
 	    0);
@@ -106,21 +133,28 @@ static void test_cn_only(void)
 
 static void test_no_eku(void)
 {
-	expect(USSL_CLIENT, "ca.pem", "noeku.pem", "localhost", 0,
-	    USSL_VFY_BAD_USAGE);
+	/* RFC 5280 4.2.1.12: no EKU, no restriction (the default). */
+	expect(USSL_CLIENT, "ca.pem", "noeku.pem", "localhost", 0, 0);
 	expect(USSL_CLIENT, "ca.pem", "noeku.pem", "localhost", NO_EKU, 0);
-	expect(USSL_CLIENT, "ca.pem", "noeku.pem", "localhost", CN_ONLY,
+	expect(USSL_CLIENT, "ca.pem", "noeku.pem", "localhost", CN_ONLY, 0);
+	/* The CA/B Forum leaf profile on request; NO_EKU cancels it. */
+	expect(USSL_CLIENT, "ca.pem", "noeku.pem", "localhost", STRICT,
 	    USSL_VFY_BAD_USAGE);
-	expect(USSL_CLIENT, "ca.pem", "noeku.pem", "localhost", LEGACY_CA,
-	    USSL_VFY_BAD_USAGE);
+	expect(USSL_CLIENT, "ca.pem", "noeku.pem", "localhost",
+	    STRICT | NO_EKU, 0);
+	expect(USSL_CLIENT, "ca.pem", "noeku.pem", "localhost",
+	    STRICT | CN_ONLY | LEGACY_CA, USSL_VFY_BAD_USAGE);
 	/* The same for a client certificate checked by a server. */
-	expect(USSL_SERVER, "ca.pem", "noeku.pem", NULL, 0, USSL_VFY_BAD_USAGE);
-	expect(USSL_SERVER, "ca.pem", "noeku.pem", NULL, NO_EKU, 0);
-	expect(USSL_SERVER, "ca.pem", "noeku.pem", NULL, CN_ONLY | LEGACY_CA,
+	expect(USSL_SERVER, "ca.pem", "noeku.pem", NULL, 0, 0);
+	expect(USSL_SERVER, "ca.pem", "noeku.pem", NULL, STRICT,
 	    USSL_VFY_BAD_USAGE);
-	/* NO_EKU does not make a named wrong purpose right. */
-	expect(USSL_CLIENT, "ca.pem", "client.pem", NULL, NO_EKU,
+	expect(USSL_SERVER, "ca.pem", "noeku.pem", NULL, STRICT | NO_EKU, 0);
+	/* An EKU that leaves out the role stays refused, whatever the
+	   flags. */
+	expect(USSL_CLIENT, "ca.pem", "client.pem", NULL, USSL_RELAX_NO_NAME,
 	    USSL_VFY_BAD_USAGE);
+	expect(USSL_CLIENT, "ca.pem", "client.pem", NULL,
+	    USSL_RELAX_ALL | USSL_RELAX_NO_NAME, USSL_VFY_BAD_USAGE);
 }
 
 static void test_legacy_ca(void)
@@ -164,13 +198,15 @@ static void test_good_chain(void)
 {
 	unsigned relax;
 
-	for (relax = 0; relax <= USSL_RELAX_ALL; relax++) {
+	for (relax = 0; relax <= (USSL_RELAX_ALL | USSL_RELAX_NO_NAME);
+	    relax++) {
 		expect(USSL_CLIENT, "ca.pem", "server-ec.pem", "localhost",
 		    relax, USSL_VFY_UNTRUSTED);   /* without int.pem */
 		expect(USSL_CLIENT, "ca.pem", "server-rsa.pem", "localhost",
 		    relax, 0);
 		expect(USSL_CLIENT, "ca.pem", "wronghost.pem", "localhost",
-		    relax, USSL_VFY_NAME_MISMATCH);
+		    relax, relax & USSL_RELAX_NO_NAME ? 0 :
+		    USSL_VFY_NAME_MISMATCH);
 		expect(USSL_SERVER, "ca.pem", "client.pem", NULL, relax, 0);
 	}
 }
@@ -196,8 +232,8 @@ static int handshake(const char *scert, const char *skey, const char *ca,
 	sc = tu_server_ctx(scert, skey, ccert != NULL ? USSL_VERIFY_REQUIRED :
 	    USSL_VERIFY_NONE);
 	cc = tu_client_ctx(ca, USSL_VERIFY_REQUIRED);
-	CHECK(ussl_ctx_set_verify_relax(sc, srelax) == USSL_OK);
-	CHECK(ussl_ctx_set_verify_relax(cc, crelax) == USSL_OK);
+	apply(sc, srelax);
+	apply(cc, crelax);
 	if (ccert != NULL)
 		CHECK(ussl_ctx_use_cert_chain_file(cc, tu_cert(ccert),
 		    tu_cert(ckey), NULL) == USSL_OK);
@@ -234,13 +270,16 @@ static void test_handshakes(void)
 {
 	unsigned f;
 
-	/* Server without EKU. */
+	/* Server without EKU: accepted, unless the client is strict. */
 	CHECK(handshake("noeku.pem", "noeku.key", "ca.pem", 0, NULL, NULL, 0,
-	    &f) != 0 && f == USSL_VFY_BAD_USAGE);
-	CHECK(handshake("noeku.pem", "noeku.key", "ca.pem", NO_EKU, NULL, NULL,
-	    0, &f) == 0);
-	CHECK(handshake("noeku.pem", "noeku.key", "ca.pem", CN_ONLY | LEGACY_CA,
-	    NULL, NULL, 0, &f) != 0 && f == USSL_VFY_BAD_USAGE);
+	    &f) == 0);
+	CHECK(handshake("noeku.pem", "noeku.key", "ca.pem", STRICT, NULL, NULL,
+	    0, &f) != 0 && f == USSL_VFY_BAD_USAGE);
+	CHECK(handshake("noeku.pem", "noeku.key", "ca.pem", STRICT | NO_EKU,
+	    NULL, NULL, 0, &f) == 0);
+	CHECK(handshake("noeku.pem", "noeku.key", "ca.pem",
+	    STRICT | CN_ONLY | LEGACY_CA, NULL, NULL, 0, &f) != 0 &&
+	    f == USSL_VFY_BAD_USAGE);
 	/* CN-only v1 server. */
 	CHECK(handshake("cnonly.pem", "cnonly.key", "ca.pem", 0, NULL, NULL, 0,
 	    &f) != 0 && (f & USSL_VFY_NAME_MISMATCH) &&
@@ -259,13 +298,15 @@ static void test_handshakes(void)
 	    CN_ONLY | NO_EKU, NULL, NULL, 0, &f) != 0 && f == USSL_VFY_POLICY);
 	/* Client certificate without EKU, judged by the server. */
 	CHECK(handshake("server-ec-chain.pem", "server-ec.key", "ca.pem", 0,
-	    "noeku.pem", "noeku.key", 0, &f) != 0 &&
+	    "noeku.pem", "noeku.key", 0, &f) == 0);
+	CHECK(handshake("server-ec-chain.pem", "server-ec.key", "ca.pem", 0,
+	    "noeku.pem", "noeku.key", STRICT, &f) != 0 &&
 	    f == USSL_VFY_BAD_USAGE);
 	CHECK(handshake("server-ec-chain.pem", "server-ec.key", "ca.pem", 0,
-	    "noeku.pem", "noeku.key", NO_EKU, &f) == 0);
+	    "noeku.pem", "noeku.key", STRICT | NO_EKU, &f) == 0);
 	/* The client's relaxations are its own: the server stays strict. */
 	CHECK(handshake("server-ec-chain.pem", "server-ec.key", "ca.pem",
-	    NO_EKU, "noeku.pem", "noeku.key", 0, &f) != 0 &&
+	    NO_EKU, "noeku.pem", "noeku.key", STRICT, &f) != 0 &&
 	    f == USSL_VFY_BAD_USAGE);
 }
 

@@ -30,13 +30,23 @@
 #                              (serve it alone for "incomplete chain")
 #   client.pem .key            clientAuth leaf "ussl test client", signed by ca
 #   client-other.pem .key      clientAuth leaf signed by other-ca
-# Certificates the strict default policy refuses and a USSL_RELAX_* flag
-# lets through (tests/c/test_relax.c, tests/python/test_relax.py):
+#   client-san.pem             clientAuth-only leaf with the client key and
+#                              DNS:localhost, IP:127.0.0.1 (no server
+#                              certificate, whatever its name)
+#   private-ca.pem .key        a private PKI's root
+#   private-leaf.pem .key      leaf "localhost" signed by private-ca with
+#                              only subjectAltName and key identifiers: no
+#                              extendedKeyUsage, no keyUsage (what device
+#                              PKIs and tutorials make; RFC 5280 accepts it)
+# Certificates the default policy refuses and a USSL_RELAX_* flag lets
+# through, or that only USSL_STRICT_EKU refuses (tests/c/test_relax.c,
+# tests/python/test_relax.py):
 #   cnonly.pem .key            X.509 v1 leaf "CN=localhost" signed by ca, as
 #                              `openssl x509 -req` makes it without an
 #                              extension file: no SAN, EKU or AKI (CN_ONLY)
 #   noeku.pem .key             leaf "localhost" (DNS:localhost, IP:127.0.0.1)
-#                              signed by ca, without extendedKeyUsage (NO_EKU)
+#                              signed by ca, without extendedKeyUsage
+#                              (accepted; refused under USSL_STRICT_EKU)
 #   legacy-ca.pem .key         root without subjectKeyIdentifier (LEGACY_CA)
 #   legacy-leaf.pem .key       leaf "localhost" signed by legacy-ca (its AKI
 #                              made by hand, as openssl needs the issuer's SKI)
@@ -49,7 +59,7 @@ set -euo pipefail
 
 # Bump when the set of files or their properties change, so that an old
 # OUTDIR is regenerated instead of being trusted.
-VERSION=2
+VERSION=3
 
 die() { echo "mkcerts: error: $*" >&2; exit 1; }
 
@@ -125,6 +135,19 @@ subjectKeyIdentifier = hash
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[client_san]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[private_leaf]
+subjectAltName = DNS:localhost, IP:127.0.0.1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 
@@ -237,6 +260,16 @@ eckey client.key
 sign client ca client "/O=ussl tests/CN=ussl test client"
 eckey client-other.key
 sign client-other other-ca client "/O=ussl tests/CN=ussl other client"
+cp client.key client-san.key          # the same key: client.key serves
+sign client-san ca client_san "/O=ussl tests/CN=ussl test client"
+
+# A private PKI: its leaf names no purpose and no key usage.
+eckey private-ca.key
+ossl req -new -x509 -key private-ca.key -subj "/O=ussl tests/CN=ussl private root CA" \
+    -days "$DAYS" -sha256 -set_serial 5 \
+    -config ext.cnf -extensions ca -out private-ca.pem
+eckey private-leaf.key
+sign private-leaf private-ca private_leaf "/O=ussl tests/CN=localhost"
 
 # For the policy relaxations.  A v1 leaf: no extension file at all.
 eckey cnonly.key
@@ -289,6 +322,10 @@ ossl verify -CAfile ca.pem -purpose sslclient client.pem >/dev/null
 ossl verify -CAfile other-ca.pem -purpose sslclient client-other.pem >/dev/null
 ossl verify -CAfile ca.pem -purpose sslserver cnonly.pem >/dev/null
 ossl verify -CAfile ca.pem -purpose sslserver noeku.pem >/dev/null
+ossl verify -CAfile private-ca.pem -purpose sslserver private-leaf.pem >/dev/null
+if openssl x509 -in private-leaf.pem -noout -text | grep -q 'Key Usage'; then
+    die "private-leaf.pem has a key usage"
+fi
 ossl verify -CAfile legacy-ca.pem -purpose sslserver legacy-leaf.pem >/dev/null
 openssl x509 -in cnonly.pem -noout -text | grep -q 'Version: 1 ' || die "cnonly.pem is not v1"
 if openssl x509 -in legacy-ca.pem -noout -ext subjectKeyIdentifier 2>/dev/null | grep -q Identifier; then
@@ -305,6 +342,7 @@ server-ec.der server-ec.key.der server-rsa.pem server-rsa.key server-rsa.der
 server-rsa.key.der expired.pem expired.key notyet.pem notyet.key
 selfsigned.pem selfsigned.key wronghost.pem wronghost.key leaf-only-int.pem
 leaf-only-int.key client.pem client.key client-other.pem client-other.key
+client-san.pem private-ca.pem private-ca.key private-leaf.pem private-leaf.key
 cnonly.pem cnonly.key noeku.pem noeku.key legacy-ca.pem legacy-ca.key
 legacy-leaf.pem legacy-leaf.key garbage.pem truncated.pem encrypted.key"
 for f in $files; do

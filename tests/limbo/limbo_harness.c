@@ -3,11 +3,13 @@
  * verification path (ussl_ctx_verify_chain: the engine's chain check plus
  * the library's policy, exactly as a connection applies them).
  *
- *   limbo-harness [--relax FLAGS] < limbo.json > results.json
+ *   limbo-harness [--relax FLAGS] [--strict FLAGS] < limbo.json > results.json
  *
- * Cases run under the library's default (strict) policy.  --relax gives
+ * Cases run under the library's default policy.  --relax gives
  * USSL_RELAX_* flags (a number, e.g. 7 for all) to see what they let
- * through; the harness name then says so.  The ctest never uses it.
+ * through, --strict USSL_STRICT_* flags (1: USSL_STRICT_EKU, the CA/B
+ * Forum leaf profile); the harness name then says so.  The ctest never
+ * uses them.
  *
  * Reads the suite ({"version":1,"testcases":[...]}) on stdin and writes
  * {"version":1,"harness":"ussl-<engine>","results":[{"id","actual_result",
@@ -20,11 +22,15 @@
  *   expected_peer_name       the name given to ussl_ctx_verify_chain
  *                            (DNS or IP; client certificates carry no
  *                            name check in ussl, so CLIENT cases run
- *                            without one)
+ *                            without one; a SERVER case without one runs
+ *                            with USSL_RELAX_NO_NAME, as a verifying
+ *                            client never goes without a name otherwise)
  *   validation_time          at_time (fractions of a second dropped)
  *   extended_key_usage       must be the role's own EKU (serverAuth for
  *                            SERVER, clientAuth for CLIENT), which the
- *                            policy always demands; others are skipped
+ *                            policy demands of a leaf that has an EKU
+ *                            (and, with USSL_STRICT_EKU, of every leaf);
+ *                            others are skipped
  *   key_usage                only digitalSignature, which the policy
  *                            demands of every leaf (our suites sign)
  *   max_chain_depth          through the public verification callback,
@@ -47,8 +53,9 @@
 
 enum outcome { R_SUCCESS, R_FAILURE, R_SKIPPED };
 
-/* --relax: USSL_RELAX_* flags for every case; 0 is the default policy. */
-static unsigned relax_flags;
+/* --relax, --strict: USSL_RELAX_* and USSL_STRICT_* flags for every
+   case; 0 is the default policy. */
+static unsigned relax_flags, strict_flags;
 
 static const char *const outcome_name[] = { "SUCCESS", "FAILURE", "SKIPPED" };
 
@@ -402,9 +409,20 @@ static void run_case(const json_value *tc, result *r)
 		return;
 	}
 	ussl_ctx_set_verify(ctx, USSL_VERIFY_REQUIRED);
-	if (relax_flags != 0 &&
-	    ussl_ctx_set_verify_relax(ctx, relax_flags) != USSL_OK) {
+	/* A verifying client always checks a name; a case that gives none
+	   is run as a context told not to check names. */
+	if (server && name == NULL)
+		note(r->context, sizeof(r->context), "no peer name: run with "
+		    "USSL_RELAX_NO_NAME");
+	if ((relax_flags != 0 || (server && name == NULL)) &&
+	    ussl_ctx_set_verify_relax(ctx, relax_flags |
+	    (server && name == NULL ? USSL_RELAX_NO_NAME : 0)) != USSL_OK) {
 		note(r->context, sizeof(r->context), "relax flags refused");
+		goto out;
+	}
+	if (strict_flags != 0 &&
+	    ussl_ctx_set_verify_strict(ctx, strict_flags) != USSL_OK) {
+		note(r->context, sizeof(r->context), "strict flags refused");
 		goto out;
 	}
 	for (i = 0; i < nt; i++) {
@@ -480,21 +498,29 @@ int main(int argc, char **argv)
 	char err[160];
 	result r;
 
-	if (argc == 3 && strcmp(argv[1], "--relax") == 0) {
+	for (i = 1; i < (size_t)argc; i += 2) {
+		int relax = strcmp(argv[i], "--relax") == 0;
+		unsigned max = relax ? USSL_RELAX_ALL : USSL_STRICT_ALL;
 		char *end;
-		unsigned long v = strtoul(argv[2], &end, 0);
+		unsigned long v;
 
-		if (*argv[2] == '\0' || *end != '\0' || v == 0 ||
-		    v > USSL_RELAX_ALL) {
-			fprintf(stderr, "limbo-harness: --relax takes 1 to "
-			    "%u\n", USSL_RELAX_ALL);
+		if ((!relax && strcmp(argv[i], "--strict") != 0) ||
+		    i + 1 >= (size_t)argc) {
+			fprintf(stderr, "usage: limbo-harness [--relax FLAGS] "
+			    "[--strict FLAGS] < limbo.json > results.json\n");
 			return 2;
 		}
-		relax_flags = (unsigned)v;
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: limbo-harness [--relax FLAGS] < "
-		    "limbo.json > results.json\n");
-		return 2;
+		v = strtoul(argv[i + 1], &end, 0);
+		if (*argv[i + 1] == '\0' || *end != '\0' || v == 0 ||
+		    v > max) {
+			fprintf(stderr, "limbo-harness: %s takes 1 to %u\n",
+			    argv[i], max);
+			return 2;
+		}
+		if (relax)
+			relax_flags = (unsigned)v;
+		else
+			strict_flags = (unsigned)v;
 	}
 	input = read_all(stdin, &len);
 	if (input == NULL) {
@@ -514,11 +540,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("{\"version\":1,\"harness\":");
+	snprintf(err, sizeof(err), "ussl-%s", ussl_engine_version());
 	if (relax_flags != 0)
-		snprintf(err, sizeof(err), "ussl-%s relax=%u",
-		    ussl_engine_version(), relax_flags);
-	else
-		snprintf(err, sizeof(err), "ussl-%s", ussl_engine_version());
+		snprintf(err + strlen(err), sizeof(err) - strlen(err),
+		    " relax=%u", relax_flags);
+	if (strict_flags != 0)
+		snprintf(err + strlen(err), sizeof(err) - strlen(err),
+		    " strict=%u", strict_flags);
 	put_json_string(err);
 	printf(",\"results\":[");
 	for (i = 0; i < json_count(cases); i++) {

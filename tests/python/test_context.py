@@ -930,13 +930,17 @@ class VerifyCallback(unittest.TestCase):
         tl.assert_verify_error(self, cm.exception)
         peer.srv.join()
 
-    def test_zero_accepts_untrusted(self):
+    def test_zero_is_no_objection(self):
+        # 0 means "no objection" (MicroPython's rule): the library's own
+        # judgement stands, so an untrusted server stays refused.
         ctx = client_ctx()
         ctx.verify_callback = lambda cert, depth: 0
         peer = CPythonPeer(self, ctx=tl.server_context("selfsigned.pem",
                                                        "selfsigned.key"))
-        self.assertEqual(exchange(ctx, peer.port)["reply"], b"echo: " + LINE)
-        peer.finish(self)
+        with self.assertRaises(OSError) as cm:
+            exchange(ctx, peer.port)
+        tl.assert_verify_error(self, cm.exception)
+        peer.srv.join()
 
     def test_exception_rejects(self):
         def cb(cert, depth):

@@ -1,12 +1,14 @@
 """test_relax.py - SSLContext.verify_relax and the RELAX_* constants.
 
-The default certificate policy is strict.  Three certificates of the test
-PKI (tests/certs/mkcerts.sh) break it the way older tools and roots do: a
-CN-only X.509 v1 leaf, a leaf without extendedKeyUsage and a root without
-subjectKeyIdentifier.  Against a CPython ssl server presenting each, a ussl
-client must fail with OSError(E_VERIFY, reason) by default, connect with
-the matching flag and still fail with the other flags.  A ussl server
-checking a client certificate without EKU does the same.
+The default certificate policy follows the Web PKI rules, with RFC
+5280's reading of a leaf without extendedKeyUsage (no restriction).  Two
+certificates of the test PKI (tests/certs/mkcerts.sh) break it the way
+older tools and roots do: a CN-only X.509 v1 leaf and a root without
+subjectKeyIdentifier.  Against a CPython ssl server presenting each, a
+ussl client must fail with OSError(E_VERIFY, reason) by default, connect
+with the matching flag and still fail with the other flags.  A leaf
+without EKU (server or client certificate) is accepted under every
+setting; a leaf whose EKU names another role is refused under every one.
 """
 
 import ssl
@@ -17,8 +19,8 @@ import ussl
 import ussl_testlib as tl
 
 LINE = b"ping from ussl\n"
-USAGE = ("key usage",)
-POLICY = ("policy",)
+USAGE = ("extendedKeyUsage",)
+POLICY = ("profile",)
 NAME = ("host name",)
 
 
@@ -115,8 +117,23 @@ class ServerCertificates(unittest.TestCase):
                    ussl.RELAX_CN_ONLY, NAME, NAME)
 
     def test_leaf_without_eku(self):
-        self.check("noeku.pem", "noeku.key", "ca.pem",
-                   ussl.RELAX_NO_EKU, USAGE, USAGE)
+        # RFC 5280 4.2.1.12: no EKU means no restriction, by default and
+        # under every relaxation (a private CA's leaf).
+        for relax in (None,) + tuple(range(8)):
+            with self.subTest(relax=relax):
+                self.connect("noeku.pem", "noeku.key", "ca.pem", relax)
+
+    def test_leaf_for_another_role(self):
+        # A clientAuth-only leaf is no server certificate, whatever the
+        # relaxations; the message says so.
+        for relax in (None, 7):
+            with self.subTest(relax=relax):
+                with self.assertRaises(OSError) as cm:
+                    self.connect("client-san.pem", "client.key", "ca.pem",
+                                 relax)
+                tl.assert_verify_error(
+                    self, cm.exception,
+                    "extendedKeyUsage does not allow server authentication")
 
     def test_root_without_ski(self):
         self.check("legacy-leaf.pem", "legacy-leaf.key", "legacy-ca.pem",
@@ -131,10 +148,10 @@ class ServerCertificates(unittest.TestCase):
     def test_change_applies_to_new_connections(self):
         # The setting may change on a context already used.
         srv = tl.ThreadedServer(self, echo_handler,
-                                tl.server_context("noeku.pem", "noeku.key"),
+                                tl.server_context("cnonly.pem", "cnonly.key"),
                                 conns=2)
-        ctx = client_ctx("ca.pem", ussl.RELAX_NO_EKU)
-        for relax, ok in ((ussl.RELAX_NO_EKU, True), (0, False)):
+        ctx = client_ctx("ca.pem", ussl.RELAX_CN_ONLY)
+        for relax, ok in ((ussl.RELAX_CN_ONLY, True), (0, False)):
             ctx.verify_relax = relax
             sock = tl.connect(srv.port)
             try:
@@ -142,7 +159,7 @@ class ServerCertificates(unittest.TestCase):
             except OSError as e:
                 sock.close()
                 self.assertFalse(ok)
-                tl.assert_verify_error(self, e, *USAGE)
+                tl.assert_verify_error(self, e, *NAME)
                 continue
             self.assertTrue(ok)
             s.write(LINE)
@@ -189,19 +206,15 @@ class ClientCertificates(unittest.TestCase):
         return server, client
 
     def test_client_without_eku(self):
-        server, client = self.serve(None)
-        tl.assert_verify_error(self, server.error, *USAGE)
-        self.assertIsInstance(client.error, (OSError, ssl.SSLError))
-
-        server, client = self.serve(ussl.RELAX_CN_ONLY |
-                                    ussl.RELAX_LEGACY_CA)
-        tl.assert_verify_error(self, server.error, *USAGE)
-
-        server, client = self.serve(ussl.RELAX_NO_EKU)
-        self.assertIsNone(server.error, repr(server.error))
-        self.assertIsNone(client.error, repr(client.error))
-        self.assertEqual(server.result, tl.pem_to_der("noeku.pem"))
-        self.assertEqual(client.result, b"echo: " + LINE)
+        # Accepted by default and under every relaxation (RFC 5280).
+        for relax in (None, ussl.RELAX_CN_ONLY | ussl.RELAX_LEGACY_CA,
+                      ussl.RELAX_NO_EKU):
+            with self.subTest(relax=relax):
+                server, client = self.serve(relax)
+                self.assertIsNone(server.error, repr(server.error))
+                self.assertIsNone(client.error, repr(client.error))
+                self.assertEqual(server.result, tl.pem_to_der("noeku.pem"))
+                self.assertEqual(client.result, b"echo: " + LINE)
 
 
 if __name__ == "__main__":
