@@ -422,8 +422,8 @@ USSL_API void ussl_conn_set_timeout_error(ussl_conn *conn);
  * offers it only where that verification still holds:
  *
  *   - the same peer name (server_name given to ussl_conn_new(): host
- *     names compared without regard to case, IP literals as addresses;
- *     no name only with no name);
+ *     names compared exactly, IP literals as addresses; no name only
+ *     with no name);
  *   - the same policy: role, verify mode, USSL_RELAX_* flags, trusted CA
  *     set (by content: the same certificates, loaded in any order) and
  *     verify callback (none, or the same function and argument in the
@@ -505,7 +505,7 @@ USSL_API void ussl_ctx_session_stats(ussl_ctx *ctx, ussl_session_stats *st);
 /*
  * Use the context's cache for this client connection, before its
  * handshake (instead of ussl_conn_set_session, once): the entry for
- * (host, port) is offered now if there is one, and the connection's own
+ * (host, port) (host compared exactly) is offered now if there is one, and the connection's own
  * session is stored under that key: a TLS 1.2 session when the
  * handshake completes, a TLS 1.3 ticket when the connection ends
  * (ussl_close() or ussl_conn_free(), if it did not fail; a ticket is

@@ -314,19 +314,16 @@ static int parse(const unsigned char *buf, size_t len, sess_view *v)
 	return 0;
 }
 
-static int lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
 /* The session's name is the connection's: none for none, the same
-   address for an IP literal, the same host name in any case. */
+   address for an IP literal, the same host name byte for byte (mbedTLS
+   compares a TLS 1.3 ticket's name exactly, and fails the handshake on a
+   difference instead of falling back). */
 static int same_name(const ussl_conn *conn, const sess_view *v)
 {
 	const ussl_peer_name *n = &conn->name;
 	char host[SESS_NAME_MAX + 1];
 	unsigned char ip[16];
-	size_t ip_len, i;
+	size_t ip_len;
 
 	if (n->host == NULL || v->name_len == 0)
 		return n->host == NULL && v->name_len == 0;
@@ -335,12 +332,7 @@ static int same_name(const ussl_conn *conn, const sess_view *v)
 	if (n->is_ip)
 		return ussl_parse_ip(host, ip, &ip_len) == 0 &&
 		    ip_len == n->ip_len && memcmp(ip, n->ip, ip_len) == 0;
-	if (strlen(n->host) != v->name_len)
-		return 0;
-	for (i = 0; i < v->name_len; i++)
-		if (lower((unsigned char)n->host[i]) != lower(host[i]))
-			return 0;
-	return ussl_parse_ip(host, ip, &ip_len) != 0;
+	return strcmp(n->host, host) == 0;
 }
 
 /*

@@ -92,25 +92,13 @@ static void push_front(struct ussl_scache *c, struct entry *e)
 	c->n++;
 }
 
-static int same_host(const char *a, const char *b)
-{
-	for (; *a != '\0' && *b != '\0'; a++, b++) {
-		int x = *a >= 'A' && *a <= 'Z' ? *a + 32 : *a;
-		int y = *b >= 'A' && *b <= 'Z' ? *b + 32 : *b;
-
-		if (x != y)
-			return 0;
-	}
-	return *a == *b;
-}
-
 static struct entry *find(struct ussl_scache *c, const char *host,
     unsigned port)
 {
 	struct entry *e;
 
 	for (e = c->head; e != NULL; e = e->next)
-		if (e->port == port && same_host(e->host, host))
+		if (e->port == port && strcmp(e->host, host) == 0)
 			return e;
 	return NULL;
 }
