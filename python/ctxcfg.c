@@ -161,8 +161,9 @@ typedef void (*cfg_commit)(struct cfg *g, void *arg, size_t applied);
 
 void pyussl_ctx_forget_sessions(PyUsslContext *c)
 {
-	if (c->sessions != NULL)
-		PyDict_Clear(c->sessions);
+	pyussl_ctx_lock(c);
+	ussl_ctx_flush_sessions(c->ctx);
+	pyussl_ctx_unlock(c);
 }
 
 static int modify(PyUsslContext *c, ctx_op op, cfg_commit commit, void *arg,

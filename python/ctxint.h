@@ -69,8 +69,6 @@ struct PyUsslContext {
 	volatile int cb_flags;           /* read without the GIL */
 	long options;
 	PyObject *verify_cb;
-	PyObject *sessions;              /* {(host, port): (session, cert)} */
-	unsigned long hits, misses;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -95,7 +93,8 @@ int pyussl_verify_tramp(void *arg, const unsigned char *der, size_t len,
 void pyussl_ctx_update_cb_flags(PyUsslContext *c);
 int pyussl_ctx_apply_cb_flags(PyUsslContext *c);
 
-/* Empty the client session cache (settings changed). */
+/* Empty the client session cache of c->ctx (settings changed; the
+   cache is the core's, see socksession.c). */
 void pyussl_ctx_forget_sessions(PyUsslContext *c);
 
 /* Setters: 0, or -1 with *e filled (no exception). */

@@ -214,6 +214,18 @@ struct ussl_sess_conn *ussl_sess_get(ussl_conn *conn)
 	return conn->sess;
 }
 
+/* Is eng the TLS 1.3 ticket conn was offered?  A ticket is used once
+   (RFC 8446 C.4): it is not handed out again. */
+static int reoffer(const ussl_conn *conn, const unsigned char *eng,
+    size_t len)
+{
+	unsigned char id[32];
+
+	return conn->sess != NULL && conn->sess->offered &&
+	    (eng_sha256(eng, len, id) != 0 ||
+	    memcmp(id, conn->sess->offered_id, 32) == 0);
+}
+
 unsigned char *ussl_sess_make(const ussl_conn *conn, size_t *len,
     int *tls13)
 {
@@ -267,7 +279,8 @@ unsigned char *ussl_sess_make(const ussl_conn *conn, size_t *len,
 	p += leaf_len;
 	if (eng_conn_get_session(conn, p, &eng_len) != 0 ||
 	    p + eng_len + SESS_SUM != buf + total ||
-	    eng_sha256(buf, total - SESS_SUM, buf + total - SESS_SUM) != 0) {
+	    eng_sha256(buf, total - SESS_SUM, buf + total - SESS_SUM) != 0 ||
+	    (*tls13 && reoffer(conn, p, eng_len))) {
 		ussl_wipe(buf, total);
 		USSL_FREE(buf);
 		return NULL;
@@ -472,25 +485,17 @@ int ussl_conn_set_cache_key(ussl_conn *conn, const char *host,
 	return USSL_OK;
 }
 
-/* Put conn's session in the cache, unless it is the one offered again
-   (a TLS 1.3 ticket is used once). */
+/* Put conn's session in the cache (a TLS 1.3 ticket that was offered
+   is not made again, see reoffer()). */
 static void store(ussl_conn *conn)
 {
 	struct ussl_sess_conn *s = conn->sess;
-	unsigned char *data, id[32];
+	unsigned char *data;
 	size_t len;
 	int tls13;
-	sess_view v;
 
 	if ((data = ussl_sess_make(conn, &len, &tls13)) == NULL)
 		return;
-	if (tls13 && s->offered && parse(data, len, &v) == 0 &&
-	    eng_sha256(v.eng, v.eng_len, id) == 0 &&
-	    memcmp(id, s->offered_id, 32) == 0) {
-		ussl_wipe(data, len);
-		USSL_FREE(data);
-		return;
-	}
 	ussl_scache_put(conn->ctx, s->key_host, s->port, data, len, tls13);
 	s->stored = 1;
 }
