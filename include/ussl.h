@@ -458,6 +458,8 @@ USSL_API void ussl_conn_set_timeout_error(ussl_conn *conn);
  * before the first application data).  If buf is NULL or *len is too
  * small, stores the needed size in *len and returns -1; returns -1 with
  * *len = 0 when there is no session to save.  Returns 0 when stored.
+ * A TLS 1.3 ticket this connection was offered is not handed out again
+ * (used once); the server's new ticket is.
  */
 USSL_API int ussl_conn_get_session(const ussl_conn *conn,
     unsigned char *buf, size_t *len);
