@@ -9,7 +9,8 @@
  * refused), never a resumption; the same policy resumes with
  * ussl_conn_peer_verified() == 1.  Damaged or truncated data is refused
  * (USSL_E_BADARG) and the connection still does a full, verified
- * handshake.  The cache: its bound (least recently used out), TLS 1.3
+ * handshake.  The policy run again on a saved leaf: expired, not yet
+ * valid, another name, another purpose, truncated.  The cache: its bound (least recently used out), TLS 1.3
  * tickets used once, entries failing the binding dropped, and several
  * threads sharing one cache.
  */
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "session.h"    /* ussl_sess_leaf_check(), for test_leaf */
 
 typedef struct res {
 	int ok;              /* both handshakes completed */
@@ -473,6 +475,79 @@ static void test_cache(void)
 	ussl_ctx_free(sc);
 }
 
+/* The first certificate of a PEM file, as DER (malloc'd). */
+static unsigned char *pem_der(const char *name, size_t *len)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789+/";
+	unsigned char *pem, *der;
+	const char *p, *end, *q;
+	size_t plen, n = 0;
+	unsigned long acc = 0;
+	int bits = 0;
+
+	pem = tu_read(name, &plen);
+	der = malloc(plen);
+	p = strstr((char *)pem, "-----BEGIN CERTIFICATE-----");
+	end = p != NULL ? strstr(p, "-----END") : NULL;
+	if (der == NULL || p == NULL || end == NULL) {
+		fprintf(stderr, "%s: no certificate\n", name);
+		exit(2);
+	}
+	for (p += 27; p < end; p++) {
+		if ((q = strchr(b64, *p)) == NULL || *p == '\0')
+			continue;
+		acc = acc << 6 | (unsigned long)(q - b64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			der[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	free(pem);
+	*len = n;
+	return der;
+}
+
+/* The policy run again on a session's leaf before it is offered. */
+static void test_leaf(void)
+{
+	ussl_ctx *cc = client_ctx(USSL_VERIFY_REQUIRED, "ca.pem", NULL, 0);
+	ussl_conn *c, *ip;
+	ussl_error err;
+	unsigned char *der;
+	size_t len, n;
+	unsigned f;
+
+	c = ussl_conn_new(cc, "localhost", &err);
+	ip = ussl_conn_new(cc, "127.0.0.1", &err);
+	der = pem_der("server-ec.pem", &len);
+	CHECK(ussl_sess_leaf_check(c, der, len) == 0);
+	CHECK(ussl_sess_leaf_check(ip, der, len) == 0);
+	/* Every truncation is unreadable, never a pass. */
+	for (n = 0; n < len; n++)
+		CHECK(ussl_sess_leaf_check(c, der, n) == USSL_VFY_OTHER);
+	free(der);
+	der = pem_der("expired.pem", &len);
+	f = ussl_sess_leaf_check(c, der, len);
+	CHECK(f == USSL_VFY_EXPIRED);
+	free(der);
+	der = pem_der("notyet.pem", &len);
+	CHECK(ussl_sess_leaf_check(c, der, len) == USSL_VFY_NOT_YET_VALID);
+	free(der);
+	der = pem_der("wronghost.pem", &len);
+	CHECK(ussl_sess_leaf_check(c, der, len) == USSL_VFY_NAME_MISMATCH);
+	free(der);
+	/* A client certificate is no server's. */
+	der = pem_der("client.pem", &len);
+	CHECK(ussl_sess_leaf_check(c, der, len) & USSL_VFY_BAD_USAGE);
+	free(der);
+	ussl_conn_free(c);
+	ussl_conn_free(ip);
+	ussl_ctx_free(cc);
+	(void)f;
+}
+
 /* Several threads, one client context and its cache. */
 #define THREADS 4
 #define PER_THREAD 8
@@ -540,6 +615,7 @@ int main(void)
 		    "none\n");
 		n = 1;
 	}
+	test_leaf();
 	for (i = 0; i < n; i++) {
 		version = versions[i];
 		test_binding();
