@@ -85,7 +85,10 @@ static int ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
 	if (enc)
 		k = t->cur;
 	else if (t->cur.valid && memcmp(name, t->cur.name, 16) == 0)
-		k = t->cur;
+		/* TLS 1.3 clients use a ticket once (RFC 8446 C.4, the core's
+		   cache): a resumed connection gets a fresh one, as mbedTLS
+		   servers send, which OpenSSL does only when told to renew. */
+		k = t->cur, r = SSL_version(ssl) == TLS1_3_VERSION ? 2 : 1;
 	else if (t->prev.valid && memcmp(name, t->prev.name, 16) == 0)
 		k = t->prev, r = 2;
 	else

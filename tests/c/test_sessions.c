@@ -417,6 +417,9 @@ static void test_cache(void)
 	EXPECT("evicted", r, FULL_OK(r) && r.verified);
 	r = run(sc, cc, "localhost", NULL, 0, 1, NULL, NULL);
 	EXPECT("back", r, r.ok && r.reused);
+	/* Again: under TLS 1.3 with the ticket the resumed one received. */
+	r = run(sc, cc, "localhost", NULL, 0, 1, NULL, NULL);
+	EXPECT("again", r, r.ok && r.reused && r.verified);
 
 	/* TLS 1.3: an entry offered is taken out (ticket used once); 1.2
 	   keeps it.  A second connection started meanwhile gets none. */
