@@ -481,28 +481,108 @@ USSL_API void ussl_conn_set_timeout_error(ussl_conn *conn);
 /* --- session resumption (client side) ------------------------------- */
 
 /*
+ * A resumed handshake exchanges no certificate: the server proves only
+ * that it holds the secret of a session made earlier.  So a session is
+ * bound to what verified the peer when it was made, and the library
+ * offers it only where that verification still holds:
+ *
+ *   - the same peer name (server_name given to ussl_conn_new(): host
+ *     names compared exactly, IP literals as addresses; no name only
+ *     with no name);
+ *   - the same policy: role, verify mode, USSL_RELAX_* flags, trusted CA
+ *     set (by content: the same certificates, loaded in any order) and
+ *     verify callback (none, or the same function and argument in the
+ *     same process);
+ *   - if the context verifies: made by a connection that verified its
+ *     peer (a session made under USSL_VERIFY_NONE never resumes on a
+ *     verifying context), and its saved leaf certificate still passing
+ *     the policy now (host name, extendedKeyUsage, validity period).
+ *
+ * Anything else is not offered and the handshake is a full one, verified
+ * as usual: never a resumption that skips verification, never a failure
+ * because of the session.  ussl_conn_peer_verified() after a resumption
+ * is 1 only when the session was verified under this policy and name.
+ * ALPN is negotiated again on every handshake and is not part of it.
+ *
+ * Session data (ussl_conn_get_session) holds, besides the engine's
+ * session: a format version, the peer name, that policy's fingerprint
+ * (SHA-256), whether the peer was verified, the peer's leaf (DER), and a
+ * SHA-256 of all of it.  Data that is damaged, truncated, of another
+ * format version or of another engine is refused (USSL_E_BADARG) before
+ * the engine parses any of it.  The digest detects damage, not forgery:
+ * the data holds the session's secret, and whoever can write it can make
+ * this client accept, without verification, a server that knows that
+ * secret.  Keep it like a private key (the MicroPython binding keeps it
+ * in flash for resumption after deep sleep: protect that storage).
+ */
+
+/*
  * The session to resume later, serialized: a TLS 1.2 session is ready
  * after the handshake, a TLS 1.3 ticket only once the server's
  * NewSessionTicket has been read (it comes after the handshake, with or
  * before the first application data).  If buf is NULL or *len is too
  * small, stores the needed size in *len and returns -1; returns -1 with
  * *len = 0 when there is no session to save.  Returns 0 when stored.
- * The data holds secrets: keep it like a key.
+ * A TLS 1.3 ticket this connection was offered is not handed out again
+ * (used once); the server's new ticket is.
  */
 USSL_API int ussl_conn_get_session(const ussl_conn *conn,
     unsigned char *buf, size_t *len);
 
 /*
- * Offer a saved session on a client connection before its handshake.
- * A session the server no longer accepts just means a full handshake.
- * The data MUST be what ussl_conn_get_session() gave (kept where an
- * attacker cannot change it): engines parse it as trusted state, and
- * mbedTLS 3.6.6 over-reads on forged data.
- * USSL_ERROR (USSL_E_BADARG) for data that is not a session of this
- * engine and version, or when called too late.
+ * Offer saved session data on a client connection before its handshake
+ * (at most once).  Returns USSL_OK both when the session is offered and
+ * when it is not because it is bound to another name or policy (see
+ * above: the handshake is then a full one).  A session the server no
+ * longer accepts also means a full handshake.  USSL_ERROR with
+ * USSL_E_BADARG for data that is not valid session data of this
+ * library, engine and format version, or when called too late.
  */
 USSL_API int ussl_conn_set_session(ussl_conn *conn,
     const unsigned char *buf, size_t len);
+
+/*
+ * Client session cache of a context, keyed by (host name, port).  Each
+ * client context has one, made when first used and bounded to
+ * max_entries (default 100; the least recently used entry goes first).
+ * Entries obey the rules above when offered; one that does not is
+ * dropped.  A TLS 1.3 ticket is taken out of the cache when offered
+ * (used once, RFC 8446 C.4); a TLS 1.2 session stays until replaced, or
+ * until a server declines it.  The cache is shared by every thread using
+ * the context, and it is the one part of a context that changes after
+ * connections were made; a copy made by ussl_ctx_dup() starts empty.
+ *
+ * ussl_ctx_set_session_cache: bound the cache (entries beyond it are
+ * dropped); 0 empties it and turns it off.  USSL_E_BADARG on a server.
+ * ussl_ctx_flush_sessions: forget every entry.
+ * ussl_ctx_session_stats: entries held, the bound, and counters: hits
+ * (a cached session offered and resumed), misses (offered, declined by
+ * the server), dropped (found but not offered: another name or policy,
+ * or damaged).
+ */
+typedef struct ussl_session_stats {
+	size_t entries;
+	size_t max_entries;
+	unsigned long long hits, misses, dropped;
+} ussl_session_stats;
+USSL_API int ussl_ctx_set_session_cache(ussl_ctx *ctx, size_t max_entries);
+USSL_API void ussl_ctx_flush_sessions(ussl_ctx *ctx);
+USSL_API void ussl_ctx_session_stats(ussl_ctx *ctx, ussl_session_stats *st);
+
+/*
+ * Use the context's cache for this client connection, before its
+ * handshake (instead of ussl_conn_set_session, once): the entry for
+ * (host, port) (host compared exactly) is offered now if there is one, and the connection's own
+ * session is stored under that key: a TLS 1.2 session when the
+ * handshake completes, a TLS 1.3 ticket when the connection ends
+ * (ussl_close() or ussl_conn_free(), if it did not fail; a ticket is
+ * read with application data).  host NULL means the server_name given
+ * to ussl_conn_new() ("" if none); the key only picks the entry, the
+ * binding rules above still apply to it.  USSL_OK, or USSL_ERROR
+ * (USSL_E_BADARG: not a client, too late, called twice; USSL_E_NOMEM).
+ */
+USSL_API int ussl_conn_set_cache_key(ussl_conn *conn, const char *host,
+    unsigned port);
 
 /* 1 if the handshake resumed a session (no certificate was exchanged). */
 USSL_API int ussl_conn_session_reused(const ussl_conn *conn);

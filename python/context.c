@@ -1,16 +1,14 @@
 /*
  * context.c - the ussl.SSLContext type: creation, attributes, cipher
  * and ALPN lists, wrap_socket() (shared with the module-level
- * wrap_socket()), the client session cache and create_default_context().
- * How the settings are changed: ctxcfg.c; loading certificates and
- * keys: ctxload.c; the design: ctxint.h.
+ * wrap_socket()), session statistics (the client session cache is the
+ * core's, on the engine context: socksession.c) and
+ * create_default_context().  How the settings are changed: ctxcfg.c;
+ * loading certificates and keys: ctxload.c; the design: ctxint.h.
  */
 #include "ctxint.h"
 
 #include <string.h>
-
-/* The session cache forgets its oldest entry beyond this many hosts. */
-#define SESSIONS_MAX 1000
 
 /* ---------------------------------------------------------------------- */
 /* Life cycle                                                              */
@@ -38,12 +36,8 @@ PyUsslContext *pyussl_context_create(int role)
 	c->check_hostname = role == USSL_CLIENT;
 	c->options = 0;
 	c->verify_cb = NULL;
-	c->hits = c->misses = 0;
 	pyussl_ctx_update_cb_flags(c);
-	c->sessions = PyDict_New();
 	PyObject_GC_Track(c);
-	if (c->sessions == NULL)
-		goto fail;
 	c->mutex = PyThread_allocate_lock();
 	if (c->mutex == NULL) {
 		PyErr_NoMemory();
@@ -79,14 +73,12 @@ static PyObject *c_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 static int c_traverse(PyUsslContext *c, visitproc visit, void *arg)
 {
 	Py_VISIT(c->verify_cb);
-	Py_VISIT(c->sessions);
 	return pyussl_ctx_vcb_traverse(c, visit, arg);
 }
 
 static int c_clear(PyUsslContext *c)
 {
 	Py_CLEAR(c->verify_cb);
-	Py_CLEAR(c->sessions);
 	pyussl_ctx_vcb_clear(c);
 	pyussl_ctx_update_cb_flags(c);
 	return 0;
@@ -107,79 +99,6 @@ static void c_dealloc(PyUsslContext *c)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Session cache                                                           */
-
-void pyussl_context_store_session(PyObject *obj, PyObject *key,
-    PyObject *session)
-{
-	PyUsslContext *c = (PyUsslContext *)obj;
-	PyObject *first;
-	Py_ssize_t pos = 0;
-
-	if (c->sessions == NULL || (c->options & OP_NO_TICKET))
-		return;
-	if (!PyDict_Contains(c->sessions, key) &&
-	    PyDict_GET_SIZE(c->sessions) >= SESSIONS_MAX &&
-	    PyDict_Next(c->sessions, &pos, &first, NULL)) {
-		Py_INCREF(first);
-		PyDict_DelItem(c->sessions, first);
-		Py_DECREF(first);
-	}
-	if (PyDict_SetItem(c->sessions, key, session) < 0)
-		PyErr_Clear();  /* a cache: losing an entry is no error */
-}
-
-PyObject *pyussl_context_find_session(PyObject *obj, PyObject *key)
-{
-	PyUsslContext *c = (PyUsslContext *)obj;
-	PyObject *s;
-
-	if (c->sessions == NULL || (c->options & OP_NO_TICKET))
-		return NULL;
-	s = PyDict_GetItemWithError(c->sessions, key);
-	if (s == NULL) {
-		PyErr_Clear();
-		return NULL;
-	}
-	return Py_NewRef(s);
-}
-
-void pyussl_context_count_resumption(PyObject *obj, int reused)
-{
-	PyUsslContext *c = (PyUsslContext *)obj;
-
-	if (reused)
-		c->hits++;
-	else
-		c->misses++;
-}
-
-/* The cache key of a client connection: (server_hostname or the peer's
-   address, port).  New reference, or NULL (no caching, no exception). */
-static PyObject *session_key(PyObject *sock, PyObject *hostname)
-{
-	PyObject *peer, *key = NULL, *host, *port;
-
-	peer = PyObject_CallMethod(sock, "getpeername", NULL);
-	if (peer == NULL) {
-		PyErr_Clear();
-		return NULL;
-	}
-	if (PyTuple_Check(peer) && PyTuple_GET_SIZE(peer) >= 2) {
-		host = hostname != Py_None ? hostname :
-		    PyTuple_GET_ITEM(peer, 0);
-		port = PyTuple_GET_ITEM(peer, 1);
-		key = PyTuple_Pack(2, host, port);
-	} else {
-		key = PyTuple_Pack(2, hostname, peer);
-	}
-	Py_DECREF(peer);
-	if (key == NULL)
-		PyErr_Clear();
-	return key;
-}
-
-/* ---------------------------------------------------------------------- */
 /* wrap_socket                                                             */
 
 static PyObject *raise_verify_setup(const char *msg)
@@ -196,12 +115,12 @@ static PyObject *raise_verify_setup(const char *msg)
 PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
     int server_side, int do_handshake, PyObject *hostname, int flags)
 {
-	PyObject *host = NULL, *key = NULL, *sess = NULL, *res = NULL, *hs;
+	PyObject *host = NULL, *res = NULL, *hs;
 	PyUsslSocket *s;
 	ussl_error cerr;
 	ussl_conn *conn;
 	int fd, legacy = (flags & PYUSSL_SOCK_LEGACY) != 0;
-	int offered = 0;
+	int cached = 0;
 
 	if (pyussl_check_socket(sock) < 0)
 		return NULL;
@@ -230,11 +149,6 @@ PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
 	}
 	if ((fd = pyussl_get_fd(sock)) < 0)
 		goto out;
-	if (!legacy && c->role == USSL_CLIENT && !(c->options & OP_NO_TICKET)) {
-		key = session_key(sock, hostname);
-		if (key != NULL)
-			sess = pyussl_context_find_session((PyObject *)c, key);
-	}
 
 	/* Made under the mutex: the connection freezes the ussl_ctx, which a
 	   setter of another thread must see (it then changes a copy). */
@@ -249,28 +163,16 @@ PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
 		pyussl_raise_setup_error(&e, NULL);
 		goto out;
 	}
-	if (sess != NULL) {
-		PyObject *data = PyTuple_GET_ITEM(sess, 0);
-
-		if (ussl_conn_set_session(conn,
-		    (const unsigned char *)PyBytes_AS_STRING(data),
-		    (size_t)PyBytes_GET_SIZE(data)) == USSL_OK) {
-			offered = 1;
-		} else if (PyDict_DelItem(c->sessions, key) < 0) {
-			PyErr_Clear();
-		}
-	}
+	/* OP_NO_TICKET: no resumption at all. */
+	if (!legacy && c->role == USSL_CLIENT && !(c->options & OP_NO_TICKET))
+		cached = pyussl_session_use_cache(conn, sock, hostname);
 	res = pyussl_socket_new(sock, fd, conn, server_side);
 	if (res == NULL)
 		goto out;
 	s = (PyUsslSocket *)res;
 	s->context = Py_NewRef((PyObject *)c);
-	s->flags = flags | (offered ? PYUSSL_SOCK_OFFERED : 0);
+	s->flags = flags | (cached ? PYUSSL_SOCK_CACHED : 0);
 	s->hostname = hostname != Py_None ? Py_NewRef(hostname) : NULL;
-	s->session_key = key;
-	key = NULL;
-	if (offered && PyTuple_GET_ITEM(sess, 1) != Py_None)
-		s->session_cert = Py_NewRef(PyTuple_GET_ITEM(sess, 1));
 	if (do_handshake) {
 		hs = pyussl_do_handshake(s, NULL);
 		if (hs == NULL)
@@ -279,8 +181,6 @@ PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
 	}
 out:
 	Py_XDECREF(host);
-	Py_XDECREF(key);
-	Py_XDECREF(sess);
 	return res;
 }
 
@@ -543,10 +443,17 @@ PyDoc_STRVAR(session_stats_doc,
 
 static PyObject *c_session_stats(PyUsslContext *c, PyObject *unused)
 {
+	ussl_session_stats st;
+	ussl_ctx *x;
+
 	(void)unused;
-	return Py_BuildValue("{s:n,s:k,s:k}", "number",
-	    c->sessions != NULL ? PyDict_GET_SIZE(c->sessions) : 0,
-	    "hits", c->hits, "misses", c->misses);
+	pyussl_ctx_lock(c);
+	x = ussl_ctx_ref(c->ctx);
+	pyussl_ctx_unlock(c);
+	ussl_ctx_session_stats(x, &st);
+	ussl_ctx_free(x);
+	return Py_BuildValue("{s:n,s:K,s:K}", "number", (Py_ssize_t)st.entries,
+	    "hits", st.hits, "misses", st.misses);
 }
 
 /* ---------------------------------------------------------------------- */

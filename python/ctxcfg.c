@@ -98,8 +98,9 @@ typedef int (*ctx_op)(ussl_ctx *x, void *arg, size_t *applied);
 
 void pyussl_ctx_forget_sessions(PyUsslContext *c)
 {
-	if (c->sessions != NULL)
-		PyDict_Clear(c->sessions);
+	pyussl_ctx_lock(c);
+	ussl_ctx_flush_sessions(c->ctx);
+	pyussl_ctx_unlock(c);
 }
 
 /*

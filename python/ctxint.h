@@ -66,8 +66,6 @@ struct PyUsslContext {
 	int cb_flags;                    /* for new connections */
 	long options;
 	PyObject *verify_cb;
-	PyObject *sessions;              /* {(host, port): (session, cert)} */
-	unsigned long hits, misses;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -101,7 +99,8 @@ int pyussl_ctx_apply_cb_flags(PyUsslContext *c);
    (check_hostname off), else 0. */
 unsigned pyussl_ctx_no_name(const PyUsslContext *c);
 
-/* Empty the client session cache (settings changed). */
+/* Empty the client session cache of c->ctx (settings changed; the
+   cache is the core's, see socksession.c). */
 void pyussl_ctx_forget_sessions(PyUsslContext *c);
 
 /* Setters: 0, or -1 with *e filled (no exception). */

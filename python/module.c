@@ -702,7 +702,7 @@ PyMODINIT_FUNC PyInit_ussl(void)
 	PyObject *m, *eng;
 	size_t i;
 
-	if (PyType_Ready(&PyUsslSocket_Type) < 0 ||
+	if (pyussl_socket_type_ready() < 0 ||
 	    PyType_Ready(&PyUsslContext_Type) < 0)
 		return NULL;
 	m = PyModule_Create(&module_def);

@@ -1,7 +1,8 @@
 /*
  * pyussl.h - declarations shared by the files of the CPython module ussl
- * (module.c, context.c, sslsocket.c, certdict.c, transport.c).  Nothing
- * here is public.
+ * (module.c, context.c, the SSLSocket files sslsocket.c, sockstream.c,
+ * socksession.c and sockclose.c, certdict.c, transport.c).  Nothing here
+ * is public.
  */
 #ifndef PYUSSL_H
 #define PYUSSL_H
@@ -63,9 +64,6 @@ typedef struct {
 	int got_data;            /* a read returned application data */
 	PyObject *context;       /* the SSLContext it was made from */
 	PyObject *hostname;      /* server_hostname as given (str) or NULL */
-	PyObject *session_key;   /* client session cache key, or NULL */
-	PyObject *session_cert;  /* peer certificate (bytes) of the session
-	                            offered, or NULL */
 } PyUsslSocket;
 
 /* Behaviour chosen by whoever made the socket (PyUsslSocket.flags). */
@@ -73,7 +71,8 @@ typedef struct {
                                      seed's getpeercert() and fileno() */
 #define PYUSSL_SOCK_RAGGED   0x2  /* suppress_ragged_eofs: a bare FIN
                                      reads as the end of the stream */
-#define PYUSSL_SOCK_OFFERED  0x4  /* a cached session was offered */
+#define PYUSSL_SOCK_CACHED   0x4  /* a client using the context's
+                                     session cache (socksession.c) */
 
 extern PyTypeObject PyUsslSocket_Type;
 
@@ -82,9 +81,33 @@ extern PyTypeObject PyUsslSocket_Type;
 PyObject *pyussl_socket_new(PyObject *sock, int fd, ussl_conn *conn,
     int server_side);
 
-/* sslsocket.c: called by pyussl_run() (GIL held) when a step finished
-   the handshake: offers the new session to the context's cache. */
-void pyussl_socket_handshake_done(PyUsslSocket *self);
+/* sslsocket.c: PyType_Ready() for SSLSocket, once its method table is
+   put together from the parts' (0, or -1 with an exception). */
+int pyussl_socket_type_ready(void);
+/* The parts' methods (NULL-terminated tables). */
+extern PyMethodDef pyussl_sock_stream_methods[];   /* sockstream.c */
+extern PyMethodDef pyussl_sock_close_methods[];    /* sockclose.c */
+
+/* Methods raise OSError for a socket that close() has begun to close. */
+#define CHECK_OPEN(self) \
+	do { \
+		if ((self)->closed) \
+			return pyussl_raise_closed(); \
+	} while (0)
+
+/* socksession.c: client session resumption through the core's cache of
+   the context.  Use the cache for conn, keyed by (server_hostname or
+   the peer's address, port); 1 if it is used, 0 if not (no address to
+   key it on).  Never raises. */
+int pyussl_session_use_cache(ussl_conn *conn, PyObject *sock,
+    PyObject *hostname);
+/* close() of a client using the cache: take a TLS 1.3 ticket that
+   arrived, or that arrives within wait seconds (at most 0.1), so that
+   the core stores it when the connection ends.  GIL held. */
+void pyussl_session_await_ticket(PyUsslSocket *self, double wait);
+/* SSLSocket.session_reused. */
+PyObject *pyussl_sock_get_session_reused(PyUsslSocket *self,
+    void *closure);
 
 /* sslsocket.c: SSLSocket.do_handshake(): True, None (would block), or
    NULL with an exception. */
@@ -246,20 +269,6 @@ int pyussl_context_add_ca(PyUsslContext *c, const unsigned char *data,
  */
 PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
     int server_side, int do_handshake, PyObject *hostname, int flags);
-
-/*
- * The client session cache of c (GIL held): entries are (session bytes,
- * peer certificate DER bytes or None).  Offer a new entry for key, or
- * look one up (new reference to the tuple, or NULL without exception).
- * The certificate is kept because an engine may not restore it when a
- * TLS 1.3 ticket is resumed, while the peer is the one authenticated
- * when the session was made.
- */
-void pyussl_context_store_session(PyObject *c, PyObject *key,
-    PyObject *session);
-PyObject *pyussl_context_find_session(PyObject *c, PyObject *key);
-/* Record whether a client connection that offered a session resumed. */
-void pyussl_context_count_resumption(PyObject *c, int reused);
 
 /* ussl.create_default_context(). */
 PyObject *pyussl_create_default_context(PyObject *module, PyObject *args,

@@ -216,10 +216,6 @@ long pyussl_run(PyUsslSocket *self, const char *op, pyussl_step step,
 		Py_END_ALLOW_THREADS
 
 		if (r != PYUSSL_STEP_CLOSED) {
-			if (hs && !self->hs_done) {
-				self->hs_done = 1;
-				pyussl_socket_handshake_done(self);
-			}
 			self->hs_done = hs;
 		}
 		if (r >= 0) {

@@ -95,6 +95,8 @@ void ussl_conn_free(ussl_conn *conn)
 {
 	if (conn == NULL)
 		return;
+	ussl_sess_conn_end(conn);
+	ussl_sess_conn_free(conn);
 	eng_conn_free(conn);
 	drop_flight(conn);
 	ussl_name_free(&conn->name);
@@ -281,6 +283,7 @@ static int do_handshake(ussl_conn *conn)
 		conn->state = ST_OPEN;
 		conn->hs_complete = 1;
 		drop_flight(conn);
+		ussl_sess_handshake_done(conn);
 	} else if (r == USSL_ERROR && conn->flight_len > 0) {
 		/* Best effort: the alert that says why is in the flight. */
 		(void)flush_flight(conn);
@@ -370,6 +373,7 @@ int ussl_close(ussl_conn *conn)
 	}
 	conn->tr_timeout = 0;
 	ussl_err_clear(&conn->err);
+	ussl_sess_conn_end(conn);
 	r = eng_close_notify(conn);
 	if (r == USSL_WANT_READ || r == USSL_WANT_WRITE) {
 		if (conn->tr_timeout)
@@ -433,28 +437,6 @@ int ussl_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
 	if (!ussl_handshake_done(conn) || conn->eng == NULL)
 		return -1;
 	return eng_conn_peer_cert(conn, der, len);
-}
-
-int ussl_conn_get_session(const ussl_conn *conn, unsigned char *buf,
-    size_t *len)
-{
-	if (conn->eng == NULL || conn->role != USSL_CLIENT) {
-		*len = 0;
-		return -1;
-	}
-	return eng_conn_get_session(conn, buf, len);
-}
-
-int ussl_conn_set_session(ussl_conn *conn, const unsigned char *buf,
-    size_t len)
-{
-	ussl_err_clear(&conn->err);
-	if (conn->role != USSL_CLIENT || conn->state != ST_NEW)
-		return ussl_err_set(&conn->err, USSL_E_BADARG, "a session "
-		    "can only be offered by a client before its handshake");
-	if (buf == NULL || len == 0)
-		return ussl_err_set(&conn->err, USSL_E_BADARG, "no session");
-	return eng_conn_set_session(conn, buf, len);
 }
 
 int ussl_conn_session_reused(const ussl_conn *conn)

@@ -104,6 +104,7 @@ void ussl_ctx_free(ussl_ctx *ctx)
 	left = ussl_ref_dec(&ctx->refs);
 	if (left > 0)
 		return;
+	ussl_sess_ctx_free(ctx);
 	eng_ctx_free(ctx);
 	alpn_clear(ctx);
 	ussl_err_free(&ctx->err);

@@ -68,12 +68,37 @@ int eng_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
 int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
     const size_t *lens, size_t n);
 
-/* Session resumption (see ussl_conn_get_session and friends). */
+/*
+ * Session resumption.  Engines produce and take their own serialized
+ * session only; the core (session.c) wraps it with what verified the
+ * peer, checks it, and decides whether it is offered at all.
+ *   eng_conn_get_session: the engine's bytes of conn's session (client);
+ *     same size protocol as ussl_conn_get_session.
+ *   eng_conn_set_session: offer those bytes (they passed the core's
+ *     checks); leaf is the peer's leaf (DER) saved with them, which the
+ *     connection shows as the peer's certificate if the session resumes.
+ */
 int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
     size_t *len);
 int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
-    size_t len);
+    size_t len, const unsigned char *leaf, size_t leaf_len);
 int eng_conn_session_reused(const ussl_conn *conn);
+/* Which serialized form eng_conn_get_session makes (ENG_SESS_*). */
+#define ENG_SESS_MBEDTLS2 1
+#define ENG_SESS_MBEDTLS3 2
+#define ENG_SESS_OPENSSL3 3
+int eng_session_format(void);
+/* SHA-256 of p[0..n) into out; 0, or -1 on failure. */
+int eng_sha256(const unsigned char *p, size_t n, unsigned char out[32]);
+/* n random bytes from the engine's generator; 0 or -1. */
+int eng_random(unsigned char *buf, size_t n);
+/* Seconds since 1970 by the engine's clock, 0 when it has none. */
+int64_t eng_time_now(void);
+/* Call fn with the DER of each trusted CA certificate of ctx; stops at,
+   and returns, fn's first non-zero value.  -1 if the store cannot be
+   read. */
+int eng_ctx_ca_each(const ussl_ctx *ctx,
+    int (*fn)(void *arg, const unsigned char *der, size_t len), void *arg);
 
 /* Distinguished names of a DER certificate. */
 int eng_cert_dn(const unsigned char *der, size_t len, int issuer,

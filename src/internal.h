@@ -34,6 +34,20 @@ typedef struct ussl_errstate {
 
 struct eng_ctx;
 struct eng_conn;
+struct ussl_scache;
+struct ussl_sess_conn;
+
+/* A client context's session state (session.c, session_cache.c).  A
+   copy made by ussl_ctx_dup() MUST start with this zeroed: its own empty
+   cache, its own digest of its CA set. */
+typedef struct ussl_sess_ctx {
+	struct ussl_scache *cache;   /* made when first used, NULL: none */
+	size_t cache_max;            /* bound set by the user, 0: default */
+	int cache_set;               /* cache_max was set (0 turns it off) */
+	/* Digest of the trusted CA set (session binding), for ca_id. */
+	uint64_t ca_digest_for;
+	unsigned char ca_digest[32];
+} ussl_sess_ctx;
 
 struct ussl_ctx {
 	int refs;
@@ -58,6 +72,7 @@ struct ussl_ctx {
 	char *alpn[USSL_ALPN_MAX + 1];
 	ussl_verify_fn verify_fn;
 	void *verify_arg;
+	ussl_sess_ctx sess;   /* the mutable part of a used context */
 	ussl_errstate err;
 	struct eng_ctx *eng;
 };
@@ -111,6 +126,8 @@ struct ussl_conn {
 	   Nagle's algorithm and delayed ACKs do not stall the handshake. */
 	unsigned char *flight;
 	size_t flight_len, flight_off;
+	/* Session binding and cache use (session.c), NULL until needed. */
+	struct ussl_sess_conn *sess;
 	ussl_errstate err;
 	struct eng_conn *eng;
 };
@@ -230,6 +247,15 @@ int64_t ussl_epoch(int year, int mon, int day, int hour, int min, int sec);
    matches. */
 int ussl_dns_match(const unsigned char *pat, size_t pat_len,
     const char *host);
+
+/* session.c: the core's side of session resumption. */
+/* The handshake of conn completed: judge a resumption, feed the cache. */
+void ussl_sess_handshake_done(ussl_conn *conn);
+/* conn ends (ussl_close, ussl_conn_free): its last session to the cache. */
+void ussl_sess_conn_end(ussl_conn *conn);
+void ussl_sess_conn_free(ussl_conn *conn);
+/* ussl_ctx_free: drop the cache. */
+void ussl_sess_ctx_free(ussl_ctx *ctx);
 
 /* Secure wipe that the compiler cannot drop. */
 void ussl_wipe(void *p, size_t n);

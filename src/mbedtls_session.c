@@ -1,6 +1,8 @@
 /*
  * mbedtls_session.c - the mbedTLS engine's sessions: server tickets with
- * rotating keys, and client session data saved and offered again.
+ * rotating keys, client session data saved and offered again (the core
+ * wraps and checks it, see session.c), and what the core's session code
+ * asks of an engine (digest, random bytes, clock, the CA set).
  */
 #include "mbedtls_engine.h"
 
@@ -38,15 +40,6 @@ int eng_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime)
 	return USSL_OK;
 #endif
 }
-
-/*
- * Session data: mbedTLS's serialized session, preceded by the peer's leaf
- * (which the client keeps apart, see meng_drop_peer_chain), so that a resumed
- * connection still shows the certificate it was verified with:
- *     "uSP1" | leaf length (4 bytes, big endian) | leaf | mbedTLS session
- */
-#define SESS_MAGIC "uSP1"
-#define SESS_HDR 8
 
 /* mbedTLS's serialized form of the connection's session, in a new
    buffer; NULL if there is none or memory ran out. */
@@ -88,77 +81,116 @@ void meng_keep_session(struct eng_conn *e)
 	e->session_len = len;
 }
 
+/* The engine's part of the session data: mbedTLS's serialized session
+   (the core adds the peer's leaf and what verified it, see session.c). */
 int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
     size_t *len)
 {
 	struct eng_conn *e = conn->eng;
-	const unsigned char *leaf;
-	size_t leaf_len = 0, total;
 
 	if (e->session == NULL && conn->role == USSL_CLIENT &&
 	    conn->hs_complete &&
 	    strcmp(mbedtls_ssl_get_version(&e->ssl), "TLSv1.2") == 0)
 		meng_keep_session(e);
-	if ((leaf = meng_peer_der(e, &leaf_len)) == NULL)
-		leaf_len = 0;
-	total = SESS_HDR + leaf_len + e->session_len;
-	if (e->session == NULL || buf == NULL || *len < total) {
-		*len = e->session != NULL ? total : 0;
+	if (e->session == NULL || buf == NULL || *len < e->session_len) {
+		*len = e->session != NULL ? e->session_len : 0;
 		return -1;
 	}
-	memcpy(buf, SESS_MAGIC, 4);
-	buf[4] = (unsigned char)(leaf_len >> 24);
-	buf[5] = (unsigned char)(leaf_len >> 16);
-	buf[6] = (unsigned char)(leaf_len >> 8);
-	buf[7] = (unsigned char)leaf_len;
-	if (leaf_len > 0)
-		memcpy(buf + SESS_HDR, leaf, leaf_len);
-	memcpy(buf + SESS_HDR + leaf_len, e->session, e->session_len);
-	*len = total;
+	memcpy(buf, e->session, e->session_len);
+	*len = e->session_len;
 	return 0;
 }
 
 int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
-    size_t len)
+    size_t len, const unsigned char *leaf, size_t leaf_len)
 {
 	struct eng_conn *e = conn->eng;
 	mbedtls_ssl_session s;
-	unsigned char *leaf = NULL;
-	size_t leaf_len = 0;
+	unsigned char *copy = NULL;
 	int ret;
 
-	if (len < SESS_HDR || memcmp(buf, SESS_MAGIC, 4) != 0)
-		return ussl_err_set(&conn->err, USSL_E_BADARG,
-		    "unusable session data (not from this build)");
-	leaf_len = (size_t)buf[4] << 24 | (size_t)buf[5] << 16 |
-	    (size_t)buf[6] << 8 | buf[7];
-	if (leaf_len > len - SESS_HDR)
-		return ussl_err_set(&conn->err, USSL_E_BADARG,
-		    "unusable session data (truncated)");
 	if (leaf_len > 0) {
-		if ((leaf = USSL_CALLOC(1, leaf_len)) == NULL)
+		if ((copy = USSL_CALLOC(1, leaf_len)) == NULL)
 			return ussl_err_set(&conn->err, USSL_E_NOMEM,
 			    "out of memory");
-		memcpy(leaf, buf + SESS_HDR, leaf_len);
+		memcpy(copy, leaf, leaf_len);
 	}
-	buf += SESS_HDR + leaf_len;
-	len -= SESS_HDR + leaf_len;
 	mbedtls_ssl_session_init(&s);
 	ret = mbedtls_ssl_session_load(&s, buf, len);
 	if (ret == 0)
 		ret = mbedtls_ssl_set_session(&conn->eng->ssl, &s);
 	mbedtls_ssl_session_free(&s);
 	if (ret != 0) {
-		USSL_FREE(leaf);
+		USSL_FREE(copy);
 		ussl_err_set(&conn->err, ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ?
 		    USSL_E_NOMEM : USSL_E_BADARG, "unusable session data");
 		meng_append_detail(&conn->err, ret);
 		return USSL_ERROR;
 	}
 	USSL_FREE(e->resume_peer);
-	e->resume_peer = leaf;
+	e->resume_peer = copy;
 	e->resume_peer_len = leaf_len;
 	return USSL_OK;
+}
+
+int eng_session_format(void)
+{
+#if MBEDTLS_VERSION_MAJOR >= 3
+	return ENG_SESS_MBEDTLS3;
+#else
+	return ENG_SESS_MBEDTLS2;
+#endif
+}
+
+int eng_sha256(const unsigned char *p, size_t n, unsigned char out[32])
+{
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(
+	    MBEDTLS_MD_SHA256);
+
+	return md != NULL && mbedtls_md(md, p, n, out) == 0 ? 0 : -1;
+}
+
+int eng_random(unsigned char *buf, size_t n)
+{
+	mbedtls_entropy_context ent;
+	mbedtls_ctr_drbg_context drbg;
+	static const char pers[] = "ussl session";
+	int ret;
+
+	mbedtls_entropy_init(&ent);
+	mbedtls_ctr_drbg_init(&drbg);
+	ret = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &ent,
+	    (const unsigned char *)pers, sizeof(pers) - 1);
+	if (ret == 0)
+		ret = mbedtls_ctr_drbg_random(&drbg, buf, n);
+	mbedtls_ctr_drbg_free(&drbg);
+	mbedtls_entropy_free(&ent);
+	return ret == 0 ? 0 : -1;
+}
+
+int64_t eng_time_now(void)
+{
+#if defined(MBEDTLS_HAVE_TIME)
+	return (int64_t)mbedtls_time(NULL);
+#else
+	return 0;
+#endif
+}
+
+int eng_ctx_ca_each(const ussl_ctx *ctx,
+    int (*fn)(void *arg, const unsigned char *der, size_t len), void *arg)
+{
+	const struct eng_ctx *e = ctx->eng;
+	const mbedtls_x509_crt *c;
+	int r;
+
+	if (e->ca == NULL)
+		return 0;
+	/* The segments' lists are linked: the first walks them all. */
+	for (c = &e->ca->crt; c != NULL && c->raw.p != NULL; c = c->next)
+		if ((r = fn(arg, c->raw.p, c->raw.len)) != 0)
+			return r;
+	return 0;
 }
 
 int eng_conn_session_reused(const ussl_conn *conn)

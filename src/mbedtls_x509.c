@@ -455,8 +455,11 @@ int meng_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
 		return MBEDTLS_ERR_X509_ALLOC_FAILED;
 	if (vr->e != NULL && vs->ctx->verify == USSL_VERIFY_NONE) {
 		/* A client connection that does not verify (see conf_apply);
-		   ussl_ctx_verify_chain judges whatever the mode. */
-		*flags = 0;
+		   ussl_ctx_verify_chain judges whatever the mode.  mbedTLS's
+		   OPTIONAL mode lets the handshake go on whatever the flags;
+		   a non-zero result keeps the session from reading as
+		   verified. */
+		*flags = depth == 0 ? MBEDTLS_X509_BADCERT_SKIP_VERIFY : 0;
 		return 0;
 	}
 	if (vs->at_time != 0) {

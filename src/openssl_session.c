@@ -1,8 +1,10 @@
 /*
  * openssl_session.c - session resumption on the OpenSSL engine: server
  * ticket keys that rotate every lifetime seconds (the previous key is
- * still accepted, as mbedTLS's ticket module does), and the client's
- * serialized sessions.
+ * still accepted, as mbedTLS's ticket module does), the client's
+ * serialized sessions (the core wraps and checks them, see session.c),
+ * and what the core's session code asks of an engine (digest, random
+ * bytes, clock, the CA set).
  */
 #include <limits.h>
 #include <string.h>
@@ -83,7 +85,10 @@ static int ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
 	if (enc)
 		k = t->cur;
 	else if (t->cur.valid && memcmp(name, t->cur.name, 16) == 0)
-		k = t->cur;
+		/* TLS 1.3 clients use a ticket once (RFC 8446 C.4, the core's
+		   cache): a resumed connection gets a fresh one, as mbedTLS
+		   servers send, which OpenSSL does only when told to renew. */
+		k = t->cur, r = SSL_version(ssl) == TLS1_3_VERSION ? 2 : 1;
 	else if (t->prev.valid && memcmp(name, t->prev.name, 16) == 0)
 		k = t->prev, r = 2;
 	else
@@ -309,13 +314,16 @@ int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
 }
 
 int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
-    size_t len)
+    size_t len, const unsigned char *leaf, size_t leaf_len)
 {
 	const unsigned char *p = buf;
 	SSL_SESSION *s;
 	unsigned long code;
 	int v;
 
+	/* OpenSSL's session carries the peer's certificate itself. */
+	(void)leaf;
+	(void)leaf_len;
 	ERR_clear_error();
 	s = memo_get(conn->ctx->eng->memo, buf, len);
 	if (s != NULL)
@@ -342,4 +350,65 @@ int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
 int eng_conn_session_reused(const ussl_conn *conn)
 {
 	return SSL_session_reused(conn->eng->ssl);
+}
+
+int eng_session_format(void)
+{
+	return ENG_SESS_OPENSSL3;
+}
+
+int eng_sha256(const unsigned char *p, size_t n, unsigned char out[32])
+{
+	unsigned int len = 0;
+
+	if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 ||
+	    len != 32) {
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+int eng_random(unsigned char *buf, size_t n)
+{
+	if (n > INT_MAX || RAND_bytes(buf, (int)n) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+int64_t eng_time_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int eng_ctx_ca_each(const ussl_ctx *ctx,
+    int (*fn)(void *arg, const unsigned char *der, size_t len), void *arg)
+{
+	STACK_OF(X509) *certs;
+	unsigned char *der;
+	X509 *x;
+	int i, n, r = 0;
+
+	if (ctx->eng->store == NULL)
+		return 0;
+	/* A copy: the store may be sorted by a lookup meanwhile. */
+	if ((certs = X509_STORE_get1_all_certs(ctx->eng->store)) == NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	for (i = 0; r == 0 && i < sk_X509_num(certs); i++) {
+		x = sk_X509_value(certs, i);
+		der = NULL;
+		if ((n = i2d_X509(x, &der)) <= 0) {
+			r = -1;
+			break;
+		}
+		r = fn(arg, der, (size_t)n);
+		OPENSSL_free(der);
+	}
+	sk_X509_pop_free(certs, X509_free);
+	ERR_clear_error();
+	return r;
 }

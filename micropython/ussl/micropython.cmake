@@ -22,6 +22,9 @@ set(USSL_CORE_SOURCES
     ${USSL_ROOT}/src/engine_mbedtls.c
     ${USSL_ROOT}/src/mbedtls_x509.c
     ${USSL_ROOT}/src/mbedtls_session.c
+    ${USSL_ROOT}/src/session.c
+    ${USSL_ROOT}/src/session_cache.c
+    ${USSL_ROOT}/src/session_leaf.c
 )
 
 # USSL_SEED_MODULE=OFF leaves out the `ussl` module (seed API), keeping

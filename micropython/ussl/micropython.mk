@@ -58,6 +58,9 @@ USSL_CORE_C := $(addprefix $(USSL_ROOT)/src/,\
 	engine_mbedtls.c \
 	mbedtls_x509.c \
 	mbedtls_session.c \
+	session.c \
+	session_cache.c \
+	session_leaf.c \
 	)
 SRC_USERMOD_LIB_C += $(USSL_CORE_C) $(USSL_MP_DIR)/mbedtls_glue.c
 

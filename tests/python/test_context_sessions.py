@@ -270,10 +270,13 @@ class ServerTickets(unittest.TestCase):
 class ConcurrentResumption(unittest.TestCase):
 
     def test_many_threads_share_the_cache(self):
+        # A TLS 1.2 session stays in the cache: every thread resumes it.
         n = 12
-        srv = tl.ThreadedServer(self, echo_handler, tl.server_context(),
+        srv = tl.ThreadedServer(self, echo_handler,
+                                tl.server_context(
+                                    version=ssl_version("TLSv1.2")),
                                 conns=n + 1, concurrent=True)
-        ctx = client_ctx()
+        ctx = client_ctx(ssl_version("TLSv1.2"))
         exchange(ctx, srv.port)          # fills the cache
         errors = []
 
@@ -292,6 +295,38 @@ class ConcurrentResumption(unittest.TestCase):
         self.assertEqual(errors, [])
         self.assertEqual(srv.errors, [])
         self.assertEqual(sum(r["reused"] for r in srv.results), n)
+
+    @unittest.skipUnless(tl.HAS_TLS13, "no TLS 1.3 in this Python's ssl")
+    def test_tls13_ticket_used_once(self):
+        # RFC 8446 C.4: a ticket offered is taken out of the cache; the
+        # next connection gets the ticket the resumed one received.
+        srv = tl.ThreadedServer(self, echo_handler,
+                                tl.server_context(
+                                    version=ssl_version("TLSv1.3")),
+                                conns=4, concurrent=True)
+        ctx = client_ctx(ssl_version("TLSv1.3"))
+        exchange(ctx, srv.port)
+        self.assertEqual(ctx.session_stats()["number"], 1)
+        first = ctx.wrap_socket(tl.connect(srv.port),
+                                server_hostname="localhost",
+                                do_handshake_on_connect=False)
+        # The ticket is out: a second connection meanwhile has none.
+        self.assertEqual(ctx.session_stats()["number"], 0)
+        second = exchange(ctx, srv.port)
+        self.assertFalse(second["reused"])
+        first.do_handshake()
+        self.assertTrue(first.session_reused)
+        first.write(LINE)
+        self.assertEqual(first.readline(), b"echo: " + LINE)
+        first.close()
+        self.assertTrue(exchange(ctx, srv.port)["reused"])
+        self.assertTrue(srv.join())
+        self.assertEqual(sorted(r["reused"] for r in srv.results),
+                         [False, False, True, True])
+
+
+def ssl_version(name):
+    return [v for n, v, _ in tl.VERSIONS if n == name][0]
 
 
 if __name__ == "__main__":
