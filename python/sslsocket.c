@@ -223,10 +223,16 @@ static long step_write(PyUsslSocket *self, void *arg)
 {
 	struct write_arg *a = arg;
 
-	/* ussl_write() already loops over records and stops at the first
-	   would-block after progress; after USSL_WANT_* we are called again
-	   with the same src and len, as the core requires. */
+	/* ussl_write() loops over records and returns what it accepted;
+	   after USSL_WANT_* (nothing accepted) we are called again. */
 	return ussl_write(self->conn, a->src, a->len);
+}
+
+/* What accepted writes left in the connection goes out: 0 once done. */
+static long step_flush(PyUsslSocket *self, void *arg)
+{
+	(void)arg;
+	return ussl_flush(self->conn);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -681,9 +687,9 @@ static PyObject *s_readline(PyUsslSocket *self, PyObject *unused)
 PyDoc_STRVAR(write_doc,
 "write($self, buf, /)\n--\n\n"
 "Write the bytes-like buf.  A blocking socket writes all of it (or\n"
-"raises); a non-blocking one writes what it can and returns the count,\n"
-"or None if nothing could be written: then call again with the same\n"
-"data (the start of it may already be queued in the TLS engine).");
+"raises); a non-blocking one takes what it can and returns the count,\n"
+"or None if it took nothing.  What was taken is sent in order before\n"
+"anything later; the next call may carry any data.");
 
 /*
  * write(data), send(data) and sendall(data).  A blocking socket (or one
@@ -734,6 +740,12 @@ static Py_ssize_t do_write(PyUsslSocket *self, PyObject *data, int all)
 		if (dl.mode == PYUSSL_NONBLOCK && !all)
 			break;
 	}
+	/* A blocking write returns once the socket has taken everything
+	   (a timeout here raises: the data was accepted, and goes out
+	   first on the next call). */
+	if (off > 0 && dl.mode != PYUSSL_NONBLOCK &&
+	    pyussl_run(self, "write", step_flush, NULL, &dl) < 0)
+		goto fail;
 	PyBuffer_Release(&view);
 	return (Py_ssize_t)off;
 fail:
