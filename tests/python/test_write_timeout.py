@@ -55,9 +55,8 @@ class WriteAfterTimeout(unittest.TestCase):
     def test_tls12(self):
         self.run_case(ssl.TLSVersion.TLSv1_2)
 
+    @tl.requires_tls13
     def test_tls13(self):
-        if not tl.engine_has_tls13():
-            self.skipTest("engine without TLS 1.3: " + tl.engine_version())
         self.run_case(ssl.TLSVersion.TLSv1_3)
 
 
