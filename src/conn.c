@@ -179,7 +179,7 @@ static long raw_send(ussl_conn *conn, const unsigned char *buf, size_t len)
 
 	if (conn->tr.send == NULL) {
 		r = USSL_ERROR;
-		e = EBADF;
+		e = 0;    /* no transport: errno unknown (-1) */
 	} else {
 		r = conn->tr.send(conn->tr.arg, buf, len, &e);
 	}
@@ -286,7 +286,7 @@ long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len)
 		return USSL_ERROR;
 	}
 	if (conn->tr.recv == NULL) {
-		conn->tr_errno = EBADF;
+		conn->tr_errno = -1;
 		return USSL_ERROR;
 	}
 	r = conn->tr.recv(conn->tr.arg, buf, len, &e);
