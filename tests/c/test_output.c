@@ -5,6 +5,7 @@
  * peer must receive exactly the bytes ussl_write() accepted, in order.
  * TLS 1.2 and 1.3, single- and multi-record writes, whichever engine the
  * build has.  Also: fatal errors stay sticky after ussl_close().
+ * (A peer's alert that wins over a failed send: test_alerts.c.)
  */
 #include <string.h>
 
@@ -302,35 +303,6 @@ static void sticky_after_close(int tls13)
 	mt_link_free(&l);
 }
 
-/* A send that fails after the peer's fatal alert arrived reports the
-   alert, not the transport error. */
-static void alert_wins(int tls13)
-{
-	mt_link l;
-	ussl_conn *c, *s;
-	unsigned char junk[40];
-	long r;
-
-	CHECK(pair(&l, tls13, &c, &s) == 0);
-	/* Garbage makes the server fail and send a fatal alert. */
-	memset(junk, 0x17, sizeof(junk));
-	junk[1] = 3;
-	junk[2] = 3;
-	junk[3] = 0;
-	junk[4] = 35;
-	mt_pipe_put(&l.c2s, junk, sizeof(junk));
-	CHECK(ussl_read(s, junk, sizeof(junk)) == USSL_ERROR);
-	CHECK(l.s2c.len > 0);    /* the alert */
-	l.fin_client = 1;        /* and the server is gone: EPIPE */
-	r = ussl_write(c, "hello", 5);
-	CHECK(r == USSL_ERROR);
-	CHECK(ussl_conn_error(c)->code == USSL_E_PEER_ALERT);
-	CHECK(ussl_conn_error(c)->alert == 20);   /* bad_record_mac */
-	ussl_conn_free(c);
-	ussl_conn_free(s);
-	mt_link_free(&l);
-}
-
 int main(void)
 {
 	int v, timeout;
@@ -351,7 +323,6 @@ int main(void)
 		}
 		close_blocked(v);
 		sticky_after_close(v);
-		alert_wins(v);
 	}
 	for (v = 0; v < 2; v++)
 		ussl_ctx_free(cctx[v]);
