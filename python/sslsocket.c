@@ -689,7 +689,9 @@ PyDoc_STRVAR(write_doc,
 "Write the bytes-like buf.  A blocking socket writes all of it (or\n"
 "raises); a non-blocking one takes what it can and returns the count,\n"
 "or None if it took nothing.  What was taken is sent in order before\n"
-"anything later; the next call may carry any data.");
+"anything later; the next call may carry any data.  write(b\"\") sends\n"
+"what earlier writes left (non-blocking: None while it cannot, and\n"
+"want is WANT_WRITE while some waits).");
 
 /*
  * write(data), send(data) and sendall(data).  A blocking socket (or one
@@ -716,7 +718,7 @@ static Py_ssize_t do_write(PyUsslSocket *self, PyObject *data, int all)
 		return PYUSSL_RAISED;
 	}
 	len = (size_t)view.len;
-	if (len > 0 && pyussl_deadline_init(self, &dl) < 0)
+	if (pyussl_deadline_init(self, &dl) < 0)
 		goto fail;
 	while (off < len) {
 		a.src = (const unsigned char *)view.buf + off;
@@ -740,12 +742,22 @@ static Py_ssize_t do_write(PyUsslSocket *self, PyObject *data, int all)
 		if (dl.mode == PYUSSL_NONBLOCK && !all)
 			break;
 	}
-	/* A blocking write returns once the socket has taken everything
-	   (a timeout here raises: the data was accepted, and goes out
-	   first on the next call). */
-	if (off > 0 && dl.mode != PYUSSL_NONBLOCK &&
-	    pyussl_run(self, "write", step_flush, NULL, &dl) < 0)
-		goto fail;
+	/*
+	 * What was taken may not all be in the socket yet.  A blocking
+	 * write returns once it is (a timeout here raises: the data was
+	 * taken, and goes out first on the next call).  A non-blocking one
+	 * tries once: want then says WANT_WRITE while some waits, and
+	 * write(b"") sends it (None while it cannot).
+	 */
+	if (off > 0 || len == 0) {
+		r = pyussl_run(self, "write", step_flush, NULL, &dl);
+		if (r == PYUSSL_WOULDBLOCK && len == 0) {
+			PyBuffer_Release(&view);
+			return PYUSSL_WOULDBLOCK;
+		}
+		if (r < 0 && r != PYUSSL_WOULDBLOCK)
+			goto fail;
+	}
 	PyBuffer_Release(&view);
 	return (Py_ssize_t)off;
 fail:
