@@ -152,9 +152,12 @@ static int out_keep(ussl_conn *conn, const unsigned char *buf, size_t len)
 		conn->out_off = 0;
 	}
 	if (need > conn->out_cap) {
-		cap = conn->out_cap ? conn->out_cap : 1024;
-		while (cap < need)
-			cap *= 2;
+		/* Room for what is gathered at once (one allocation per
+		   flight or large write), else for what waits now. */
+		cap = need;
+		if (conn->out_gather > 0 && cap < conn->out_gather + 1024)
+			cap = conn->out_gather + 1024;
+		cap = (cap + 255) & ~(size_t)255;
 		nb = USSL_CALLOC(1, cap);
 		if (nb == NULL)
 			return -1;
