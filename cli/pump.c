@@ -35,16 +35,16 @@ struct pump {
 	int fd;
 	int echo;
 	int strict_close;
-	/* To send: read from stdin, or received (--echo).  While a write
-	   waits (USSL_WANT_*), up + up_off and the length stay unchanged,
-	   because the engine may already hold part of them. */
+	/* To send: read from stdin, or received (--echo).  What a write
+	   accepted is the library's; the rest stays here. */
 	unsigned char up[BUF_SIZE];
 	size_t up_len, up_off;
 	/* Received, waiting to be written to stdout. */
 	unsigned char down[BUF_SIZE];
 	size_t down_len, down_off;
 	/* 0: the call may be made now; else the USSL_WANT_* it returned. */
-	int rd_want, wr_want, cl_want;
+	int rd_want, wr_want, cl_want, fl_want;
+	int unflushed;    /* accepted output may still wait in the library */
 	int input_done;   /* nothing more will be queued for sending */
 	int peer_closed;  /* the peer's close_notify arrived */
 	int close_sent;   /* ours went out */
@@ -132,12 +132,26 @@ static int tls_steps(struct pump *p, int *progress)
 			if (p->up_off == p->up_len)
 				p->up_off = p->up_len = 0;
 			p->sent += (unsigned long long)n;
+			p->unflushed = 1;
 			*progress = 1;
 		} else if (n == USSL_WANT_READ || n == USSL_WANT_WRITE) {
 			p->wr_want = (int)n;
 		} else {
 			return cat_conn_fail(p->conn, "sending");
 		}
+	}
+
+	/* Nothing more to write for now: what the socket did not take of
+	   the accepted output must still leave (the peer may wait for it
+	   while we wait for the peer). */
+	if (p->unflushed && p->up_len == 0 && p->fl_want == 0) {
+		n = ussl_flush(p->conn);
+		if (n == USSL_OK)
+			p->unflushed = 0;
+		else if (n == USSL_WANT_WRITE)
+			p->fl_want = (int)n;
+		else
+			return cat_conn_fail(p->conn, "sending");
 	}
 
 	if (can_close(p) && p->cl_want == 0) {
@@ -239,6 +253,7 @@ int cat_pump(ussl_conn *conn, int fd, const struct cat_opts *o)
 				   (flushed output, a consumed record):
 				   retry all rather than guess. */
 				p.rd_want = p.wr_want = p.cl_want = 0;
+				p.fl_want = 0;
 				idle_since = cat_now_ms();
 			}
 		} while (progress);
@@ -256,6 +271,8 @@ int cat_pump(ussl_conn *conn, int fd, const struct cat_opts *o)
 			ev |= want_events(p.wr_want);
 		if (can_close(&p))
 			ev |= want_events(p.cl_want);
+		if (p.unflushed && p.up_len == 0)
+			ev |= want_events(p.fl_want);
 		if (ev != 0) {
 			i_sock = nfd;
 			pf[nfd++] = (struct pollfd){.fd = fd, .events = ev};
@@ -294,7 +311,7 @@ int cat_pump(ussl_conn *conn, int fd, const struct cat_opts *o)
 			    "--timeout");
 		}
 		if (i_sock >= 0 && pf[i_sock].revents != 0)
-			p.rd_want = p.wr_want = p.cl_want = 0;
+			p.rd_want = p.wr_want = p.cl_want = p.fl_want = 0;
 		/* POLLHUP/POLLERR/POLLNVAL also end in read()/write(),
 		   which then report EOF or the error. */
 		if (i_in >= 0 && pf[i_in].revents != 0) {

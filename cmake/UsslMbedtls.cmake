@@ -1,6 +1,6 @@
 # UsslMbedtls.cmake - provides the target ussl::mbedtls for the build.
 #
-#   USSL_MBEDTLS=bundled  mbedTLS 3.6 from Debian 13's source package
+#   USSL_MBEDTLS=bundled  mbedTLS 3.6 (3.6.7 or later) from Debian unstable's source package
 #                         (deps/fetch-mbedtls.sh), compiled here as one
 #                         static, position-independent library with our
 #                         deps/mbedtls_config.h.
@@ -55,8 +55,11 @@ if(USSL_MBEDTLS STREQUAL "bundled")
     file(STRINGS "${_mbedtls_src}/include/mbedtls/build_info.h" _v
          REGEX "^#define MBEDTLS_VERSION_STRING +\"")
     string(REGEX REPLACE ".*\"(.*)\".*" "\\1" USSL_MBEDTLS_VERSION "${_v}")
-    if(NOT USSL_MBEDTLS_VERSION MATCHES "^3\\.6\\.")
-        message(FATAL_ERROR "bundled mbedTLS must be 3.6.x, found ${USSL_MBEDTLS_VERSION}")
+    # 3.6.7 fixes CVEs that matter here (basicConstraints parsing, TLS 1.3
+    # serialized sessions) and the TLS 1.2 RSA-PSS regression of 3.6.6.
+    if(NOT USSL_MBEDTLS_VERSION MATCHES "^3\\.6\\." OR
+       USSL_MBEDTLS_VERSION VERSION_LESS "3.6.7")
+        message(FATAL_ERROR "bundled mbedTLS must be 3.6.x at or above 3.6.7, found ${USSL_MBEDTLS_VERSION}")
     endif()
 
     # Every file is compiled; what our config leaves out compiles to nothing.
@@ -64,15 +67,17 @@ if(USSL_MBEDTLS STREQUAL "bundled")
     file(GLOB _mbedtls_c "${_mbedtls_src}/library/*.c")
 
     # Two fixes are applied to copies of library files in the build tree
-    # (the download itself stays untouched).  Each replaces text that must
-    # occur exactly once; when it does not (another mbedTLS), the fix is
-    # left out with a message and what depends on it stays off.
+    # (the download itself stays untouched); 3.6.7 still needs both.  Each
+    # replaces text that must occur exactly once; when it does not (another
+    # mbedTLS), the fix is left out with a message and what depends on it
+    # stays off.  (3.6.6 also needed a third: its TLS 1.2 client refused
+    # RSA-PSS in a ServerKeyExchange, Mbed-TLS issue 10668; 3.6.7 fixed it.)
     set(_patch_dir "${CMAKE_BINARY_DIR}/_deps/patched")
     set(_cli12 "${_mbedtls_src}/library/ssl_tls12_client.c")
     set(_tls "${_mbedtls_src}/library/ssl_tls.c")
     file(READ "${_cli12}" _cli12_text)
     file(READ "${_tls}" _tls_text)
-    set(_cli12_fixes "")
+    set(_cli12_fixed FALSE)
     set(_tls_fixes "")
 
     # ussl_replace_once(VAR OLD NEW OK): replace OLD by NEW in VAR when OLD
@@ -89,32 +94,8 @@ if(USSL_MBEDTLS STREQUAL "bundled")
         endif()
     endfunction()
 
-    # 1. mbedTLS 3.6.6 regressed: a TLS 1.2 client rejects rsa_pss_rsae_*
-    # in the ServerKeyExchange, although a client that also speaks TLS 1.3
-    # offers those schemes (RFC 8446, 4.2.3).  A TLS 1.2-only server with
-    # an RSA key that prefers PSS (OpenSSL with server preference, e.g.
-    # CPython's ssl) is then unreachable (-0x6600).  Upstream fixed it in
-    # Mbed-TLS pull requests 10672 and 10674 (3.6 branch), after 3.6.6.
-    # Until Debian ships that, the one check is relaxed for exactly those
-    # three schemes; the checks that the scheme was offered and that the
-    # signature verifies stay.
-    option(USSL_MBEDTLS_TLS12_PSS_FIX
-           "Let the bundled mbedTLS 3.6 accept RSA-PSS in a TLS 1.2 ServerKeyExchange" ON)
-    if(USSL_MBEDTLS_TLS12_PSS_FIX)
-        ussl_replace_once(_cli12_text
-            "if (!mbedtls_ssl_sig_alg_is_supported(ssl, sig_alg)) {"
-            "if (!mbedtls_ssl_sig_alg_is_supported(ssl, sig_alg) && !USSL_TLS12_RSA_PSS(sig_alg)) {"
-            _ok)
-        if(_ok)
-            string(APPEND _cli12_fixes "#define USSL_TLS12_RSA_PSS(a) ((a) == 0x0804 || (a) == 0x0805 || (a) == 0x0806)\n")
-            message(STATUS "ussl: mbedTLS TLS 1.2 client accepts RSA-PSS server signatures (USSL_MBEDTLS_TLS12_PSS_FIX)")
-        else()
-            message(STATUS "ussl: USSL_MBEDTLS_TLS12_PSS_FIX not applied (check not found in this mbedTLS)")
-        endif()
-    endif()
-
-    # 2. Buffers that shrink to the negotiated maximum fragment length
-    # (MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH) are unusable in 3.6.6 with a
+    # 1. Buffers that shrink to the negotiated maximum fragment length
+    # (MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH) are unusable in 3.6.7 with a
     # small output buffer: once the handshake is over the input buffer is
     # cut to min(IN, OUT) content bytes when no fragment length was
     # negotiated (Mbed-TLS issue 4485), and a TLS 1.2 client cuts it to
@@ -168,6 +149,7 @@ if(USSL_MBEDTLS STREQUAL "bundled")
             _ok3)
         if(_ok1 AND _ok2 AND _ok3)
             set(_cli12_text "${_cli_t}")
+            set(_cli12_fixed TRUE)
             set(_tls_text "${_tls_t}")
             set(_tls_fixes "variable buffers")
             set(USSL_MBEDTLS_VARIABLE_BUFFERS_ON TRUE)
@@ -177,7 +159,7 @@ if(USSL_MBEDTLS STREQUAL "bundled")
         endif()
     endif()
 
-    # 3. With MBEDTLS_USE_PSA_CRYPTO (our config), 3.6.6's TLS 1.2 server
+    # 2. With MBEDTLS_USE_PSA_CRYPTO (our config), 3.6.7's TLS 1.2 server
     # compares a PSA algorithm with MBEDTLS_PK_ECDSA when it checks that
     # the client offered its ECDSA certificate's curve, so the check never
     # runs: it picks a suite the client must then abort with an alert.
@@ -206,10 +188,10 @@ if(USSL_MBEDTLS STREQUAL "bundled")
         message(STATUS "ussl: TLS 1.2 server curve fix not applied (code not found in this mbedTLS)")
     endif()
 
-    if(NOT _cli12_fixes STREQUAL "" OR USSL_MBEDTLS_VARIABLE_BUFFERS_ON)
+    if(_cli12_fixed)
         file(CONFIGURE OUTPUT "${_patch_dir}/ssl_tls12_client.c" CONTENT
 "/* Copy of ${_cli12} with fixes (cmake/UsslMbedtls.cmake). */
-\${_cli12_fixes}\${_cli12_text}")
+\${_cli12_text}")
         list(REMOVE_ITEM _mbedtls_c "${_cli12}")
         list(APPEND _mbedtls_c "${_patch_dir}/ssl_tls12_client.c")
     endif()
@@ -239,7 +221,7 @@ if(USSL_MBEDTLS STREQUAL "bundled")
         ${USSL_MBEDTLS_DEFINES})
     # Upstream code: its warnings are not ours to fix.
     target_compile_options(ussl_mbedtls PRIVATE -w)
-    # mbedTLS 3.6.6 calls memcmp(NULL, ..., 0) when it compares the names
+    # mbedTLS 3.6.7 calls memcmp(NULL, ..., 0) when it compares the names
     # of an empty certificate (x509_name_cmp, reached by a peer that sends
     # one; a fuzz regression input does).  Harmless, but UBSan stops on it:
     # that one check is left out of the engine's own code only.

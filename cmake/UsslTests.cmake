@@ -172,7 +172,8 @@ set_tests_properties(certs PROPERTIES
 file(GLOB _c_tests CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/tests/c/test_*.c")
 set(_testutil "${PROJECT_SOURCE_DIR}/tests/c/testutil.c")
 if(_c_tests AND EXISTS "${_testutil}")
-    add_library(ussl_testutil STATIC "${_testutil}")
+    add_library(ussl_testutil STATIC "${_testutil}"
+        "${PROJECT_SOURCE_DIR}/tests/c/memtransport.c")
     target_include_directories(ussl_testutil PUBLIC
         "${PROJECT_SOURCE_DIR}/tests/c" "${PROJECT_SOURCE_DIR}/src")
     target_link_libraries(ussl_testutil PUBLIC ussl)

@@ -196,7 +196,7 @@
 
 /* Buffers that shrink to the negotiated maximum fragment length after the
  * handshake (ussl_ctx_set_max_fragment): on when the build applied its fix
- * to mbedTLS 3.6.6 (cmake/UsslMbedtls.cmake, USSL_MBEDTLS_VARIABLE_BUFFERS).
+ * to mbedTLS 3.6.7 (cmake/UsslMbedtls.cmake, USSL_MBEDTLS_VARIABLE_BUFFERS).
  * Unfixed, mbedTLS cuts the input buffer to min(IN, OUT) after the
  * handshake when nothing was negotiated, and every full 16 KB record from
  * the peer then fails; so never define this for an unfixed mbedTLS with

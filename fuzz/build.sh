@@ -44,27 +44,21 @@ src=$(cd "$src" && pwd -P)
 grep -q '^#define MBEDTLS_VERSION_STRING *"3\.6\.' "$src/include/mbedtls/build_info.h" ||
     die "$src is not mbedTLS 3.6"
 
-# The library sources, as links, with the same one-line TLS 1.2 RSA-PSS
-# relaxation the CMake build applies (cmake/UsslMbedtls.cmake), so that the
-# fuzzed code is the shipped code.
+# The library sources, as links.  (The CMake build's two fixes in
+# cmake/UsslMbedtls.cmake concern variable buffers, off in the fuzz
+# configuration, and a TLS 1.2 server's curve check; the RSA-PSS fix that
+# 3.6.6 needed, once copied here too, is gone: a copy left by an older
+# build is replaced by the link.)
 lib="$B/mbedtls-lib"
 mkdir -p "$lib"
 for f in "$src"/library/*.c; do
-    [ -e "$lib/${f##*/}" ] || ln -s "$f" "$lib/${f##*/}"
+    n=${f##*/}
+    if [ -e "$lib/$n" ] && [ ! -L "$lib/$n" ]; then
+        rm -f "$lib/$n" "$B"/obj/mbedtls*/"${n%.c}.o" "$B"/libmbedtls-fuzz*.a
+    fi
+    [ -e "$lib/$n" ] || ln -s "$f" "$lib/$n"
 done
-old='if (!mbedtls_ssl_sig_alg_is_supported(ssl, sig_alg)) {'
-cli12="$src/library/ssl_tls12_client.c"
-if [ "$(grep -cF "$old" "$cli12")" = 1 ]; then
-    tmp="$lib/.ssl_tls12_client.c.new"
-    {
-        echo "/* Copy of $cli12 with one check relaxed (fuzz/build.sh). */"
-        echo '#define USSL_TLS12_RSA_PSS(a) ((a) == 0x0804 || (a) == 0x0805 || (a) == 0x0806)'
-        sed 's/if (!mbedtls_ssl_sig_alg_is_supported(ssl, sig_alg)) {/if (!mbedtls_ssl_sig_alg_is_supported(ssl, sig_alg) \&\& !USSL_TLS12_RSA_PSS(sig_alg)) {/' "$cli12"
-    } > "$tmp"
-    # Keep the old file (and its timestamp) when nothing changed.
-    if cmp -s "$tmp" "$lib/ssl_tls12_client.c"; then rm -f "$tmp"
-    else rm -f "$lib/ssl_tls12_client.c"; mv "$tmp" "$lib/ssl_tls12_client.c"; fi
-fi
+rm -f "$lib/.ssl_tls12_client.c.new"
 
 # Binaries linked against the other mbedTLS variant must be relinked.
 if [ "$(cat "$B/.mbedtls-cov" 2>/dev/null)" != "$cov" ]; then

@@ -55,18 +55,28 @@ $(B)/obj/ussl/%.o: $(TOP)/src/%.c $(USSL_H) $(CONFIG) $(TOP)/fuzz/fuzz.mk
 	$(CC) $(CFLAGS) $(SAN) -fsanitize=fuzzer-no-link -Wall -Wextra \
 	    -DUSSL_ENGINE_MBEDTLS=1 -I$(TOP)/include -I$(TOP)/src -c $< -o $@
 
-$(B)/obj/fuzz/%.o: $(TOP)/fuzz/%.c $(TOP)/fuzz/fuzzutil.h $(TOP)/include/ussl.h
+FU_H     := $(TOP)/fuzz/fuzzutil.h $(TOP)/tests/c/memtransport.h \
+            $(TOP)/include/ussl.h
+FU_O     := $(B)/obj/fuzz/fuzzutil.o $(B)/obj/fuzz/memtransport.o
+
+$(B)/obj/fuzz/%.o: $(TOP)/fuzz/%.c $(FU_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -fsanitize=fuzzer-no-link -Wall -Wextra \
 	    '-DFUZZ_CERT_DIR="$(abspath $(B))/certs"' \
-	    -I$(TOP)/include -c $< -o $@
+	    -I$(TOP)/include -I$(TOP)/tests/c -c $< -o $@
 
-$(B)/fuzz_%: $(B)/obj/fuzz/fuzz_%.o $(B)/obj/fuzz/fuzzutil.o $(USSL_O) $(MB_A)
+# The in-memory transport is the C tests' own.
+$(B)/obj/fuzz/memtransport.o: $(TOP)/tests/c/memtransport.c $(FU_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -fsanitize=fuzzer-no-link -Wall -Wextra \
+	    -I$(TOP)/include -I$(TOP)/tests/c -c $< -o $@
+
+$(B)/fuzz_%: $(B)/obj/fuzz/fuzz_%.o $(FU_O) $(USSL_O) $(MB_A)
 	$(CC) $(SAN) -fsanitize=fuzzer $^ -lpthread -o $@
 
 # The seed recorder is an ordinary program (its own main), built from the
 # same instrumented objects.
-$(B)/mkseeds: $(B)/obj/fuzz/mkseeds.o $(B)/obj/fuzz/fuzzutil.o $(USSL_O) $(MB_A)
+$(B)/mkseeds: $(B)/obj/fuzz/mkseeds.o $(FU_O) $(USSL_O) $(MB_A)
 	$(CC) $(SAN) -fsanitize=fuzzer-no-link $^ -lpthread -o $@
 
 .PHONY: all

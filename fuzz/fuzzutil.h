@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memtransport.h"
 #include "ussl.h"
 
 /* Abort with a message: a broken harness must not look like a finding. */
@@ -29,41 +30,19 @@ unsigned fu_u16(fu_input *in);
 /* Up to n bytes (fewer at the end); *got set to the count. */
 const uint8_t *fu_bytes(fu_input *in, size_t n, size_t *got);
 
-/* A growable byte queue: one direction of a connection.  buf[0..len) is
-   what is queued (it may be changed in place); it starts base + some
-   offset, so that taking from the front is cheap even a byte at a time. */
-typedef struct fu_pipe {
-	unsigned char *buf, *base;
-	size_t len, cap;
-} fu_pipe;
-void fu_pipe_put(fu_pipe *p, const void *data, size_t len);
-void fu_pipe_take(fu_pipe *p, size_t n);
-void fu_pipe_free(fu_pipe *p);
-
-/*
- * A link: what the client sends goes into c2s, what the server sends into
- * s2c.  chunk limits the bytes per recv call (0: no limit); eof_* make an
- * empty queue read as end of stream instead of USSL_WANT_READ.  A
- * discard_* end throws what it sends away (the fuzzers that play one
- * side from their input).
- */
-typedef struct fu_link {
-	fu_pipe c2s, s2c;
-	size_t chunk;
-	int eof_to_client, eof_to_server;
-	int discard_client, discard_server;
-	size_t sent_client, sent_server;  /* bytes each end has sent */
-	int logging;                      /* copy everything sent to: */
-	fu_pipe log_c2s, log_s2c;
-} fu_link;
-
-void fu_link_init(fu_link *l);
-void fu_link_free(fu_link *l);
-/* Make conn the client (is_client) or server end of l. */
-void fu_attach(ussl_conn *conn, fu_link *l, int is_client);
-
+/* The in-memory transport (tests/c/memtransport.h) under the fuzzers'
+   names: a link's client sends into c2s, its server into s2c; chunk,
+   eof_*, discard_*, sent_* and logging as described there. */
+typedef mt_pipe fu_pipe;
+typedef mt_link fu_link;
+#define fu_pipe_put(p, d, n) mt_pipe_put((p), (d), (n))
+#define fu_pipe_take(p, n) mt_pipe_take((p), (n))
+#define fu_pipe_free(p) mt_pipe_free(p)
+#define fu_link_init(l) mt_link_init(l)
+#define fu_link_free(l) mt_link_free(l)
+#define fu_attach(conn, l, is_client) mt_attach((conn), (l), (is_client))
 /* Run both handshakes until both are done (0) or one fails (-1). */
-int fu_handshake_pair(ussl_conn *c, ussl_conn *s);
+#define fu_handshake_pair(c, s) mt_handshake_pair((c), (s), 200)
 
 /* Read past records that carry no data (a TLS 1.3 ticket makes a read
    return USSL_WANT_READ); the result of the first read that gives data,

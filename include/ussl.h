@@ -25,18 +25,35 @@
  * touches sockets itself; ussl_conn_set_fd() (ussl_fd.c, POSIX hosts only)
  * is a thin adapter for file descriptors.
  *
- * Return convention for ussl_handshake/ussl_read/ussl_write/ussl_close:
+ * Return convention for ussl_handshake/ussl_read/ussl_write/ussl_close/
+ * ussl_flush:
  *
  *   >= 0             success (a byte count for read/write; 0 from
  *                    ussl_read means the peer sent close_notify)
- *   USSL_WANT_READ   wait until the transport is readable, then call the
- *                    same function again with the same arguments
- *   USSL_WANT_WRITE  wait until the transport is writable, then call again
- *                    with the same arguments
+ *   USSL_WANT_READ   wait until the transport is readable, then call
+ *                    again
+ *   USSL_WANT_WRITE  wait until the transport is writable, then call
+ *                    again
  *   USSL_ERROR       failure: ussl_conn_error() gives the code, the
  *                    message and, for transport failures, the errno.
- *                    Fatal errors are sticky: every later call returns
- *                    USSL_ERROR with the same code.
+ *                    Fatal errors are sticky: every later call (after
+ *                    ussl_close() too) returns USSL_ERROR with the same
+ *                    code and message.  USSL_E_TIMEOUT, USSL_E_BADARG
+ *                    and USSL_E_CLOSED are not fatal.
+ *
+ * Output (the write rule).  ussl_write() returns how many bytes it
+ * accepted: they are encrypted and belong to the stream from then on.
+ * The transport may not have taken all of them yet; the rest (at most
+ * about one record) stays in the connection and goes out first, before
+ * anything else, on the next ussl_write, ussl_read, ussl_handshake,
+ * ussl_close or ussl_flush.  A call that returns USSL_WANT_* or fails
+ * with USSL_E_TIMEOUT accepted nothing, so the next ussl_write may carry
+ * any data (the same or other): the peer receives exactly the accepted
+ * bytes, in order, or the connection fails with an error; never does a
+ * success drop bytes.  A non-blocking caller that has nothing more to
+ * write calls ussl_flush() until USSL_OK before it waits for the peer
+ * only (ussl_read also sends first, and asks for USSL_WANT_WRITE while
+ * output waits and nothing can be read).
  *
  * Which direction to wait for is what the code names, not which call was
  * made: a read may need to write (TLS 1.3 key update, renegotiation
@@ -418,6 +435,12 @@ USSL_API void ussl_conn_set_transport(ussl_conn *conn,
    non-blocking fd makes calls return USSL_WANT_*.  fd is not owned. */
 USSL_API void ussl_conn_set_fd(ussl_conn *conn, int fd);
 
+/* The same with flags added to every send() and recv() (for example
+   MSG_DONTWAIT: never block, whatever the fd's mode). */
+#define USSL_FD_DONTWAIT 0x01u
+USSL_API void ussl_conn_set_fd_flags(ussl_conn *conn, int fd,
+    unsigned flags);
+
 /*
  * Wait with poll() for fd in the direction named by want (USSL_WANT_READ
  * or USSL_WANT_WRITE) for at most timeout_ms (-1: no limit).  Returns
@@ -445,22 +468,32 @@ USSL_API int ussl_handshake_done(const ussl_conn *conn);
 USSL_API long ussl_read(ussl_conn *conn, void *buf, size_t len);
 
 /*
- * Write len bytes.  Returns the count written (which may be less than len
- * when the transport would block after some records went out), or
- * USSL_WANT_* or USSL_ERROR.  After USSL_WANT_*, call again with the same
- * buf and len: part of that data may already sit in the engine's output
- * buffer.  len == 0 returns 0.
+ * Write len bytes (see "Output" above).  First sends what earlier calls
+ * left; then takes record after record while the transport takes them.
+ * Returns the count accepted (less than len when the transport stopped
+ * taking records), or USSL_WANT_* / USSL_ERROR when nothing was accepted
+ * (a timeout: USSL_E_TIMEOUT, not fatal).  The next call may carry any
+ * data.  len == 0 returns 0.
  */
 USSL_API long ussl_write(ussl_conn *conn, const void *buf, size_t len);
+
+/*
+ * Send what accepted writes (or close_notify) left in the connection.
+ * USSL_OK when nothing is left, USSL_WANT_WRITE (call again once the
+ * transport is writable), or USSL_ERROR (USSL_E_TIMEOUT, or a fatal
+ * error).
+ */
+USSL_API int ussl_flush(ussl_conn *conn);
 
 /* Bytes of decrypted data buffered and readable without I/O. */
 USSL_API size_t ussl_pending(const ussl_conn *conn);
 
 /*
- * Send close_notify (once).  Returns USSL_OK when sent (or when the
- * connection had failed or never completed its handshake, as there is
- * nothing to close cleanly), USSL_WANT_WRITE/USSL_WANT_READ (call again),
- * or USSL_ERROR (the transport failed; sticky).  Does not wait for the
+ * Send close_notify (once), after any output still waiting.  Returns
+ * USSL_OK when it has left (or when the connection had failed or never
+ * completed its handshake, as there is nothing to close cleanly: a
+ * failed connection keeps its error), USSL_WANT_WRITE/USSL_WANT_READ
+ * (call again), or USSL_ERROR (the transport failed; sticky).  Does not wait for the
  * peer's close_notify and does not close the transport.  Afterwards
  * writes fail with USSL_E_CLOSED, while reads go on until the peer's
  * close_notify (half-close), so a caller may drain what the peer still

@@ -69,6 +69,11 @@ static void take_ticket(PyUsslSocket *self, void *p)
 	a->tls13 = v != NULL && strcmp(v, "TLSv1.3") == 0;
 	if (!a->tls13)
 		return;
+	/* A ticket that came with earlier reads is enough: reading on could
+	   meet the peer's end of the connection and fail it. */
+	(void)ussl_conn_get_session(self->conn, NULL, &len);
+	if ((a->have = len > 0))
+		return;
 	for (i = 0; i < 32; i++) {
 		r = ussl_read(self->conn, scratch, sizeof(scratch));
 		if (r <= 0) {

@@ -215,10 +215,16 @@ static long step_write(PyUsslSocket *self, void *arg)
 {
 	struct write_arg *a = arg;
 
-	/* ussl_write() already loops over records and stops at the first
-	   would-block after progress; after USSL_WANT_* we are called again
-	   with the same src and len, as the core requires. */
+	/* ussl_write() loops over records and returns what it accepted;
+	   after USSL_WANT_* (nothing accepted) we are called again. */
 	return ussl_write(self->conn, a->src, a->len);
+}
+
+/* What accepted writes left in the connection goes out: 0 once done. */
+static long step_flush(PyUsslSocket *self, void *arg)
+{
+	(void)arg;
+	return ussl_flush(self->conn);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -523,9 +529,11 @@ static PyObject *s_readline(PyUsslSocket *self, PyObject *unused)
 PyDoc_STRVAR(write_doc,
 "write($self, buf, /)\n--\n\n"
 "Write the bytes-like buf.  A blocking socket writes all of it (or\n"
-"raises); a non-blocking one writes what it can and returns the count,\n"
-"or None if nothing could be written: then call again with the same\n"
-"data (the start of it may already be queued in the TLS engine).");
+"raises); a non-blocking one takes what it can and returns the count,\n"
+"or None if it took nothing.  What was taken is sent in order before\n"
+"anything later; the next call may carry any data.  write(b\"\") sends\n"
+"what earlier writes left (non-blocking: None while it cannot, and\n"
+"want is WANT_WRITE while some waits).");
 
 /*
  * write(data), send(data) and sendall(data).  A blocking socket (or one
@@ -552,7 +560,7 @@ static Py_ssize_t do_write(PyUsslSocket *self, PyObject *data, int all)
 		return PYUSSL_RAISED;
 	}
 	len = (size_t)view.len;
-	if (len > 0 && pyussl_deadline_init(self, &dl) < 0)
+	if (pyussl_deadline_init(self, &dl) < 0)
 		goto fail;
 	while (off < len) {
 		a.src = (const unsigned char *)view.buf + off;
@@ -575,6 +583,22 @@ static Py_ssize_t do_write(PyUsslSocket *self, PyObject *data, int all)
 		off += (size_t)r;
 		if (dl.mode == PYUSSL_NONBLOCK && !all)
 			break;
+	}
+	/*
+	 * What was taken may not all be in the socket yet.  A blocking
+	 * write returns once it is (a timeout here raises: the data was
+	 * taken, and goes out first on the next call).  A non-blocking one
+	 * tries once: want then says WANT_WRITE while some waits, and
+	 * write(b"") sends it (None while it cannot).
+	 */
+	if (off > 0 || len == 0) {
+		r = pyussl_run(self, "write", step_flush, NULL, &dl);
+		if (r == PYUSSL_WOULDBLOCK && len == 0) {
+			PyBuffer_Release(&view);
+			return PYUSSL_WOULDBLOCK;
+		}
+		if (r < 0 && r != PYUSSL_WOULDBLOCK)
+			goto fail;
 	}
 	PyBuffer_Release(&view);
 	return (Py_ssize_t)off;

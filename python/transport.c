@@ -8,15 +8,8 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdint.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/types.h>
 #include <time.h>
-
-#ifndef MSG_NOSIGNAL
-#define MSG_NOSIGNAL 0
-#endif
 
 /*
  * The transport never blocks, whatever mode the descriptor is in (a
@@ -24,47 +17,9 @@
  * timeouts are done by pyussl_run() with the GIL released, which is what
  * makes timeouts and signals work.
  */
-static long fd_send(void *arg, const unsigned char *buf, size_t len,
-    int *err)
-{
-	int fd = (int)(intptr_t)arg;
-	ssize_t n;
-
-	do {
-		n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n >= 0)
-		return (long)n;
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return USSL_WANT_WRITE;
-	*err = errno;
-	return USSL_ERROR;
-}
-
-static long fd_recv(void *arg, unsigned char *buf, size_t len, int *err)
-{
-	int fd = (int)(intptr_t)arg;
-	ssize_t n;
-
-	do {
-		n = recv(fd, buf, len, MSG_DONTWAIT);
-	} while (n < 0 && errno == EINTR);
-	if (n >= 0)
-		return (long)n;
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return USSL_WANT_READ;
-	*err = errno;
-	return USSL_ERROR;
-}
-
 void pyussl_set_fd_transport(ussl_conn *conn, int fd)
 {
-	ussl_transport tr;
-
-	tr.arg = (void *)(intptr_t)fd;
-	tr.send = fd_send;
-	tr.recv = fd_recv;
-	ussl_conn_set_transport(conn, &tr);
+	ussl_conn_set_fd_flags(conn, fd, USSL_FD_DONTWAIT);
 }
 
 double pyussl_now(void)

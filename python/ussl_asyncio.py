@@ -86,6 +86,7 @@ class SSLTransport(asyncio.Transport):
         self._chunk = None          # offered to write(), not yet taken
         self._read_want = 0         # what a blocked read waits for
         self._write_want = 0        # what a blocked write waits for
+        self._unflushed = False     # written output still in the socket
         self._reading = True
         self._eof = False
         self._closing = False
@@ -233,6 +234,14 @@ class SSLTransport(asyncio.Transport):
             self._write_want = 0
             del self._wbuf[:n]
             self._chunk = None
+        if not self._wbuf and not self._closed:
+            # Taken is not yet sent: what the socket did not take waits
+            # in the connection until write(b"") (or a read) sends it.
+            try:
+                self._unflushed = self._ssl.write(b"") is None
+            except OSError as e:
+                self._fatal(e)
+                return
         if not self._wbuf:
             self._write_want = 0
             self._check_pause()
@@ -280,7 +289,7 @@ class SSLTransport(asyncio.Transport):
                 want_write = True
             else:
                 want_read = True
-        if self._wbuf:
+        if self._wbuf or self._unflushed:
             if self._write_want == ussl.WANT_READ:
                 want_read = True
             else:

@@ -1,13 +1,15 @@
 /*
  * conn.c - the connection state machine (ussl_conn): deferred handshake,
- * sticky errors, clean close versus truncation, and the transport glue
- * the engine calls.  Engine-neutral.
+ * sticky errors, clean close versus truncation, and the one output path
+ * (what the transport has not taken yet, write retries, gathered sends)
+ * with the transport glue the engine calls.  Engine-neutral.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "engine.h"
 
-static void drop_flight(ussl_conn *conn);
+static void out_drop(ussl_conn *conn);
 
 static int set_static_err(ussl_error *err, int code, const char *msg)
 {
@@ -98,7 +100,7 @@ void ussl_conn_free(ussl_conn *conn)
 	ussl_sess_conn_end(conn);
 	ussl_sess_conn_free(conn);
 	eng_conn_free(conn);
-	drop_flight(conn);
+	out_drop(conn);
 	ussl_name_free(&conn->name);
 	ussl_ctx_free(conn->ctx);
 	ussl_err_free(&conn->err);
@@ -112,89 +114,174 @@ void ussl_conn_set_transport(ussl_conn *conn, const ussl_transport *tr)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Transport glue for the engine                                          */
+/* Output: the one path every byte for the peer takes                     */
 
-/* Largest flight gathered; bigger messages go out directly. */
+/*
+ * The engine encrypts; this file sends.  The engine's send callback
+ * (eng_io_send) takes every record whole: what the transport does not
+ * take at once is kept in conn->out and goes out before anything else,
+ * on the next call of any kind.  So a record is never left half-sent
+ * inside an engine, which would tie the next write to the same data:
+ * after USSL_WANT_* or a timeout, the next write may carry any data, and
+ * the peer receives exactly the bytes ussl_write() accepted, in order.
+ *
+ * Handshake messages are gathered and sent as one flight (Nagle's
+ * algorithm and delayed ACKs then do not stall the handshake); a large
+ * write gathers up to eng_write_gather bytes of records per send.
+ */
+
+/* A flight is sent once this much is gathered. */
 #define FLIGHT_MAX 4096
+/* Largest plaintext of a record: a longer write makes several. */
+#define RECORD_MAX 16384
 
+static size_t out_pending(const ussl_conn *conn)
+{
+	return conn->out_len - conn->out_off;
+}
+
+static void out_drop(ussl_conn *conn)
+{
+	USSL_FREE(conn->out);
+	conn->out = NULL;
+	conn->out_off = conn->out_len = conn->out_cap = 0;
+}
+
+/* Keep len more bytes of output; 0, or -1 when out of memory. */
+static int out_keep(ussl_conn *conn, const unsigned char *buf, size_t len)
+{
+	size_t need = out_pending(conn) + len, cap;
+	unsigned char *nb;
+
+	if (conn->out_off > 0 && conn->out_len + len > conn->out_cap) {
+		memmove(conn->out, conn->out + conn->out_off,
+		    out_pending(conn));
+		conn->out_len -= conn->out_off;
+		conn->out_off = 0;
+	}
+	if (need > conn->out_cap) {
+		/* Room for what is gathered at once (one allocation per
+		   flight or large write), else for what waits now. */
+		cap = need;
+		if (conn->out_gather > 0 && cap < conn->out_gather + 1024)
+			cap = conn->out_gather + 1024;
+		cap = (cap + 255) & ~(size_t)255;
+		nb = USSL_CALLOC(1, cap);
+		if (nb == NULL)
+			return -1;
+		if (conn->out_len > 0)
+			memcpy(nb, conn->out, conn->out_len);
+		USSL_FREE(conn->out);
+		conn->out = nb;
+		conn->out_cap = cap;
+	}
+	memcpy(conn->out + conn->out_len, buf, len);
+	conn->out_len += len;
+	return 0;
+}
+
+/* One call of the transport's send: a count (> 0), USSL_WANT_* (the
+   transport's timeout included, recorded in tr_timeout) or USSL_ERROR
+   (recorded in send_failed). */
 static long raw_send(ussl_conn *conn, const unsigned char *buf, size_t len)
 {
 	int e = 0;
 	long r;
 
 	if (conn->tr.send == NULL) {
-		conn->tr_errno = -1;
-		return USSL_ERROR;
+		r = USSL_ERROR;
+		e = 0;    /* no transport: errno unknown (-1) */
+	} else {
+		r = conn->tr.send(conn->tr.arg, buf, len, &e);
 	}
-	r = conn->tr.send(conn->tr.arg, buf, len, &e);
-	if (r == USSL_WANT_WRITE || r == USSL_WANT_READ)
-		conn->tr_blocked = 1;
-	if (r > 0 || r == USSL_WANT_WRITE || r == USSL_WANT_READ)
+	if (r > 0)
 		return r > (long)len ? (long)len : r;
+	if (r == 0 || r == USSL_WANT_WRITE || r == USSL_WANT_READ)
+		return USSL_WANT_WRITE;
 	if (r == USSL_ERROR && e == -1) {
-		/* A deadline passed: tell the engine to wait, and the core
-		   reports the timeout without killing the connection. */
+		/* A deadline passed: not a failure of the connection. */
 		conn->tr_timeout = 1;
-		conn->tr_blocked = 1;
 		return USSL_WANT_WRITE;
 	}
-	conn->tr_errno = e != 0 ? e : -1;
+	conn->send_failed = 1;
+	conn->send_errno = e != 0 ? e : -1;
+	conn->tr_errno = conn->send_errno;
 	return USSL_ERROR;
 }
 
-/* Send what the flight buffer holds: 0 once empty, else a code. */
-static long flush_flight(ussl_conn *conn)
+/*
+ * Send what conn->out holds.  0 once it is empty (the buffer is freed),
+ * USSL_WANT_WRITE when the transport stopped taking it (a timeout
+ * included), USSL_ERROR when a send failed.
+ */
+static long out_push(ussl_conn *conn)
 {
 	long r;
 
-	while (conn->flight_off < conn->flight_len) {
-		r = raw_send(conn, conn->flight + conn->flight_off,
-		    conn->flight_len - conn->flight_off);
-		if (r <= 0)
-			return r == 0 ? USSL_WANT_WRITE : r;
-		conn->flight_off += (size_t)r;
+	while (out_pending(conn) > 0) {
+		if (conn->send_failed)
+			return USSL_ERROR;
+		r = raw_send(conn, conn->out + conn->out_off,
+		    out_pending(conn));
+		if (r < 0)
+			return r;
+		conn->out_off += (size_t)r;
 	}
-	conn->flight_off = conn->flight_len = 0;
+	if (conn->out != NULL && conn->out_gather == 0)
+		out_drop(conn);
+	conn->out_off = conn->out_len = 0;
 	return 0;
-}
-
-long eng_io_flush(ussl_conn *conn)
-{
-	long r = conn->flight_len > 0 ? flush_flight(conn) : 0;
-
-	if (r == USSL_ERROR) {
-		ussl_err_set(&conn->err, USSL_E_IO, "handshake: transport error");
-		conn->err.pub.sys_errno = conn->tr_errno;
-	}
-	return r;
-}
-
-static void drop_flight(ussl_conn *conn)
-{
-	USSL_FREE(conn->flight);
-	conn->flight = NULL;
-	conn->flight_off = conn->flight_len = 0;
 }
 
 long eng_io_send(ussl_conn *conn, const unsigned char *buf, size_t len)
 {
-	long r;
+	long r = 0;
 
-	if (conn->state == ST_HANDSHAKE && len <= FLIGHT_MAX) {
-		if (conn->flight == NULL)
-			conn->flight = USSL_CALLOC(1, FLIGHT_MAX);
-		if (conn->flight != NULL) {
-			if (conn->flight_len + len > FLIGHT_MAX &&
-			    (r = flush_flight(conn)) != 0)
-				return r;
-			memcpy(conn->flight + conn->flight_len, buf, len);
-			conn->flight_len += len;
-			return (long)len;
-		}
+	/* After a failed send nothing more can reach the peer. */
+	if (conn->send_failed)
+		return (long)len;
+	if (out_pending(conn) > 0 && conn->out_gather == 0)
+		(void)out_push(conn);
+	if (out_pending(conn) == 0 && conn->out_gather == 0 &&
+	    !conn->send_failed) {
+		r = raw_send(conn, buf, len);
+		if (r < 0)
+			r = 0;
 	}
-	if (conn->flight_len > 0 && (r = flush_flight(conn)) != 0)
-		return r;
-	return raw_send(conn, buf, len);
+	if (conn->send_failed)
+		return (long)len;
+	if ((size_t)r < len && out_keep(conn, buf + r, len - (size_t)r) != 0) {
+		conn->out_nomem = 1;
+		conn->tr_errno = -1;
+		return USSL_ERROR;
+	}
+	if (conn->out_gather > 0 && out_pending(conn) >= conn->out_gather)
+		(void)out_push(conn);
+	return (long)len;
+}
+
+long eng_io_flush(ussl_conn *conn)
+{
+	long r = out_push(conn);
+
+	/* A failed send is looked into when the engine next reads. */
+	return r == USSL_ERROR ? 0 : r;
+}
+
+/*
+ * A failed send may follow the peer's fatal alert (it closed after
+ * sending it): the transport error is the consequence, the alert the
+ * reason.  Only transport errors that say the peer is gone allow a look
+ * at what it sent (a receive then cannot block).
+ */
+static int may_read_after_send_failure(const ussl_conn *conn)
+{
+#if defined(EPIPE) && defined(ECONNRESET)
+	return conn->send_errno == EPIPE || conn->send_errno == ECONNRESET;
+#else
+	(void)conn;
+	return 0;
+#endif
 }
 
 long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len)
@@ -202,9 +289,13 @@ long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len)
 	int e = 0;
 	long r;
 
-	/* Before waiting for the peer, the peer must have our flight. */
-	if (conn->flight_len > 0 && (r = flush_flight(conn)) != 0)
-		return r;
+	/* The peer may be waiting for what we have not sent yet. */
+	if (out_pending(conn) > 0)
+		(void)out_push(conn);
+	if (conn->send_failed && !may_read_after_send_failure(conn)) {
+		conn->tr_errno = conn->send_errno;
+		return USSL_ERROR;
+	}
 	if (conn->tr.recv == NULL) {
 		conn->tr_errno = -1;
 		return USSL_ERROR;
@@ -214,14 +305,22 @@ long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len)
 		conn->tr_eof = 1;
 		return 0;
 	}
-	if (r == USSL_WANT_WRITE || r == USSL_WANT_READ)
-		conn->tr_blocked = 1;
-	if (r > 0 || r == USSL_WANT_WRITE || r == USSL_WANT_READ)
+	if (r > 0)
 		return r > (long)len ? (long)len : r;
-	if (r == USSL_ERROR && e == -1) {
-		conn->tr_timeout = 1;
+	if (r == USSL_WANT_WRITE || r == USSL_WANT_READ ||
+	    (r == USSL_ERROR && e == -1)) {
+		if (r == USSL_ERROR)
+			conn->tr_timeout = 1;
+		if (conn->send_failed) {
+			/* Nothing more came: the send failure it is. */
+			conn->tr_errno = conn->send_errno;
+			return USSL_ERROR;
+		}
 		conn->tr_blocked = 1;
-		return USSL_WANT_READ;
+		/* Our output first: wait until it can go. */
+		if (out_pending(conn) > 0)
+			return USSL_WANT_WRITE;
+		return r == USSL_ERROR ? USSL_WANT_READ : r;
 	}
 	conn->tr_errno = e != 0 ? e : -1;
 	return USSL_ERROR;
@@ -233,9 +332,9 @@ long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len)
 /*
  * Entry checks shared by all I/O calls.  Returns USSL_OK to go on, or the
  * value to return.  Non-sticky errors (timeout, bad argument) of the
- * previous call are cleared here; fatal ones are kept.  After our
- * close_notify, writing is over but reading goes on (half-close) until
- * the peer's close_notify.
+ * previous call are cleared here; fatal ones are kept, whatever was
+ * called since (ussl_close() included).  After our close_notify, writing
+ * is over but reading goes on (half-close) until the peer's close_notify.
  */
 static int enter(ussl_conn *conn, int writing)
 {
@@ -249,22 +348,79 @@ static int enter(ussl_conn *conn, int writing)
 	return USSL_OK;
 }
 
-/* After an engine call: make errors sticky, turn timeouts into theirs. */
-static long leave(ussl_conn *conn, long r)
+/* The connection failed: sticky from now on. */
+static long failed(ussl_conn *conn)
 {
+	if (conn->err.pub.code == USSL_E_NONE)
+		ussl_err_set(&conn->err, USSL_E_INTERNAL, "engine failure");
+	conn->state = ST_FAILED;
+	return USSL_ERROR;
+}
+
+/*
+ * A send failed for good.  Before reporting the transport error, read
+ * what the peer already sent: a fatal alert there is the real reason.
+ * The engine reads records until the transport has nothing more (after
+ * such a failure a receive does not wait); application data found is
+ * dropped, as the connection is over.
+ */
+static long send_failure(ussl_conn *conn, const char *during, int can_read)
+{
+	unsigned char scratch[256];
+	ussl_failure f;
+	long r = USSL_ERROR;
+	int i;
+
+	if (conn->err.pub.code != USSL_E_PEER_ALERT && can_read &&
+	    may_read_after_send_failure(conn)) {
+		for (i = 0; i < 1024; i++) {
+			r = eng_read(conn, scratch, sizeof(scratch));
+			if (r <= 0 && r != USSL_WANT_READ)
+				break;
+		}
+	}
+	if (r != USSL_ERROR || conn->err.pub.code != USSL_E_PEER_ALERT) {
+		ussl_failure_init(&f, USSL_E_IO);
+		f.sys_errno = conn->send_errno;
+		ussl_fail(&conn->err, &f, during,
+		    conn->state != ST_OPEN && conn->state != ST_PEER_CLOSED);
+	}
+	return failed(conn);
+}
+
+/* After an engine call: make errors sticky, turn timeouts into theirs,
+   and let a peer's alert win over the send failure it caused. */
+static long leave(ussl_conn *conn, long r, const char *during)
+{
+	ussl_failure f;
+
+	/* The engine call ended well: it may read on to find the alert. */
+	if (conn->send_failed)
+		return send_failure(conn, during, r >= 0);
+	if (conn->out_nomem) {
+		ussl_failure_init(&f, USSL_E_NOMEM);
+		ussl_fail(&conn->err, &f, during, 0);
+		return failed(conn);
+	}
 	if (r == USSL_WANT_READ || r == USSL_WANT_WRITE) {
-		if (conn->tr_timeout)
-			return ussl_err_set(&conn->err, USSL_E_TIMEOUT,
-			    "operation timed out");
+		if (conn->tr_timeout) {
+			ussl_failure_init(&f, USSL_E_TIMEOUT);
+			return ussl_fail(&conn->err, &f, during, 0);
+		}
 		return r;
 	}
-	if (r == USSL_ERROR) {
-		if (conn->err.pub.code == USSL_E_NONE)
-			ussl_err_set(&conn->err, USSL_E_INTERNAL,
-			    "engine failure");
-		conn->state = ST_FAILED;
-	}
+	if (r == USSL_ERROR)
+		return failed(conn);
 	return r;
+}
+
+/* Send what is pending before anything else: 0 once nothing is left,
+   else what to return. */
+static long push(ussl_conn *conn, const char *during)
+{
+	long r = out_push(conn);
+
+	return r == 0 ? 0 : leave(conn, r, during);
 }
 
 static int do_handshake(ussl_conn *conn)
@@ -275,20 +431,26 @@ static int do_handshake(ussl_conn *conn)
 		conn->state = ST_HANDSHAKE;
 	if (conn->state != ST_HANDSHAKE)
 		return USSL_OK;
-	r = leave(conn, eng_handshake(conn));
+	conn->out_gather = FLIGHT_MAX;
+	r = eng_handshake(conn);
+	conn->out_gather = 0;
+	r = leave(conn, r, "handshake");
 	/* The last flight has nobody reading after it: send it now. */
-	if (r == USSL_OK && conn->flight_len > 0)
-		r = leave(conn, eng_io_flush(conn));
+	if (r == USSL_OK)
+		r = push(conn, "handshake");
 	if (r == USSL_OK) {
 		conn->state = ST_OPEN;
 		conn->hs_complete = 1;
-		drop_flight(conn);
 		ussl_sess_handshake_done(conn);
-	} else if (r == USSL_ERROR && conn->flight_len > 0) {
+	} else if (r == USSL_ERROR && out_pending(conn) > 0 &&
+	    !conn->send_failed) {
 		/* Best effort: the alert that says why is in the flight. */
-		(void)flush_flight(conn);
-		drop_flight(conn);
+		(void)out_push(conn);
 	}
+	if (r == USSL_ERROR)
+		out_drop(conn);
+	else if (out_pending(conn) == 0)
+		out_drop(conn);
 	return (int)r;
 }
 
@@ -317,9 +479,13 @@ long ussl_read(ussl_conn *conn, void *buf, size_t len)
 		    "read needs a buffer of at least one byte");
 	if ((r = do_handshake(conn)) != USSL_OK)
 		return r;
+	/* What we owe the peer goes first (a would-block is no reason not
+	   to read: eng_io_recv asks to wait for writing if need be). */
+	if (out_pending(conn) > 0 && out_push(conn) == USSL_ERROR)
+		return send_failure(conn, "read", 1);
 	if (conn->state == ST_PEER_CLOSED)
 		return 0;
-	r = leave(conn, eng_read(conn, buf, len));
+	r = leave(conn, eng_read(conn, buf, len), "read");
 	if (r == 0)
 		conn->state = ST_PEER_CLOSED;
 	return r;
@@ -337,19 +503,47 @@ long ussl_write(ussl_conn *conn, const void *buf, size_t len)
 		return ussl_err_set(&conn->err, USSL_E_BADARG, "no buffer");
 	if ((r = do_handshake(conn)) != USSL_OK)
 		return r;
-	/* Several records; stop at the first would-block after progress
-	   (the caller then comes back with the rest, which is exactly the
-	   data the engine may hold half-sent). */
+	/* Output of earlier calls first: until it is out, nothing of this
+	   call is accepted. */
+	if ((r = push(conn, "write")) != 0 || len == 0)
+		return r;
+	/* A write of several records gathers them (engines that gain from
+	   fewer, larger sends). */
+	if (len > RECORD_MAX)
+		conn->out_gather = eng_write_gather;
 	while (done < len) {
-		r = leave(conn, eng_write(conn, p + done, len - done));
-		if (r < 0) {
-			if (done > 0 && r != USSL_ERROR)
-				break;
-			return r;
-		}
+		/* At most one record (or what a gathering write collects)
+		   waits in conn->out: a rest the transport does not take
+		   ends the write. */
+		if (out_pending(conn) > 0 && out_pending(conn) >=
+		    conn->out_gather && (r = out_push(conn)) != 0)
+			break;
+		r = eng_write(conn, p + done, len - done);
+		if (r <= 0 || conn->send_failed)
+			break;
+		/* The record is ours now: accepted. */
 		done += (size_t)r;
 	}
-	return (long)done;
+	conn->out_gather = 0;
+	if (r >= 0 && out_pending(conn) > 0)
+		r = out_push(conn);
+	if (conn->send_failed)
+		return send_failure(conn, "write", 1);
+	if (r == USSL_ERROR)
+		return leave(conn, r, "write");
+	if (done > 0)
+		return (long)done;
+	return leave(conn, r >= 0 ? USSL_WANT_WRITE : r, "write");
+}
+
+int ussl_flush(ussl_conn *conn)
+{
+	if (conn->state == ST_FAILED)
+		return USSL_ERROR;
+	conn->tr_timeout = 0;
+	if (conn->err.pub.code != USSL_E_NONE)
+		ussl_err_clear(&conn->err);
+	return (int)push(conn, "write");
 }
 
 size_t ussl_pending(const ussl_conn *conn)
@@ -363,29 +557,28 @@ int ussl_close(ussl_conn *conn)
 {
 	long r;
 
-	if (conn->state == ST_CLOSED || conn->close_sent)
+	/* A failed connection keeps its error for every later call. */
+	if (conn->state == ST_FAILED || conn->state == ST_CLOSED)
 		return USSL_OK;
-	if (conn->state == ST_FAILED || conn->state == ST_NEW ||
-	    conn->state == ST_HANDSHAKE) {
+	if (conn->state == ST_NEW || conn->state == ST_HANDSHAKE) {
 		/* Nothing can be closed cleanly. */
 		conn->state = ST_CLOSED;
+		out_drop(conn);
 		return USSL_OK;
 	}
 	conn->tr_timeout = 0;
 	ussl_err_clear(&conn->err);
-	ussl_sess_conn_end(conn);
-	r = eng_close_notify(conn);
-	if (r == USSL_WANT_READ || r == USSL_WANT_WRITE) {
-		if (conn->tr_timeout)
-			return ussl_err_set(&conn->err, USSL_E_TIMEOUT,
-			    "operation timed out");
-		return (int)r;
-	}
-	if (r == USSL_OK)
+	if (!conn->close_sent) {
+		ussl_sess_conn_end(conn);
+		if ((r = push(conn, "close")) != 0)
+			return (int)r;
+		r = leave(conn, eng_close_notify(conn), "close");
+		if (r != USSL_OK)
+			return (int)r;
 		conn->close_sent = 1;
-	else
-		conn->state = ST_FAILED;
-	return (int)r;
+	}
+	/* close_notify is made: done once it has left. */
+	return (int)push(conn, "close");
 }
 
 const ussl_error *ussl_conn_error(const ussl_conn *conn)

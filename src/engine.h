@@ -51,6 +51,8 @@ int eng_conn_init(ussl_conn *conn);
 void eng_conn_free(ussl_conn *conn);
 int eng_handshake(ussl_conn *conn);
 long eng_read(ussl_conn *conn, unsigned char *buf, size_t len);
+/* Encrypt one record of buf and hand it to eng_io_send(); returns the
+   plaintext taken (> 0), USSL_WANT_* or USSL_ERROR. */
 long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len);
 int eng_close_notify(ussl_conn *conn);
 size_t eng_pending(const ussl_conn *conn);
@@ -106,13 +108,27 @@ int eng_cert_dn(const unsigned char *der, size_t len, int issuer,
 /* 1 if a DER certificate's signature verifies with its own key. */
 int eng_cert_self_signed(const unsigned char *der, size_t len);
 
-/* Transport glue offered by conn.c to engines: the same return codes
-   as ussl_transport, with errno/EOF/timeout recorded in conn. */
+/*
+ * Transport glue offered by conn.c to engines.  eng_write() encrypts one
+ * record (or what fits in one) and returns the plaintext it took; the
+ * core sends.  eng_io_send() takes every record whole and returns len
+ * (what the transport does not take at once, conn.c keeps and sends
+ * first later), or USSL_ERROR when it cannot keep it (out of memory,
+ * tr_errno -1); a failed send is not reported to the engine (conn.c
+ * looks for the peer's alert before reporting it).  So an engine never
+ * holds a half-sent record.  eng_io_recv(): the same return codes as
+ * ussl_transport's recv, errno/EOF/timeout recorded in conn; it sends
+ * pending output first and asks to wait for writing (USSL_WANT_WRITE)
+ * when that output still waits and nothing can be read.
+ */
 long eng_io_send(ussl_conn *conn, const unsigned char *buf, size_t len);
 long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len);
-/* Send the handshake messages gathered so far: 0 when all went out, else
-   USSL_WANT_* or USSL_ERROR (the error set). */
+/* Send the handshake messages gathered so far: 0 when all went out (or
+   a send failed: the next read finds out why), else USSL_WANT_WRITE. */
 long eng_io_flush(ussl_conn *conn);
+/* Bytes of records a large write gathers per send (0: one send per
+   record): engines whose per-send cost is high gain from more. */
+extern const size_t eng_write_gather;
 
 /* The policy's host-name/EKU/leaf checks (verify.c) are run by the
    engine from inside its chain verification, so that a failure aborts

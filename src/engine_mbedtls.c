@@ -23,17 +23,26 @@ const char *eng_version(void)
 	return MBEDTLS_VERSION_STRING_FULL;
 }
 
-/* "(mbedTLS -0x2700: X509 - Certificate verification failed...)" */
-void meng_append_detail(ussl_errstate *e, int ret)
+/* "mbedTLS -0x2700: X509 - Certificate verification failed..." */
+void meng_detail(char *buf, size_t size, int ret)
 {
-	char text[120];
+	char text[100];
 
 	text[0] = '\0';
 #if defined(MBEDTLS_ERROR_C)
 	mbedtls_strerror(ret, text, sizeof(text));
 #endif
-	ussl_err_append(e, "mbedTLS -0x%04X%s%s", (unsigned)-ret,
+	snprintf(buf, size, "mbedTLS -0x%04X%s%s", (unsigned)-ret,
 	    text[0] ? ": " : "", text);
+}
+
+/* "(mbedTLS -0x2700: X509 - Certificate verification failed...)" */
+void meng_append_detail(ussl_errstate *e, int ret)
+{
+	char text[128];
+
+	meng_detail(text, sizeof(text), ret);
+	ussl_err_append(e, "%s", text);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -67,7 +76,6 @@ int eng_ctx_init(ussl_ctx *ctx)
 	}
 	mbedtls_ssl_conf_rng(&e->conf, mbedtls_ctr_drbg_random, &e->drbg);
 	mbedtls_ssl_conf_ciphersuites(&e->conf, ciphersuites);
-	compat_conf_sig_algs(&e->conf);
 	compat_conf_tls13_tickets(&e->conf);
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
 	mbedtls_ssl_conf_renegotiation(&e->conf,
@@ -138,8 +146,9 @@ static int conf_apply(ussl_ctx *ctx)
 		   is where we keep the peer's leaf, and it accepts anything
 		   when the context does not verify. */
 		authmode = MBEDTLS_SSL_VERIFY_OPTIONAL;
-	else if (ctx->role == USSL_SERVER &&
-	    ctx->verify == USSL_VERIFY_OPTIONAL)
+	else if (ctx->role == USSL_SERVER)
+		/* OPTIONAL and REQUIRED: mbedTLS checks, the engine refuses
+		   (check_client_cert in engine_mbedtls.c). */
 		authmode = MBEDTLS_SSL_VERIFY_OPTIONAL;
 	else
 		authmode = MBEDTLS_SSL_VERIFY_REQUIRED;
@@ -385,101 +394,106 @@ void eng_conn_free(ussl_conn *conn)
 }
 
 /*
- * Turn an mbedTLS failure into the library's error.  The transport's own
- * outcome (errno, EOF, timeout) takes precedence over mbedTLS's code.
+ * Classify an mbedTLS failure for the core (ussl_fail() words it).  The
+ * transport's own outcome (errno) takes precedence over mbedTLS's code.
  */
 static int fail(ussl_conn *conn, int ret, const char *during)
 {
 	struct eng_conn *e = conn->eng;
-	ussl_errstate *err = &conn->err;
-	char vtext[200];
-	int alert;
+	ussl_failure f;
 
 	if (ret == MBEDTLS_ERR_SSL_WANT_READ)
 		return USSL_WANT_READ;
 	if (ret == MBEDTLS_ERR_SSL_WANT_WRITE)
 		return USSL_WANT_WRITE;
+	ussl_failure_init(&f, USSL_E_PROTOCOL);
 	if (ret == IO_FAILED && conn->tr_errno != 0) {
-		ussl_err_set(err, USSL_E_IO, "%s: transport error", during);
-		err->pub.sys_errno = conn->tr_errno;
-		return USSL_ERROR;
+		f.code = USSL_E_IO;
+		f.sys_errno = conn->tr_errno;
+		goto out;
 	}
 	switch (ret) {
 	case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
 	case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE:
-		if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE) {
+		if (ret == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE)
 			conn->verify_flags |= USSL_VFY_NO_CERT;
-			/* mbedTLS 3.6 leaves the client waiting: tell it. */
-			mbedtls_ssl_send_alert_message(&e->ssl,
-			    MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-			    COMPAT_ALERT_CERT_REQUIRED);
-		}
 		if (conn->verify_flags == 0)
 			conn->verify_flags = meng_map_vflags(
 			    mbedtls_ssl_get_verify_result(&e->ssl));
 		if (conn->verify_flags == 0)
 			conn->verify_flags = USSL_VFY_OTHER;
-		ussl_vfy_explain(conn->verify_flags, &conn->vwhy, vtext,
-		    sizeof(vtext));
-		ussl_err_set(err, USSL_E_VERIFY,
-		    "certificate verify failed: %s", vtext);
-		err->pub.verify = conn->verify_flags;
-		return USSL_ERROR;
+		f.code = USSL_E_VERIFY;
+		f.verify = conn->verify_flags;
+		f.why = &conn->vwhy;
+		goto out;
 	case MBEDTLS_ERR_SSL_CONN_EOF:
-		return ussl_err_set(err, USSL_E_TRUNCATED, conn->state ==
-		    ST_HANDSHAKE ? "connection closed by peer during the "
-		    "handshake" : "connection truncated: peer closed the "
-		    "transport without close_notify");
+		f.code = USSL_E_TRUNCATED;
+		goto out;
 	case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
-		alert = compat_last_alert(&e->ssl);
-		ussl_err_set(err, USSL_E_PEER_ALERT,
-		    "%s: peer sent fatal alert %d (%s)", during, alert,
-		    ussl_alert_name(alert));
-		err->pub.alert = alert;
-		return USSL_ERROR;
+		f.code = USSL_E_PEER_ALERT;
+		f.alert = compat_last_alert(&e->ssl);
+		goto out;
 	case MBEDTLS_ERR_SSL_ALLOC_FAILED:
 	case MBEDTLS_ERR_X509_ALLOC_FAILED:
 	case MBEDTLS_ERR_PK_ALLOC_FAILED:
-		return ussl_err_set(err, USSL_E_NOMEM, "%s: out of memory",
-		    during);
+		f.code = USSL_E_NOMEM;
+		goto out;
 	case COMPAT_ERR_NO_CIPHER:
 	case COMPAT_ERR_HS_FAILURE:
 	case COMPAT_ERR_BAD_VERSION:
 	case COMPAT_ERR_NO_USABLE_SUITE:
 	case MBEDTLS_ERR_SSL_NO_APPLICATION_PROTOCOL:
 	case MBEDTLS_ERR_SSL_UNSUPPORTED_EXTENSION:
-		ussl_err_set(err, USSL_E_HANDSHAKE,
-		    "%s: no protocol version, cipher or parameters in common",
-		    during);
+		f.code = USSL_E_HANDSHAKE;
 		break;
 	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
-		ussl_err_set(err, USSL_E_PROTOCOL,
-		    "%s: peer closed the connection", during);
-		break;
-	default:
-		ussl_err_set(err, USSL_E_PROTOCOL, "%s failed", during);
+		f.reason = USSL_FR_PEER_CLOSED;
 		break;
 	}
-	meng_append_detail(err, ret);
-	return USSL_ERROR;
+	meng_detail(f.detail, sizeof(f.detail), ret);
+out:
+	return ussl_fail(&conn->err, &f, during, conn->state == ST_HANDSHAKE);
 }
 
-/* Server with VERIFY_OPTIONAL: mbedTLS lets a bad certificate through
-   (its OPTIONAL means "do not enforce"); ours means "check if sent". */
-static int check_optional_client_cert(ussl_conn *conn)
+/* The alert for a refused certificate, as mbedTLS's own check picks it. */
+static unsigned char cert_alert(unsigned flags)
+{
+	if (flags & USSL_VFY_UNTRUSTED)
+		return MBEDTLS_SSL_ALERT_MSG_UNKNOWN_CA;
+	if (flags & (USSL_VFY_EXPIRED | USSL_VFY_NOT_YET_VALID))
+		return MBEDTLS_SSL_ALERT_MSG_CERT_EXPIRED;
+	if (flags & USSL_VFY_REVOKED)
+		return MBEDTLS_SSL_ALERT_MSG_CERT_REVOKED;
+	if (flags & USSL_VFY_BAD_USAGE)
+		return MBEDTLS_SSL_ALERT_MSG_UNSUPPORTED_CERT;
+	return MBEDTLS_SSL_ALERT_MSG_BAD_CERT;
+}
+
+/*
+ * Server, right after the client's Certificate message: mbedTLS runs in
+ * its OPTIONAL mode (which never refuses), and the rule is ours: with
+ * USSL_VERIFY_REQUIRED a certificate must have been sent, with either
+ * mode one that was sent must verify.  Refusing here, and not inside
+ * mbedTLS, lets the alert fit the version and reach the client in a
+ * form it can read (compat_server_cert_alert).
+ */
+static int check_client_cert(ussl_conn *conn)
 {
 	struct eng_conn *e = conn->eng;
-	uint32_t flags;
-	size_t len;
+	uint32_t flags = mbedtls_ssl_get_verify_result(&e->ssl);
+	int no_cert = (flags & MBEDTLS_X509_BADCERT_MISSING) != 0;
 
-	if (meng_peer_der(e, &len) == NULL)
+	if (no_cert) {
+		if (conn->ctx->verify != USSL_VERIFY_REQUIRED)
+			return USSL_OK;
+		conn->verify_flags |= USSL_VFY_NO_CERT;
+	} else if (flags == 0) {
 		return USSL_OK;
-	flags = mbedtls_ssl_get_verify_result(&e->ssl);
-	if (flags == 0)
-		return USSL_OK;
-	mbedtls_ssl_send_alert_message(&e->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-	    MBEDTLS_SSL_ALERT_MSG_BAD_CERT);
-	conn->verify_flags |= meng_map_vflags(flags);
+	} else {
+		conn->verify_flags |= meng_map_vflags(flags);
+	}
+	compat_server_cert_alert(&e->ssl, no_cert,
+	    cert_alert(conn->verify_flags));
 	return fail(conn, MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, "handshake");
 }
 
@@ -510,11 +524,13 @@ int eng_handshake(ussl_conn *conn)
 		}
 		if (ret != 0)
 			return fail(conn, ret, "handshake");
+		if (st == MBEDTLS_SSL_CLIENT_CERTIFICATE &&
+		    conn->role == USSL_SERVER &&
+		    conn->ctx->verify != USSL_VERIFY_NONE &&
+		    compat_ssl_state(&e->ssl) != st &&
+		    check_client_cert(conn) != USSL_OK)
+			return USSL_ERROR;
 	}
-	if (conn->role == USSL_SERVER &&
-	    conn->ctx->verify == USSL_VERIFY_OPTIONAL &&
-	    check_optional_client_cert(conn) != USSL_OK)
-		return USSL_ERROR;
 	if (e->peer == NULL && e->resume_peer != NULL &&
 	    !e->saw_cert_state) {
 		/* Resumed: the leaf saved with the session is the peer's. */
@@ -569,50 +585,23 @@ long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
 	}
 }
 
+/* No gathering: records go out one per send, each as soon as it is made
+   (a microcontroller keeps no more than one record of output). */
+const size_t eng_write_gather = 0;
+
 long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len)
 {
-	struct eng_conn *e = conn->eng;
-	size_t before;
 	int ret;
 
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
-	/*
-	 * The caller repeats a write that returned WANT_* with the same data.
-	 * mbedTLS then just flushes the half-sent record -- unless something
-	 * else flushed it meanwhile (a read that processed a TLS 1.3 ticket
-	 * runs a handshake step, which flushes first): mbedTLS would then
-	 * take the repeat for new data and send the record twice.
-	 */
-	for (;;) {
-		if (e->write_pending > 0 && compat_out_left(&e->ssl) == 0) {
-			size_t n = e->write_pending < len ?
-			    e->write_pending : len;
-
-			e->write_pending = 0;
-			return (long)n;
-		}
-		before = compat_out_left(&e->ssl);
-		ret = mbedtls_ssl_write(&e->ssl, buf, len);
-		/* A TLS 1.3 ticket read on the way is no failure: keep it,
-		   then look again (handling it may have flushed our record). */
-		if (ret != COMPAT_ERR_NEW_TICKET)
-			break;
-		meng_keep_session(conn->eng);
-	}
-	if (ret >= 0) {
-		e->write_pending = 0;
-		return ret;
-	}
-	if ((ret == MBEDTLS_ERR_SSL_WANT_WRITE ||
-	    ret == MBEDTLS_ERR_SSL_WANT_READ) && e->write_pending == 0 &&
-	    before == 0 && compat_out_left(&e->ssl) > 0) {
-		size_t max = (size_t)mbedtls_ssl_get_max_out_record_payload(
-		    &e->ssl);
-
-		e->write_pending = len < max ? len : max;
-	}
-	return fail(conn, ret, "write");
+	/* One record.  The send callback takes all of it (conn.c keeps
+	   what the transport does not take), so mbedTLS never holds a
+	   half-sent record that would tie the next call to this data. */
+	while ((ret = mbedtls_ssl_write(&conn->eng->ssl, buf, len)) ==
+	    COMPAT_ERR_NEW_TICKET)
+		meng_keep_session(conn->eng);   /* a TLS 1.3 ticket read */
+	return ret >= 0 ? ret : fail(conn, ret, "write");
 }
 
 int eng_close_notify(ussl_conn *conn)

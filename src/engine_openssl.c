@@ -49,83 +49,20 @@ static void begin(struct eng_conn *e)
 static BIO_METHOD *bio_method;
 static CRYPTO_ONCE bio_once = CRYPTO_ONCE_STATIC_INIT;
 
-/*
- * Send what the gather buffer holds.  Returns 0 once it is empty, or
- * USSL_WANT_* / USSL_ERROR (from the transport) with the rest kept.
- */
-static long gather_flush(ussl_conn *conn)
-{
-	struct eng_conn *e = conn->eng;
-	long r;
-
-	while (e->gather_off < e->gather_len) {
-		r = eng_io_send(conn, e->gather + e->gather_off,
-		    e->gather_len - e->gather_off);
-		if (r <= 0)
-			return r == 0 ? USSL_WANT_WRITE : r;
-		e->gather_off += (size_t)r;
-		e->gather_out += (size_t)r;
-	}
-	e->gather_off = e->gather_len = 0;
-	return 0;
-}
-
-/* Put one record in the gather buffer (eng_write with gathering on),
-   sending what is there first when it does not fit.  Returns len, or
-   USSL_WANT_* / USSL_ERROR. */
-static long gather_add(ussl_conn *conn, const unsigned char *buf, size_t len)
-{
-	struct eng_conn *e = conn->eng;
-	long r;
-
-	if (len > GATHER_CAP - (e->gather_len - e->gather_off)) {
-		r = gather_flush(conn);
-		if (r != 0 && len > GATHER_CAP -
-		    (e->gather_len - e->gather_off))
-			return r;
-	}
-	if (len > GATHER_CAP - e->gather_len) {
-		memmove(e->gather, e->gather + e->gather_off,
-		    e->gather_len - e->gather_off);
-		e->gather_len -= e->gather_off;
-		e->gather_off = 0;
-	}
-	memcpy(e->gather + e->gather_len, buf, len);
-	e->gather_len += len;
-	e->gather_in += len;
-	return (long)len;
-}
-
 static int bio_write(BIO *b, const char *buf, int len)
 {
 	ussl_conn *conn = BIO_get_data(b);
-	struct eng_conn *e = conn->eng;
 	long r;
 
 	BIO_clear_retry_flags(b);
 	if (len <= 0)
 		return 0;
-	if (e->gathering && len <= GATHER_CAP) {
-		r = gather_add(conn, (const unsigned char *)buf, (size_t)len);
-	} else {
-		/* Records already gathered go first (an alert or a key
-		   update answer written by a read, close_notify). */
-		r = e->gather_len > 0 ? gather_flush(conn) : 0;
-		if (r == 0)
-			r = eng_io_send(conn, (const unsigned char *)buf,
-			    (size_t)len);
-	}
+	/* The core takes the whole record (and sends it, or keeps what the
+	   transport does not take): OpenSSL never holds a half-sent one. */
+	r = eng_io_send(conn, (const unsigned char *)buf, (size_t)len);
 	if (r > 0)
 		return (int)r;
-	/* The direction to wait for is the transport's, whatever the call:
-	   SSL_get_error() reads it from these flags. */
-	if (r == USSL_WANT_WRITE) {
-		BIO_set_retry_write(b);
-	} else if (r == USSL_WANT_READ) {
-		BIO_set_flags(b, BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY);
-	} else {
-		e->io_err = 1;
-	}
+	conn->eng->io_err = 1;
 	return -1;
 }
 
@@ -921,7 +858,6 @@ void eng_conn_free(ussl_conn *conn)
 		return;
 	SSL_free(e->ssl);
 	USSL_FREE(e->peer_der);
-	USSL_FREE(e->gather);
 	ussl_wipe(e, sizeof(*e));
 	USSL_FREE(e);
 	conn->eng = NULL;
@@ -952,20 +888,30 @@ static int no_common_params(int reason)
 	}
 }
 
+/* "OpenSSL error:0A000086:SSL routines::certificate verify failed". */
+static void detail_text(char *buf, size_t size, unsigned long code)
+{
+	char text[120];
+
+	if (code == 0)
+		return;
+	ERR_error_string_n(code, text, sizeof(text));
+	snprintf(buf, size, "OpenSSL %s", text);
+}
+
 /*
- * Turn an OpenSSL failure into the library's error.  The queue is read
- * (first entry for the text, first SSL reason for the kind) and emptied.
- * A would-block is reported by direction, from SSL_get_error(); what the
- * transport did (error, end of stream) decides before OpenSSL's reading
- * of it.
+ * Classify an OpenSSL failure for the core (ussl_fail() words it).  The
+ * queue is read (first entry for the text, first SSL reason for the
+ * kind) and emptied.  A would-block is reported by direction, from
+ * SSL_get_error(); what the transport did (error, end of stream) decides
+ * before OpenSSL's reading of it.
  */
 static int fail(ussl_conn *conn, int ret, const char *during)
 {
 	struct eng_conn *e = conn->eng;
-	ussl_errstate *err = &conn->err;
-	int se = SSL_get_error(e->ssl, ret), reason = 0, nomem = 0, alert;
+	int se = SSL_get_error(e->ssl, ret), reason = 0, nomem = 0;
 	unsigned long code, first = 0;
-	char vtext[200];
+	ussl_failure f;
 
 	/* The first SSL entry names the TLS failure (lower layers queue
 	   theirs first: "cipher operation failed" before "bad record
@@ -980,11 +926,10 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 		if (ERR_GET_REASON(code) == ERR_R_MALLOC_FAILURE)
 			nomem = 1;
 	}
+	ussl_failure_init(&f, USSL_E_PROTOCOL);
 	if (e->empty_record) {
-		ussl_err_set(err, USSL_E_PROTOCOL, "%s failed", during);
-		ussl_err_append(err, "empty handshake, alert or "
-		    "change_cipher_spec record");
-		return USSL_ERROR;
+		f.reason = USSL_FR_EMPTY_RECORD;
+		goto out;
 	}
 	if (se == SSL_ERROR_WANT_READ)
 		return USSL_WANT_READ;
@@ -993,12 +938,9 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 	if (reason > SSL_AD_REASON_OFFSET &&
 	    reason < SSL_AD_REASON_OFFSET + 256) {
 		/* A fatal alert from the peer. */
-		alert = reason - SSL_AD_REASON_OFFSET;
-		ussl_err_set(err, USSL_E_PEER_ALERT,
-		    "%s: peer sent fatal alert %d (%s)", during, alert,
-		    ussl_alert_name(alert));
-		err->pub.alert = alert;
-		return USSL_ERROR;
+		f.code = USSL_E_PEER_ALERT;
+		f.alert = reason - SSL_AD_REASON_OFFSET;
+		goto out;
 	}
 	if (reason == SSL_R_CERTIFICATE_VERIFY_FAILED ||
 	    reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
@@ -1009,38 +951,31 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 			    SSL_get_verify_result(e->ssl));
 		if (conn->verify_flags == 0)
 			conn->verify_flags = USSL_VFY_OTHER;
-		ussl_vfy_explain(conn->verify_flags, &conn->vwhy, vtext,
-		    sizeof(vtext));
-		ussl_err_set(err, USSL_E_VERIFY,
-		    "certificate verify failed: %s", vtext);
-		err->pub.verify = conn->verify_flags;
-		return USSL_ERROR;
+		f.code = USSL_E_VERIFY;
+		f.verify = conn->verify_flags;
+		f.why = &conn->vwhy;
+		goto out;
 	}
-	if (e->io_eof || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-		return ussl_err_set(err, USSL_E_TRUNCATED, conn->state ==
-		    ST_HANDSHAKE ? "connection closed by peer during the "
-		    "handshake" : "connection truncated: peer closed the "
-		    "transport without close_notify");
+	if (e->io_eof || reason == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+		f.code = USSL_E_TRUNCATED;
+		goto out;
+	}
 	if (e->io_err) {
-		ussl_err_set(err, USSL_E_IO, "%s: transport error", during);
-		err->pub.sys_errno = conn->tr_errno;
-		return USSL_ERROR;
+		f.code = conn->out_nomem ? USSL_E_NOMEM : USSL_E_IO;
+		f.sys_errno = conn->tr_errno;
+		goto out;
 	}
-	if (nomem)
-		return ussl_err_set(err, USSL_E_NOMEM, "%s: out of memory",
-		    during);
-	if (se == SSL_ERROR_ZERO_RETURN) {
-		ussl_err_set(err, USSL_E_PROTOCOL,
-		    "%s: peer closed the connection", during);
-	} else if (no_common_params(reason)) {
-		ussl_err_set(err, USSL_E_HANDSHAKE,
-		    "%s: no protocol version, cipher or parameters in common",
-		    during);
-	} else {
-		ussl_err_set(err, USSL_E_PROTOCOL, "%s failed", during);
+	if (nomem) {
+		f.code = USSL_E_NOMEM;
+		goto out;
 	}
-	oeng_detail(err, first);
-	return USSL_ERROR;
+	if (se == SSL_ERROR_ZERO_RETURN)
+		f.reason = USSL_FR_PEER_CLOSED;
+	else if (no_common_params(reason))
+		f.code = USSL_E_HANDSHAKE;
+	detail_text(f.detail, sizeof(f.detail), first);
+out:
+	return ussl_fail(&conn->err, &f, during, conn->state == ST_HANDSHAKE);
 }
 
 int eng_handshake(ussl_conn *conn)
@@ -1080,10 +1015,6 @@ long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
 	begin(e);
-	/* Records a short write left gathered: the peer may be waiting for
-	   them before it sends what is read here. */
-	if (e->gather_len > 0)
-		(void)gather_flush(conn);
 	/* TLS 1.3 tickets and key updates are handled inside. */
 	ret = SSL_read(e->ssl, buf, (int)len);
 	if (ret > 0)
@@ -1098,109 +1029,26 @@ long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
 	return fail(conn, ret, "read");
 }
 
-/* A transport failure or timeout met while sending gathered records. */
-static long gather_fail(ussl_conn *conn, long r)
-{
-	if (r == USSL_ERROR) {
-		ussl_err_set(&conn->err, USSL_E_IO, "write: transport error");
-		conn->err.pub.sys_errno = conn->tr_errno;
-	}
-	return r;
-}
-
-/* Forget the gathered calls whose records have all been sent; returns
-   the caller's bytes they held. */
-static size_t pend_sent(struct eng_conn *e)
-{
-	size_t plain = 0;
-	int i = 0, k;
-
-	while (i < e->npend && e->pend[i].end <= e->gather_out)
-		plain += e->pend[i++].plain;
-	for (k = i; k < e->npend; k++)
-		e->pend[k - i] = e->pend[k];
-	e->npend -= i;
-	return plain;
-}
-
-static size_t pend_plain(const struct eng_conn *e)
-{
-	size_t plain = 0;
-	int i;
-
-	for (i = 0; i < e->npend; i++)
-		plain += e->pend[i].plain;
-	return plain;
-}
+/* Records of a large write go out four at a time (conn.c gathers them):
+   one send() instead of four saves system calls and wake-ups of the
+   receiver. */
+const size_t eng_write_gather = 4 * 16384;
 
 /*
- * One SSL_write per record (partial writes are on), but the records of
- * a large write are gathered and sent together: 64 KiB is then one
- * send() instead of four, which saves system calls and wake-ups of the
- * receiver.  The count returned covers only records that have left;
- * when the transport blocks with records still gathered, their data is
- * reported by the next call (which the caller makes with the data that
- * follows what was reported, as after any short write) once they have
- * gone, exactly as OpenSSL does with a record it could not finish.
- * Whatever else is written meanwhile (close_notify, an alert) goes out
- * after them, in order.
+ * One record (partial writes are on: SSL_write returns after each).  The
+ * core sends it (eng_io_send takes it whole), so a later call may carry
+ * any data.
  */
 long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len)
 {
 	struct eng_conn *e = conn->eng;
-	size_t done = 0, sent;
-	long r = 0, f;
-	int ret = 1;
+	int ret;
 
 	begin(e);
-	/* Records of an earlier call first: once they are out, their data
-	   is what this call reports (the caller's data starts with it). */
-	if (e->gather_len > 0)
-		r = gather_flush(conn);
-	sent = pend_sent(e);
-	if (sent > len)
-		return ussl_err_set(&conn->err, USSL_E_BADARG,
-		    "write retried with less data than before");
-	if (sent > 0)
-		return (long)sent;
-	if (r != 0)
-		return gather_fail(conn, r);
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
-	/* A single record has nothing to be gathered with. */
-	if (len > SSL3_RT_MAX_PLAIN_LENGTH && e->gather == NULL)
-		e->gather = USSL_CALLOC(1, GATHER_CAP);
-	e->gathering = len > SSL3_RT_MAX_PLAIN_LENGTH && e->gather != NULL;
-	while (done < len) {
-		if (e->npend == GATHER_RECORDS) {
-			r = gather_flush(conn);
-			(void)pend_sent(e);
-			if (r != 0)
-				break;
-		}
-		ret = SSL_write(e->ssl, buf + done, (int)(len - done));
-		if (ret <= 0)
-			break;
-		done += (size_t)ret;
-		if (e->gathering) {
-			e->pend[e->npend].end = e->gather_in;
-			e->pend[e->npend++].plain = (size_t)ret;
-		}
-	}
-	e->gathering = 0;
-	if (ret <= 0 && (r = fail(conn, ret, "write")) == USSL_ERROR)
-		return r;
-	/* What is gathered goes now (unless sending just failed), so that a
-	   would-block reported is the one that holds it back. */
-	if (e->gather_len > 0 && (ret <= 0 || r == 0) &&
-	    (f = gather_flush(conn)) != 0)
-		r = f;
-	(void)pend_sent(e);
-	if (r == USSL_ERROR)
-		return gather_fail(conn, r);
-	/* Short of what is still gathered: the next call reports it. */
-	done -= pend_plain(e);
-	return done > 0 ? (long)done : r;
+	ret = SSL_write(e->ssl, buf, (int)len);
+	return ret > 0 ? ret : fail(conn, ret, "write");
 }
 
 int eng_close_notify(ussl_conn *conn)

@@ -75,6 +75,74 @@ void ussl_err_append(ussl_errstate *e, const char *fmt, ...)
 	snprintf(e->buf + n, USSL_ERRMSG_MAX - n, n ? " (%s)" : "%s", detail);
 }
 
+void ussl_failure_init(ussl_failure *f, int code)
+{
+	memset(f, 0, sizeof(*f));
+	f->code = code;
+	f->alert = -1;
+}
+
+/*
+ * The one wording of connection failures: what the engine found (code,
+ * alert, verification flags) decides the text, so both engines say the
+ * same for the same failure; the engine's own text follows in brackets.
+ */
+int ussl_fail(ussl_errstate *e, const ussl_failure *f, const char *during,
+    int in_handshake)
+{
+	char vtext[200];
+
+	switch (f->code) {
+	case USSL_E_IO:
+		ussl_err_set(e, f->code, "%s: transport error", during);
+		e->pub.sys_errno = f->sys_errno;
+		break;
+	case USSL_E_TIMEOUT:
+		ussl_err_set(e, f->code, "%s timed out", during);
+		break;
+	case USSL_E_VERIFY:
+		ussl_vfy_explain(f->verify ? f->verify : USSL_VFY_OTHER,
+		    f->why, vtext, sizeof(vtext));
+		ussl_err_set(e, f->code, "certificate verify failed: %s",
+		    vtext);
+		e->pub.verify = f->verify ? f->verify : USSL_VFY_OTHER;
+		break;
+	case USSL_E_TRUNCATED:
+		ussl_err_set(e, f->code, in_handshake ? "connection closed by "
+		    "peer during the handshake" : "connection truncated: peer "
+		    "closed the transport without close_notify");
+		break;
+	case USSL_E_PEER_ALERT:
+		ussl_err_set(e, f->code, "%s: peer sent fatal alert %d (%s)",
+		    during, f->alert, ussl_alert_name(f->alert));
+		e->pub.alert = f->alert;
+		break;
+	case USSL_E_NOMEM:
+		ussl_err_set(e, f->code, "%s: out of memory", during);
+		break;
+	case USSL_E_HANDSHAKE:
+		ussl_err_set(e, f->code, "%s: no protocol version, cipher or "
+		    "parameters in common", during);
+		break;
+	case USSL_E_PROTOCOL:
+		if (f->reason == USSL_FR_PEER_CLOSED)
+			ussl_err_set(e, f->code, "%s: peer closed the "
+			    "connection", during);
+		else if (f->reason == USSL_FR_EMPTY_RECORD)
+			ussl_err_set(e, f->code, "%s failed: empty handshake, "
+			    "alert or change_cipher_spec record", during);
+		else
+			ussl_err_set(e, f->code, "%s failed", during);
+		break;
+	default:
+		ussl_err_set(e, f->code, "%s: engine failure", during);
+		break;
+	}
+	if (f->detail[0] != '\0')
+		ussl_err_append(e, "%s", f->detail);
+	return USSL_ERROR;
+}
+
 static const struct {
 	unsigned flag;
 	const char *text;

@@ -120,14 +120,29 @@ struct ussl_conn {
 	int tr_errno;            /* errno of the last transport failure */
 	int tr_timeout;          /* the transport reported a timeout */
 	int tr_eof;              /* the transport reported end of stream */
-	int tr_blocked;          /* the transport said "would block" (set by
+	int tr_blocked;          /* a receive said "would block" (set by
 	                            conn.c, cleared by the engine) */
-	/* Handshake messages are gathered and sent as one flight, so that
-	   Nagle's algorithm and delayed ACKs do not stall the handshake. */
-	unsigned char *flight;
-	size_t flight_len, flight_off;
 	/* Session binding and cache use (session.c), NULL until needed. */
 	struct ussl_sess_conn *sess;
+	/*
+	 * The output the transport has not taken yet (conn.c): the rest of
+	 * records the engine made, in order.  The engine's send callback
+	 * always takes a whole record, so no engine ever holds a half-sent
+	 * one.  Allocated while it holds something (at most about one
+	 * record, or a handshake flight, or the records a large write
+	 * gathers), freed once sent.
+	 */
+	unsigned char *out;
+	size_t out_off, out_len, out_cap;
+	size_t out_gather;       /* gather records up to this many bytes
+	                            before sending (flights, large writes);
+	                            0: send each at once */
+	/* A send failed for good: what the engine sends from then on is
+	   dropped, and the peer's last words (a fatal alert) are looked for
+	   before the transport error is reported. */
+	int send_failed;
+	int send_errno;
+	int out_nomem;           /* output could not be kept: no memory */
 	ussl_errstate err;
 	struct eng_conn *eng;
 };
@@ -177,6 +192,34 @@ void ussl_err_append(ussl_errstate *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/*
+ * A connection failure as an engine classifies it; ussl_fail() words the
+ * message, the same for every engine.  Engines fill code and what applies
+ * to it, and may add their own text as detail.
+ */
+enum ussl_fail_reason {
+	USSL_FR_NONE = 0,
+	USSL_FR_PEER_CLOSED,     /* E_PROTOCOL: close_notify where none may
+	                            come (during the handshake) */
+	USSL_FR_EMPTY_RECORD     /* E_PROTOCOL: an empty handshake, alert or
+	                            change_cipher_spec record */
+};
+typedef struct ussl_failure {
+	int code;                /* USSL_E_* */
+	int reason;              /* USSL_FR_* */
+	int alert;               /* E_PEER_ALERT: the alert received */
+	unsigned verify;         /* E_VERIFY: USSL_VFY_* */
+	const struct ussl_vreason *why; /* E_VERIFY: the policy's reasons,
+	                            NULL if none */
+	int sys_errno;           /* E_IO: the transport's errno */
+	char detail[128];        /* the engine's own text, "" if none */
+} ussl_failure;
+/* Start a failure of the given code (the other fields cleared). */
+void ussl_failure_init(ussl_failure *f, int code);
+/* Word f into e (during: "handshake", "read", "write", "close";
+   in_handshake: the handshake had not completed); returns USSL_ERROR. */
+int ussl_fail(ussl_errstate *e, const ussl_failure *f, const char *during,
+    int in_handshake);
 /* Name of a TLS alert number ("bad_certificate"), "alert" if unknown. */
 const char *ussl_alert_name(int alert);
 /* Readable list of USSL_VFY_* flags ("expired, host name mismatch"). */

@@ -5,6 +5,8 @@
 #ifndef USSL_MBEDTLS_COMPAT_H
 #define USSL_MBEDTLS_COMPAT_H
 
+#include <string.h>
+
 #include <mbedtls/version.h>
 
 #if MBEDTLS_VERSION_MAJOR >= 3
@@ -88,40 +90,9 @@ static inline int compat_max_version(void)
 #endif
 }
 
-/*
- * Signature algorithms, PKCS#1 v1.5 before PSS: mbedTLS 3.6 cannot verify
- * RSA-PSS in TLS 1.2, yet offers it (TLS 1.3 needs it), and a TLS 1.2
- * server that honours the client's order (OpenSSL) would pick PSS and
- * fail the handshake.  TLS 1.3 never uses PKCS#1 v1.5 for handshake
- * signatures, so it still picks PSS.
- */
-static const uint16_t compat_sig_algs[] = {
-	MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
-	MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
-	MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512,
-	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
-	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
-	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
-	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
-	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
-	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
-	MBEDTLS_TLS1_3_SIG_NONE
-};
-
-static inline void compat_conf_sig_algs(mbedtls_ssl_config *c)
-{
-	mbedtls_ssl_conf_sig_algs(c, compat_sig_algs);
-}
-
 static inline int compat_ssl_state(const mbedtls_ssl_context *ssl)
 {
 	return ssl->MBEDTLS_PRIVATE(state);
-}
-
-/* Bytes of an outgoing record not yet accepted by the transport. */
-static inline size_t compat_out_left(const mbedtls_ssl_context *ssl)
-{
-	return ssl->MBEDTLS_PRIVATE(out_left);
 }
 
 /* TLS 1.3 tickets are processed only when the caller asks for them. */
@@ -133,6 +104,40 @@ static inline void compat_conf_tls13_tickets(mbedtls_ssl_config *c)
 #else
 	(void)c;
 #endif
+}
+
+/*
+ * A fatal alert of a server that refuses the client's certificate, in a
+ * form the client can read.  Under TLS 1.3 the server has sent its
+ * Finished by then, and the client reads everything that follows under
+ * the server's application keys, while mbedTLS would still use the
+ * handshake keys until the end of the handshake: switch (what
+ * mbedtls_ssl_set_outbound_transform() does; a successful handshake sends
+ * nothing in between, and switches again at its end).  The alert:
+ * certificate_required (116, TLS 1.3 only) for a missing certificate
+ * under TLS 1.3, handshake_failure (40) under TLS 1.2, as OpenSSL sends.
+ */
+static inline void compat_server_cert_alert(mbedtls_ssl_context *ssl,
+    int no_cert, unsigned char alert)
+{
+	int tls13 = 0;
+
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+	tls13 = ssl->MBEDTLS_PRIVATE(tls_version) == MBEDTLS_SSL_VERSION_TLS1_3;
+	if (tls13 && ssl->MBEDTLS_PRIVATE(transform_application) != NULL &&
+	    ssl->MBEDTLS_PRIVATE(transform_out) !=
+	    ssl->MBEDTLS_PRIVATE(transform_application)) {
+		ssl->MBEDTLS_PRIVATE(transform_out) =
+		    ssl->MBEDTLS_PRIVATE(transform_application);
+		memset(ssl->MBEDTLS_PRIVATE(cur_out_ctr), 0,
+		    sizeof(ssl->MBEDTLS_PRIVATE(cur_out_ctr)));
+	}
+#endif
+	if (no_cert)
+		alert = tls13 ? MBEDTLS_SSL_ALERT_MSG_CERT_REQUIRED :
+		    MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE;
+	(void)mbedtls_ssl_send_alert_message(ssl,
+	    MBEDTLS_SSL_ALERT_LEVEL_FATAL, alert);
 }
 
 /* A received fatal alert's description byte. */
@@ -147,7 +152,6 @@ static inline int compat_last_alert(const mbedtls_ssl_context *ssl)
 #define COMPAT_ERR_NEW_TICKET MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET
 #define COMPAT_ERR_BAD_VERSION MBEDTLS_ERR_SSL_BAD_PROTOCOL_VERSION
 #define COMPAT_ERR_HS_FAILURE MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE
-#define COMPAT_ALERT_CERT_REQUIRED MBEDTLS_SSL_ALERT_MSG_CERT_REQUIRED
 /* 3.x folds these into HANDSHAKE_FAILURE; placeholders never returned. */
 #define COMPAT_ERR_NO_CIPHER (-0x7FF4)
 #define COMPAT_ERR_NO_USABLE_SUITE (-0x7FF5)
@@ -215,24 +219,24 @@ static inline int compat_max_version(void)
 	return 0x0303;
 }
 
-static inline void compat_conf_sig_algs(mbedtls_ssl_config *c)
-{
-	(void)c;   /* 2.28's defaults are TLS 1.2-only and fine */
-}
-
 static inline int compat_ssl_state(const mbedtls_ssl_context *ssl)
 {
 	return ssl->state;
 }
 
-static inline size_t compat_out_left(const mbedtls_ssl_context *ssl)
-{
-	return ssl->out_left;
-}
-
 static inline void compat_conf_tls13_tickets(mbedtls_ssl_config *c)
 {
 	(void)c;
+}
+
+/* TLS 1.2 only: the alert goes out before our ChangeCipherSpec, in
+   the clear. */
+static inline void compat_server_cert_alert(mbedtls_ssl_context *ssl,
+    int no_cert, unsigned char alert)
+{
+	(void)mbedtls_ssl_send_alert_message(ssl,
+	    MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+	    no_cert ? MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE : alert);
 }
 
 static inline int compat_last_alert(const mbedtls_ssl_context *ssl)
@@ -245,7 +249,6 @@ static inline int compat_last_alert(const mbedtls_ssl_context *ssl)
 #define COMPAT_ERR_BAD_VERSION MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION
 #define COMPAT_ERR_HS_FAILURE (-0x7FF3)
 #define MBEDTLS_ERR_SSL_NO_APPLICATION_PROTOCOL (-0x7FF6)
-#define COMPAT_ALERT_CERT_REQUIRED MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE
 #define COMPAT_ERR_NO_CIPHER MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN
 #define COMPAT_ERR_NO_USABLE_SUITE MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE
 #define COMPAT_ERR_ASYNC_CRYPTO MBEDTLS_ERR_SSL_ASYNC_IN_PROGRESS

@@ -93,13 +93,13 @@ struct eng_conn {
 	size_t resume_peer_len;
 	int saw_cert_state;       /* the handshake went through the
 	                             server-certificate step: no resumption */
-	size_t write_pending;     /* length of our record left half-sent by
-	                             a write that returned WANT_* */
 	char *cipher;             /* IANA suite name, made when asked for */
 };
 
 /* engine_mbedtls.c */
-/* Append "mbedTLS -0x2700: text" to an error message. */
+/* "mbedTLS -0x2700: text" of an mbedTLS code, into buf. */
+void meng_detail(char *buf, size_t size, int ret);
+/* Append it to an error message. */
 void meng_append_detail(ussl_errstate *e, int ret);
 
 /* mbedtls_x509.c */

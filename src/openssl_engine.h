@@ -32,12 +32,6 @@ struct eng_ctx {
 	struct oeng_memo *memo;         /* client: sessions lately handed out */
 };
 
-/* Records of a large write gathered per send (see eng_write), and room
-   for as many full records (16 KiB of plaintext and the largest overhead
-   each). */
-#define GATHER_RECORDS 4
-#define GATHER_CAP (GATHER_RECORDS * (16384 + 256))
-
 struct eng_conn {
 	SSL *ssl;
 	ussl_vstate vs;
@@ -49,17 +43,6 @@ struct eng_conn {
 	unsigned char *peer_der;
 	size_t peer_der_len;
 	char alpn[256];
-	/* Records of one eng_write() gathered to be sent together (see
-	   eng_write); allocated on the first write of several records. */
-	unsigned char *gather;
-	size_t gather_off, gather_len;
-	size_t gather_in, gather_out;  /* bytes ever gathered / sent */
-	int gathering;                 /* eng_write is gathering now */
-	/* SSL_write calls whose records are gathered but not yet known to
-	   the caller: where their bytes end (in gather_in terms) and how
-	   much of the caller's data they hold. */
-	struct oeng_pend { size_t end, plain; } pend[GATHER_RECORDS];
-	int npend;
 };
 
 /* Chains longer than this many intermediates are refused (mbedTLS's

@@ -431,6 +431,8 @@ int ussl_conn_get_session(const ussl_conn *conn, unsigned char *buf,
 int ussl_conn_set_session(ussl_conn *conn, const unsigned char *buf,
     size_t len)
 {
+	if (conn->state == ST_FAILED)
+		return USSL_ERROR;       /* the fatal error stays */
 	ussl_err_clear(&conn->err);
 	if (conn->role != USSL_CLIENT || conn->state != ST_NEW)
 		return ussl_err_set(&conn->err, USSL_E_BADARG, "a session "
@@ -450,6 +452,8 @@ int ussl_conn_set_cache_key(ussl_conn *conn, const char *host,
 	unsigned char *data;
 	size_t len, n;
 
+	if (conn->state == ST_FAILED)
+		return USSL_ERROR;       /* the fatal error stays */
 	ussl_err_clear(&conn->err);
 	if (conn->role != USSL_CLIENT || conn->state != ST_NEW ||
 	    (conn->sess != NULL && (conn->sess->offered ||

@@ -15,18 +15,22 @@
 #define MSG_NOSIGNAL 0
 #endif
 
+#ifndef MSG_DONTWAIT
+#define MSG_DONTWAIT 0
+#endif
+
 static int fd_of(void *arg)
 {
 	return (int)(intptr_t)arg;
 }
 
-static long fd_send(void *arg, const unsigned char *buf, size_t len,
-    int *err)
+static long do_send(void *arg, const unsigned char *buf, size_t len,
+    int *err, int flags)
 {
 	ssize_t n;
 
 	do {
-		n = send(fd_of(arg), buf, len, MSG_NOSIGNAL);
+		n = send(fd_of(arg), buf, len, MSG_NOSIGNAL | flags);
 	} while (n < 0 && errno == EINTR);
 	if (n >= 0)
 		return (long)n;
@@ -36,12 +40,13 @@ static long fd_send(void *arg, const unsigned char *buf, size_t len,
 	return USSL_ERROR;
 }
 
-static long fd_recv(void *arg, unsigned char *buf, size_t len, int *err)
+static long do_recv(void *arg, unsigned char *buf, size_t len, int *err,
+    int flags)
 {
 	ssize_t n;
 
 	do {
-		n = recv(fd_of(arg), buf, len, 0);
+		n = recv(fd_of(arg), buf, len, flags);
 	} while (n < 0 && errno == EINTR);
 	if (n >= 0)
 		return (long)n;
@@ -51,14 +56,42 @@ static long fd_recv(void *arg, unsigned char *buf, size_t len, int *err)
 	return USSL_ERROR;
 }
 
-void ussl_conn_set_fd(ussl_conn *conn, int fd)
+static long fd_send(void *arg, const unsigned char *buf, size_t len,
+    int *err)
+{
+	return do_send(arg, buf, len, err, 0);
+}
+
+static long fd_recv(void *arg, unsigned char *buf, size_t len, int *err)
+{
+	return do_recv(arg, buf, len, err, 0);
+}
+
+/* USSL_FD_DONTWAIT: the fd's mode does not matter, nothing blocks. */
+static long fd_send_nb(void *arg, const unsigned char *buf, size_t len,
+    int *err)
+{
+	return do_send(arg, buf, len, err, MSG_DONTWAIT);
+}
+
+static long fd_recv_nb(void *arg, unsigned char *buf, size_t len, int *err)
+{
+	return do_recv(arg, buf, len, err, MSG_DONTWAIT);
+}
+
+void ussl_conn_set_fd_flags(ussl_conn *conn, int fd, unsigned flags)
 {
 	ussl_transport tr;
 
 	tr.arg = (void *)(intptr_t)fd;
-	tr.send = fd_send;
-	tr.recv = fd_recv;
+	tr.send = flags & USSL_FD_DONTWAIT ? fd_send_nb : fd_send;
+	tr.recv = flags & USSL_FD_DONTWAIT ? fd_recv_nb : fd_recv;
 	ussl_conn_set_transport(conn, &tr);
+}
+
+void ussl_conn_set_fd(ussl_conn *conn, int fd)
+{
+	ussl_conn_set_fd_flags(conn, fd, 0);
 }
 
 int ussl_fd_wait(int fd, int want, int timeout_ms)

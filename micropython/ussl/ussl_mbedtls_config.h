@@ -126,7 +126,7 @@
  * new connection when garbage might be holding the slots it needs, and
  * refuses the connection (ENOMEM) when live objects hold too many.
  *
- * Known difference in mbedTLS 3.6.6 with MBEDTLS_USE_PSA_CRYPTO: a TLS 1.2
+ * Known difference in mbedTLS 3.6 (3.6.7 too) with MBEDTLS_USE_PSA_CRYPTO: a TLS 1.2
  * server does not check that the client offered the curve of its ECDSA
  * certificate, so a client offering none of them gets a suite it then
  * aborts (the handshake fails either way; only the failing side differs).

@@ -126,7 +126,7 @@ extern size_t ussl_mp_live_ctxs;
 /* Every cipher suite the engine was built with, mbedTLS's spelling, as
    the stock get_ciphers() returns them. */
 size_t ussl_mp_engine_suite_count(void);
-/* MBEDTLS_VERSION: the engine's version string ("Mbed TLS 3.6.6"). */
+/* MBEDTLS_VERSION: the engine's version string ("Mbed TLS 3.6.7"). */
 extern const mp_obj_str_t ussl_mp_engine_version_obj;
 const char *ussl_mp_engine_suite(size_t i);
 

@@ -1,7 +1,6 @@
 /*
- * testutil.c - helpers of the C tests: in-memory transport (with an
- * optional limit on bytes per call, to exercise partial I/O), context
- * builders from the generated test PKI, and a handshake pump.
+ * testutil.c - helpers of the C tests: certificate files, context
+ * builders from the generated test PKI, the in-memory link's set-up.
  */
 #include <string.h>
 
@@ -45,99 +44,16 @@ unsigned char *tu_read(const char *name, size_t *len)
 
 void tu_link_init(tu_link *l, int chunk)
 {
-	memset(l, 0, sizeof(*l));
-	l->chunk = chunk;
-}
-
-void tu_link_free(tu_link *l)
-{
-	free(l->c2s.buf);
-	free(l->s2c.buf);
+	mt_link_init(l);
+	l->chunk = chunk > 0 ? (size_t)chunk : 0;
 }
 
 void tu_fin(tu_link *l, int from_client)
 {
-	(from_client ? &l->c2s : &l->s2c)->closed = 1;
-}
-
-struct end {
-	tu_link *l;
-	int client;
-};
-
-static struct end ends[64][2];
-static int nends;
-
-static size_t limit(const tu_link *l, size_t len)
-{
-	return l->chunk > 0 && len > (size_t)l->chunk ? (size_t)l->chunk : len;
-}
-
-static long p_send(void *arg, const unsigned char *buf, size_t len, int *err)
-{
-	struct end *e = arg;
-	tu_pipe *p = e->client ? &e->l->c2s : &e->l->s2c;
-
-	(void)err;
-	if (p->closed) {
-		*err = 32; /* EPIPE */
-		return USSL_ERROR;
-	}
-	len = limit(e->l, len);
-	if (p->len + len > p->cap) {
-		p->cap = (p->len + len) * 2;
-		p->buf = realloc(p->buf, p->cap);
-	}
-	memcpy(p->buf + p->len, buf, len);
-	p->len += len;
-	return (long)len;
-}
-
-static long p_recv(void *arg, unsigned char *buf, size_t len, int *err)
-{
-	struct end *e = arg;
-	tu_pipe *p = e->client ? &e->l->s2c : &e->l->c2s;
-
-	(void)err;
-	if (p->len == 0)
-		return p->closed ? 0 : USSL_WANT_READ;
-	len = limit(e->l, len);
-	if (len > p->len)
-		len = p->len;
-	memcpy(buf, p->buf, len);
-	memmove(p->buf, p->buf + len, p->len - len);
-	p->len -= len;
-	return (long)len;
-}
-
-void tu_attach(ussl_conn *conn, tu_link *l, int is_client)
-{
-	ussl_transport tr;
-	struct end *e = &ends[nends++ % 64][0];
-
-	e->l = l;
-	e->client = is_client;
-	tr.arg = e;
-	tr.send = p_send;
-	tr.recv = p_recv;
-	ussl_conn_set_transport(conn, &tr);
-}
-
-int tu_handshake_pair(ussl_conn *c, ussl_conn *s)
-{
-	int rc = USSL_WANT_READ, rs = USSL_WANT_READ, i;
-
-	for (i = 0; i < 1000; i++) {
-		if (rc != USSL_OK)
-			rc = ussl_handshake(c);
-		if (rs != USSL_OK)
-			rs = ussl_handshake(s);
-		if (rc == USSL_ERROR || rs == USSL_ERROR)
-			return -1;
-		if (rc == USSL_OK && rs == USSL_OK)
-			return 0;
-	}
-	return -1;
+	if (from_client)
+		l->fin_client = 1;
+	else
+		l->fin_server = 1;
 }
 
 ussl_ctx *tu_server_ctx(const char *cert, const char *key, int verify)

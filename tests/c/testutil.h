@@ -1,6 +1,6 @@
 /*
  * testutil.h - shared helpers of the C tests: assertions, certificate
- * paths, an in-memory transport pair, and a client/server pump.
+ * paths, the in-memory transport (memtransport.h), context builders.
  */
 #ifndef USSL_TESTUTIL_H
 #define USSL_TESTUTIL_H
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "memtransport.h"
 #include "ussl.h"
 
 extern int tu_failures;
@@ -27,28 +28,19 @@ const char *tu_cert(const char *name);
 /* Read a whole file; exits on failure.  Caller frees. */
 unsigned char *tu_read(const char *name, size_t *len);
 
-/* One direction of an in-memory connection. */
-typedef struct tu_pipe {
-	unsigned char *buf;
-	size_t len, cap, max_chunk;
-	int closed;          /* writer closed: reader sees EOF */
-} tu_pipe;
+/* The in-memory transport (memtransport.h) under the tests' names. */
+typedef mt_pipe tu_pipe;
+typedef mt_link tu_link;
 
-/* Both ends: a client writes c2s and reads s2c. */
-typedef struct tu_link {
-	tu_pipe c2s, s2c;
-	unsigned seed;
-	int chunk;           /* max bytes per transport call, 0: any */
-} tu_link;
-
+/* A link whose transport calls move at most chunk bytes (0: any). */
 void tu_link_init(tu_link *l, int chunk);
-void tu_link_free(tu_link *l);
-void tu_attach(ussl_conn *conn, tu_link *l, int is_client);
+#define tu_link_free(l) mt_link_free(l)
+#define tu_attach(conn, l, is_client) mt_attach((conn), (l), (is_client))
 /* Close one direction, as if the writer's TCP side sent FIN. */
 void tu_fin(tu_link *l, int from_client);
 
 /* Run both handshakes until done or an error; returns 0 if both done. */
-int tu_handshake_pair(ussl_conn *c, ussl_conn *s);
+#define tu_handshake_pair(c, s) mt_handshake_pair((c), (s), 1000)
 
 /* Contexts from the test PKI. */
 ussl_ctx *tu_server_ctx(const char *cert, const char *key, int verify);
