@@ -451,7 +451,8 @@ USSL_API int ussl_fd_wait(int fd, int want, int timeout_ms);
 
 /*
  * Run the handshake.  Optional: the first ussl_read/ussl_write runs it
- * (deferred handshake).  Returns USSL_OK once done.
+ * (deferred handshake).  Returns USSL_OK once done (and, when it was done
+ * already, once what earlier writes left has gone out).
  */
 USSL_API int ussl_handshake(ussl_conn *conn);
 

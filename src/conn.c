@@ -458,7 +458,12 @@ int ussl_handshake(ussl_conn *conn)
 {
 	int r = enter(conn, 0);
 
-	return r == USSL_OK ? do_handshake(conn) : r;
+	if (r == USSL_OK)
+		r = do_handshake(conn);
+	/* Done already: what earlier writes left goes out. */
+	if (r == USSL_OK && out_pending(conn) > 0)
+		r = (int)push(conn, "handshake");
+	return r;
 }
 
 int ussl_handshake_done(const ussl_conn *conn)

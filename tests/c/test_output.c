@@ -250,6 +250,13 @@ static void close_blocked(int tls13)
 	long r;
 
 	CHECK(pair(&l, tls13, &c, &s) == 0);
+	/* ussl_handshake on an open connection sends what waits, too. */
+	l.budget_client = 2;
+	CHECK(ussl_write(c, "hello", 5) == 5);
+	CHECK(ussl_handshake(c) == USSL_WANT_WRITE);
+	l.budget_client = MT_UNLIMITED;
+	CHECK(ussl_handshake(c) == USSL_OK);
+	CHECK(ussl_read(s, buf, sizeof(buf)) == 5);
 	CHECK(ussl_write(c, "hello", 5) == 5);
 	l.budget_client = 3;
 	CHECK(ussl_close(c) == USSL_WANT_WRITE);
