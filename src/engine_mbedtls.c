@@ -393,6 +393,23 @@ void eng_conn_free(ussl_conn *conn)
 	conn->eng = NULL;
 }
 
+/* Was the message mbedTLS refused after the handshake a TLS 1.3
+   KeyUpdate (handshake type 24), which mbedTLS 3.6 does not implement? */
+static int is_key_update(const ussl_conn *conn)
+{
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+	const mbedtls_ssl_context *s = &conn->eng->ssl;
+
+	return conn->hs_complete &&
+	    s->COMPAT_PRIV(tls_version) == MBEDTLS_SSL_VERSION_TLS1_3 &&
+	    s->COMPAT_PRIV(in_msgtype) == MBEDTLS_SSL_MSG_HANDSHAKE &&
+	    s->COMPAT_PRIV(in_msg) != NULL && s->COMPAT_PRIV(in_msg)[0] == 24;
+#else
+	(void)conn;
+	return 0;
+#endif
+}
+
 /*
  * Classify an mbedTLS failure for the core (ussl_fail() words it).  The
  * transport's own outcome (errno) takes precedence over mbedTLS's code.
@@ -448,6 +465,10 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 		break;
 	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
 		f.reason = USSL_FR_PEER_CLOSED;
+		break;
+	case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE:
+		if (is_key_update(conn))
+			f.reason = USSL_FR_KEY_UPDATE;
 		break;
 	}
 	meng_detail(f.detail, sizeof(f.detail), ret);

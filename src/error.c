@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "engine.h"
 
 static const char *const err_names[] = {
 	"USSL_E_IO", "USSL_E_TIMEOUT", "USSL_E_VERIFY", "USSL_E_PROTOCOL",
@@ -128,6 +128,12 @@ int ussl_fail(ussl_errstate *e, const ussl_failure *f, const char *during,
 		if (f->reason == USSL_FR_PEER_CLOSED)
 			ussl_err_set(e, f->code, "%s: peer closed the "
 			    "connection", during);
+		else if (f->reason == USSL_FR_KEY_UPDATE)
+			ussl_err_set(e, f->code, "%s: the peer sent a TLS 1.3 "
+			    "KeyUpdate, which %s does not implement, so the "
+			    "connection cannot go on (ussl built on OpenSSL, "
+			    "make ENGINE=openssl, handles it)", during,
+			    eng_version());
 		else if (f->reason == USSL_FR_EMPTY_RECORD)
 			ussl_err_set(e, f->code, "%s failed: empty handshake, "
 			    "alert or change_cipher_spec record", during);

@@ -201,8 +201,10 @@ enum ussl_fail_reason {
 	USSL_FR_NONE = 0,
 	USSL_FR_PEER_CLOSED,     /* E_PROTOCOL: close_notify where none may
 	                            come (during the handshake) */
-	USSL_FR_EMPTY_RECORD     /* E_PROTOCOL: an empty handshake, alert or
+	USSL_FR_EMPTY_RECORD,    /* E_PROTOCOL: an empty handshake, alert or
 	                            change_cipher_spec record */
+	USSL_FR_KEY_UPDATE       /* E_PROTOCOL: a TLS 1.3 KeyUpdate, which
+	                            the engine does not implement */
 };
 typedef struct ussl_failure {
 	int code;                /* USSL_E_* */
