@@ -64,6 +64,10 @@ typedef struct {
 	int got_data;            /* a read returned application data */
 	PyObject *context;       /* the SSLContext it was made from */
 	PyObject *hostname;      /* server_hostname as given (str) or NULL */
+	/* makefile() objects alive (socket.socket's _io_refs): close()
+	   waits for the last one (sockfile.c). */
+	int io_refs;
+	int close_pending;       /* close() was called while io_refs > 0 */
 } PyUsslSocket;
 
 /* Behaviour chosen by whoever made the socket (PyUsslSocket.flags). */
@@ -87,6 +91,11 @@ int pyussl_socket_type_ready(void);
 /* The parts' methods (NULL-terminated tables). */
 extern PyMethodDef pyussl_sock_stream_methods[];   /* sockstream.c */
 extern PyMethodDef pyussl_sock_close_methods[];    /* sockclose.c */
+extern PyMethodDef pyussl_sock_file_methods[];     /* sockfile.c */
+extern PyGetSetDef pyussl_sock_file_getset[];      /* sockfile.c */
+/* sockclose.c: the close itself (close() once no makefile() object is
+   left); None, or NULL with an exception. */
+PyObject *pyussl_sock_real_close(PyUsslSocket *self);
 
 /* Methods raise OSError for a socket that close() has begun to close. */
 #define CHECK_OPEN(self) \

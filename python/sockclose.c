@@ -74,9 +74,23 @@ static void drain_input(int fd)
 PyDoc_STRVAR(close_doc,
 "close($self)\n--\n\n"
 "Send close_notify (best effort: a dead peer is no error), free the TLS\n"
-"state and close the underlying socket.  Calling it again does nothing.");
+"state and close the underlying socket.  Calling it again does nothing.\n"
+"While files made by makefile() are open, that happens when the last of\n"
+"them is closed (as with socket.socket).");
 
 static PyObject *s_close(PyUsslSocket *self, PyObject *unused)
+{
+	(void)unused;
+	/* Files from makefile() keep the connection until they are closed
+	   too, as with socket.socket (http.client relies on it). */
+	if (self->io_refs > 0) {
+		self->close_pending = 1;
+		Py_RETURN_NONE;
+	}
+	return pyussl_sock_real_close(self);
+}
+
+PyObject *pyussl_sock_real_close(PyUsslSocket *self)
 {
 	struct detach_arg d = { NULL, NULL };
 	pyussl_deadline dl;
@@ -84,7 +98,6 @@ static PyObject *s_close(PyUsslSocket *self, PyObject *unused)
 	PyObject *sock, *r;
 	int fd_ok = 1;
 
-	(void)unused;
 	if (self->closed)
 		Py_RETURN_NONE;
 	self->closed = 1;

@@ -560,6 +560,8 @@ PyObject *pyussl_socket_new(PyObject *sock, int fd, ussl_conn *conn,
 	self->hs_done = 0;
 	self->flags = 0;
 	self->got_data = 0;
+	self->io_refs = 0;
+	self->close_pending = 0;
 	self->context = NULL;
 	self->hostname = NULL;
 	self->lock = PyThread_allocate_lock();
@@ -599,6 +601,9 @@ static PyMethodDef base_methods[] = {
 static PyMethodDef s_methods[48];
 
 static PyGetSetDef s_getset[] = {
+	/* makefile()'s reference count (sockfile.c). */
+	{ "_io_refs", NULL, NULL, NULL, NULL },
+	{ "_closed", NULL, NULL, NULL, NULL },
 	{ "want", (getter)get_want, NULL,
 	  "0, WANT_READ or WANT_WRITE: the direction the last call that\n"
 	  "returned None (or the pending handshake) waits for.", NULL },
@@ -642,7 +647,8 @@ PyTypeObject PyUsslSocket_Type = {
 int pyussl_socket_type_ready(void)
 {
 	const PyMethodDef *parts[] = { base_methods,
-	    pyussl_sock_stream_methods, pyussl_sock_close_methods };
+	    pyussl_sock_stream_methods, pyussl_sock_close_methods,
+	    pyussl_sock_file_methods };
 	const PyMethodDef *m;
 	size_t i, n = 0;
 
@@ -657,5 +663,8 @@ int pyussl_socket_type_ready(void)
 			s_methods[n++] = *m;
 		}
 	}
+	/* The makefile() attributes, from sockfile.c. */
+	s_getset[0] = pyussl_sock_file_getset[0];
+	s_getset[1] = pyussl_sock_file_getset[1];
 	return PyType_Ready(&PyUsslSocket_Type);
 }
