@@ -139,6 +139,11 @@
 #define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
 #endif
 
+/* PEM certificates and keys, which both modules accept (the core tells
+   PEM from DER); MicroPython 1.26's base configuration leaves PEM out. */
+#define MBEDTLS_BASE64_C
+#define MBEDTLS_PEM_PARSE_C
+
 /* ussl has no pre-shared-key API: the PSK key exchange the port's
    header enables for the stock module would be dead code. */
 #undef MBEDTLS_KEY_EXCHANGE_PSK_ENABLED
