@@ -17,9 +17,12 @@
 #   max_fragment_length the buffers shrink to it after the handshake, but
 #   only peers that honour that request (or never send records over 4 KB)
 #   can then be talked to.
-# USSL_USE_PSA=0: TLS 1.2 record keys in mbedTLS's cipher contexts instead
-#   of PSA key slots: about 1.6 KB more RAM per connection, no slot limit,
-#   and (without TLS 1.3) no PSA code, about 20 KB less flash.
+# USSL_USE_PSA=1: TLS 1.2 record keys in PSA key slots instead of
+#   mbedTLS's cipher contexts: about 1.6 KB less RAM per connection, but
+#   about 20 KB more flash, 40 bytes of static RAM per slot and a fixed
+#   ceiling of connections alive at once (USSL_PSA_KEY_SLOTS / 2, less
+#   one per two contexts).  Default 0: no PSA code without TLS 1.3 and, as
+#   with the stock module, as many connections as the heap holds.
 # USSL_PSA_KEY_SLOTS=N: PSA key slots (default 32; 2 per TLS 1.2
 #   connection, see ussl_mbedtls_config.h).
 # USSL_SEED_MODULE=0: leave out the `ussl` module (the seed API), keeping
@@ -32,7 +35,7 @@ USSL_ROOT := $(abspath $(USSL_MP_DIR)/../..)
 USSL_MBEDTLS ?= bundled
 USSL_TLS13 ?= 0
 USSL_SMALL_RECORDS ?= 0
-USSL_USE_PSA ?= 1
+USSL_USE_PSA ?= 0
 USSL_PSA_KEY_SLOTS ?=
 USSL_SEED_MODULE ?= 1
 USSL_SSL_MODULE ?= 1
