@@ -38,11 +38,34 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
 	return self;
 }
 
-/* Attributes as tls.SSLContext's (verify_mode, verify_callback, ...). */
+static const mp_obj_dict_t ssl_context_locals_dict;
+
+/*
+ * Attributes as tls.SSLContext's (verify_mode, verify_callback, ...);
+ * methods our locals do not override come from tls.SSLContext's locals
+ * (the runtime does not look in a native parent type's locals itself).
+ */
 static void ssl_context_attr(mp_obj_t self, qstr attr, mp_obj_t *dest)
 {
-	MP_OBJ_TYPE_GET_SLOT(&ussl_mp_tls_context_type, attr)(self, attr,
-	    dest);
+	const mp_obj_type_t *tls_type = &ussl_mp_tls_context_type;
+	const mp_obj_dict_t *d;
+	mp_map_elem_t *e;
+
+	MP_OBJ_TYPE_GET_SLOT(tls_type, attr)(self, attr, dest);
+	if (dest[0] != MP_OBJ_NULL || dest[1] != MP_OBJ_SENTINEL)
+		return;
+	e = mp_map_lookup((mp_map_t *)&ssl_context_locals_dict.map,
+	    MP_OBJ_NEW_QSTR(attr), MP_MAP_LOOKUP);
+	if (e == NULL) {
+		d = MP_OBJ_TYPE_GET_SLOT(tls_type, locals_dict);
+		e = mp_map_lookup((mp_map_t *)&d->map, MP_OBJ_NEW_QSTR(attr),
+		    MP_MAP_LOOKUP);
+	}
+	if (e != NULL) {
+		dest[1] = MP_OBJ_NULL;
+		mp_convert_member_lookup(self, mp_obj_get_type(self), e->value,
+		    dest);
+	}
 }
 
 static ussl_ctx *get_ctx(mp_obj_t self_in)
@@ -89,7 +112,7 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_context_load_verify_locations_obj, 1,
     ssl_context_load_verify_locations);
 
 /* Methods not listed here (wrap_socket, get_ciphers, set_ciphers,
-   __del__) are tls.SSLContext's, through the parent type. */
+   __del__) are tls.SSLContext's, found by ssl_context_attr. */
 static const mp_rom_map_elem_t ssl_context_locals_table[] = {
 	{ MP_ROM_QSTR(MP_QSTR_load_cert_chain),
 	  MP_ROM_PTR(&ssl_context_load_cert_chain_obj) },
