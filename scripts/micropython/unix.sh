@@ -255,7 +255,10 @@ part_multi() {
 			not_run=$((not_run + 1))
 		fi
 	done
-	local cmd="./run-multitests.py -i exec:$server -i exec:$client \
+	# The instance option is -i in MicroPython 1.26, -t later.
+	local opt=-i
+	grep -q -- '--test-instance' "$tree/tests/run-multitests.py" && opt=-t
+	local cmd="./run-multitests.py $opt exec:$server $opt exec:$client \
 		$(echo $files)"
 	if [ $netns -eq 1 ]; then
 		(cd "$tree/tests" && timeout 900 unshare -n sh -c \
