@@ -1,4 +1,4 @@
-# micropython.cmake - ussl (the `tls` and `ussl` modules) as a user C
+# micropython.cmake - ussl (the `tls`, `ssl` and `ussl` modules) as a user C
 # module of a CMake-based port.  Not built in this project's CI (no
 # ESP-IDF or Pico SDK here): see docs/micropython.md for its status.
 #

@@ -1,4 +1,4 @@
-# micropython.mk - adds ussl (the `tls` and `ussl` modules) to a make-based
+# micropython.mk - adds ussl (the `tls`, `ssl` and `ussl` modules) to a make-based
 # MicroPython port as a user C module.  See docs/micropython.md.
 #
 #   make USER_C_MODULES=/path/to/ussl/micropython MICROPY_PY_SSL=0 \
@@ -73,10 +73,10 @@ CFLAGS_USERMOD += -I$(USSL_ROOT)/include -I$(USSL_MP_DIR) -DUSSL_STATIC
 $(addprefix $(BUILD)/,$(USSL_CORE_C:.c=.o)): CFLAGS += -include $(USSL_MP_DIR)/ussl_mp_alloc.h
 
 ifeq ($(USSL_MBEDTLS),system)
-# Libraries go after the objects.  LIBS_USERMOD exists from MicroPython
-# 1.27 (which puts LDFLAGS_USERMOD before the objects); 1.26 and older
-# have only LDFLAGS_USERMOD, which their link line puts after them.
-# Tested for by name rather than version: py/py.mk says which it has.
+# Libraries go after the objects: in LIBS_USERMOD, which MicroPython has
+# from 1.27 on; 1.26 and older have only LDFLAGS_USERMOD, which their link
+# line puts after the objects.  Tested for by name rather than by version
+# number: py/py.mk says which it has.
 ifneq ($(shell grep -c LIBS_USERMOD $(TOP)/py/py.mk 2>/dev/null),0)
 LIBS_USERMOD += -lmbedtls -lmbedx509 -lmbedcrypto
 else
