@@ -160,10 +160,20 @@ static inline int compat_last_alert(const mbedtls_ssl_context *ssl)
 #define MBEDTLS_ERR_SSL_RECEIVED_EARLY_DATA (-0x7C00)
 #endif
 
+/*
+ * Only in a build with TLS 1.3: a TLS 1.2-only mbedTLS 3.6 server that
+ * finds a TLS 1.3 suite in its own list and the client's (every modern
+ * client offers them) fails the handshake with an internal error, as
+ * those suites are not compiled in (ssl_ciphersuite_match).
+ */
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
 #define COMPAT_TLS13_SUITES \
 	MBEDTLS_TLS1_3_AES_128_GCM_SHA256, \
 	MBEDTLS_TLS1_3_AES_256_GCM_SHA384, \
 	MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256,
+#else
+#define COMPAT_TLS13_SUITES
+#endif
 
 #else /* mbedTLS 2.28 */
 

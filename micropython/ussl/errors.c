@@ -29,6 +29,7 @@ static const struct {
 
 #define COMPAT_NO_CLIENT_CERT (-0x7480)
 #define COMPAT_VERIFY_FAILED (-0x2700)
+#define COMPAT_CA_CHAIN_REQUIRED (-0x7680)
 
 static MP_NORETURN void raise_oserror2(mp_int_t num, const char *text)
 {
@@ -86,6 +87,15 @@ MP_NORETURN void ussl_mp_raise(const ussl_error *e, int style, int role)
 	    e->code == USSL_E_BADARG || e->code == USSL_E_CONFIG)
 		raise_value_error(e->msg);
 	raise_oserror2(e->code, e->msg);
+}
+
+MP_NORETURN void ussl_mp_raise_no_ca(const ussl_error *e, int style,
+    int role)
+{
+	if (style == USSL_MP_COMPAT)
+		raise_oserror2(COMPAT_CA_CHAIN_REQUIRED,
+		    "MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED");
+	ussl_mp_raise(e, style, role);
 }
 
 MP_NORETURN void ussl_mp_raise_ctx(ussl_ctx *ctx, int style)

@@ -18,6 +18,17 @@
 
 #include "ussl_mp.h"
 
+/*
+ * The core reads certificates and keys in PEM as well as DER.  Ports'
+ * own mbedTLS configurations may leave PEM out (MicroPython 1.26's does;
+ * ussl_mbedtls_config.h puts it back): say so here rather than fail at
+ * run time on every PEM input.
+ */
+#if MBEDTLS_VERSION_MAJOR >= 3 && \
+	(!defined(MBEDTLS_PEM_PARSE_C) || !defined(MBEDTLS_BASE64_C))
+#error "ussl needs MBEDTLS_PEM_PARSE_C and MBEDTLS_BASE64_C in the mbedTLS configuration (micropython/ussl/ussl_mbedtls_config.h has them)"
+#endif
+
 static const struct {
 	unsigned ours;
 	uint32_t theirs;
@@ -83,6 +94,33 @@ size_t ussl_mp_engine_suite_count(void)
 	return n;
 }
 
+/*
+ * mbedTLS's name (as get_ciphers() lists it) of the suite the core
+ * names by its IANA name; NULL if the engine does not know it.
+ * IANA "TLS_AES_128_GCM_SHA256" is mbedTLS's "TLS1-3-AES-128-GCM-SHA256",
+ * the others differ in '_' for '-'.
+ */
+const char *ussl_mp_engine_suite_name(const char *iana)
+{
+	char buf[80];
+	size_t i, off = 0;
+	int id;
+
+	if (iana == NULL || strncmp(iana, "TLS_", 4) != 0 ||
+	    strlen(iana) + 4 >= sizeof(buf))
+		return NULL;
+	if (strstr(iana, "_WITH_") == NULL) {
+		memcpy(buf, "TLS1-3-", 7);
+		off = 7;
+		iana += 4;
+	}
+	for (i = 0; iana[i] != '\0'; i++)
+		buf[off + i] = iana[i] == '_' ? '-' : iana[i];
+	buf[off + i] = '\0';
+	id = mbedtls_ssl_get_ciphersuite_id(buf);
+	return id != 0 ? mbedtls_ssl_get_ciphersuite_name(id) : NULL;
+}
+
 const char *ussl_mp_engine_suite(size_t i)
 {
 	return mbedtls_ssl_get_ciphersuite_name(
@@ -90,20 +128,31 @@ const char *ussl_mp_engine_suite(size_t i)
 }
 
 /*
- * Bare-metal ports declare MBEDTLS_ENTROPY_HARDWARE_ALT and rely on
- * extmod's mbedtls_alt.c for mbedtls_hardware_poll, which is compiled
- * only with the stock module; ESP-IDF brings its own.
+ * Bare-metal ports declare MBEDTLS_ENTROPY_HARDWARE_ALT.  Where the port
+ * defines mbedtls_hardware_poll matters: MicroPython 1.26 has it in each
+ * port's mbedtls/mbedtls_port.c (compiled with the module, see
+ * micropython.mk), later versions in places compiled only with the stock
+ * module.  So this one is weak: the port's own wins wherever it exists.
+ * ESP-IDF brings its own.
  */
 #if defined(MBEDTLS_ENTROPY_HARDWARE_ALT) && \
 	!(MICROPY_PY_SSL && MICROPY_SSL_MBEDTLS) && !defined(ESP_PLATFORM)
 #include "py/mphal.h"
 
+/*
+ * MicroPython 1.26 declares mp_hal_get_random only in the unix and
+ * windows ports' headers; a bare-metal port that provides it (any port
+ * with this module must: it is the entropy source) may not declare it.
+ * A matching second declaration is harmless.
+ */
+void mp_hal_get_random(size_t n, void *buf);
+
 /* mbedTLS declares it in a private header (library/entropy_poll.h). */
 int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len,
     size_t *olen);
 
-int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len,
-    size_t *olen)
+MP_WEAK int mbedtls_hardware_poll(void *data, unsigned char *output,
+    size_t len, size_t *olen)
 {
 	(void)data;
 	mp_hal_get_random(len, output);

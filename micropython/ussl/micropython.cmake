@@ -1,4 +1,4 @@
-# micropython.cmake - ussl (the `tls` and `ussl` modules) as a user C
+# micropython.cmake - ussl (the `tls`, `ssl` and `ussl` modules) as a user C
 # module of a CMake-based port.  Not built in this project's CI (no
 # ESP-IDF or Pico SDK here): see docs/micropython.md for its status.
 #
@@ -34,6 +34,13 @@ if(USSL_SEED_MODULE)
     target_sources(usermod_ussl INTERFACE ${CMAKE_CURRENT_LIST_DIR}/mod_ussl.c)
 endif()
 
+# USSL_SSL_MODULE=OFF leaves out the built-in `ssl` module (MicroPython's
+# documented ssl API, for firmware without micropython-lib's ssl.py).
+option(USSL_SSL_MODULE "the ssl module (documented ssl API over tls)" ON)
+if(USSL_SSL_MODULE)
+    target_sources(usermod_ussl INTERFACE ${CMAKE_CURRENT_LIST_DIR}/mod_ssl.c)
+endif()
+
 target_sources(usermod_ussl INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/mod_tls.c
     ${CMAKE_CURRENT_LIST_DIR}/sslsocket.c
@@ -57,8 +64,11 @@ target_compile_definitions(usermod_ussl INTERFACE
 # The core allocates with mbedTLS's allocator (see ussl_mp_alloc.h).  This
 # file is include()d from the port's CMakeLists.txt, so the property is
 # set in the directory that compiles these sources.
+# Two list items rather than "SHELL:-include <file>": CMake 3.25 (Debian
+# 12) passes the SHELL: prefix of a source file's COMPILE_OPTIONS to the
+# compiler literally.  (No de-duplication applies to source properties.)
 set_source_files_properties(${USSL_CORE_SOURCES} PROPERTIES
-    COMPILE_OPTIONS "SHELL:-include ${CMAKE_CURRENT_LIST_DIR}/ussl_mp_alloc.h"
+    COMPILE_OPTIONS "-include;${CMAKE_CURRENT_LIST_DIR}/ussl_mp_alloc.h"
 )
 
 # mbedTLS itself comes with the port (its include path and
@@ -70,7 +80,17 @@ set_source_files_properties(${USSL_CORE_SOURCES} PROPERTIES
 # change structure layouts).
 option(USSL_MBEDTLS_CONFIG "lib/mbedtls is built with ussl_mbedtls_config.h" OFF)
 option(USSL_TLS13 "TLS 1.3 as well as 1.2 (with USSL_MBEDTLS_CONFIG)" OFF)
-option(USSL_USE_PSA "TLS 1.2 record keys in PSA (with USSL_MBEDTLS_CONFIG)" ON)
+option(USSL_USE_PSA "TLS 1.2 record keys in PSA (with USSL_MBEDTLS_CONFIG)" OFF)
+if(NOT USSL_MBEDTLS_CONFIG)
+    # The core reads PEM as well as DER; MicroPython 1.26's base mbedTLS
+    # configuration leaves PEM out (its source list has pem.c and
+    # base64.c).  Defined empty, as a configuration header would, so that
+    # a port header that has them already redefines nothing.
+    target_compile_definitions(usermod_ussl INTERFACE
+        MBEDTLS_PEM_PARSE_C=
+        MBEDTLS_BASE64_C=
+    )
+endif()
 if(USSL_MBEDTLS_CONFIG)
     file(GLOB USSL_MBEDTLS_EXTRA ${MICROPY_DIR}/lib/mbedtls/library/psa_*.c)
     if(USSL_TLS13)

@@ -1,8 +1,8 @@
-# micropython.mk - adds ussl (the `tls` and `ussl` modules) to a make-based
+# micropython.mk - adds ussl (the `tls`, `ssl` and `ussl` modules) to a make-based
 # MicroPython port as a user C module.  See docs/micropython.md.
 #
-#   make USER_C_MODULES=/path/to/ussl/micropython \
-#        MICROPY_PY_SSL=0 MICROPY_SSL_MBEDTLS=0 [USSL_MBEDTLS=system]
+#   make USER_C_MODULES=/path/to/ussl/micropython MICROPY_PY_SSL=0 \
+#        [USSL_MBEDTLS=system]
 #
 # USSL_MBEDTLS=bundled (default): compile MicroPython's lib/mbedtls here,
 #   with micropython/ussl/ussl_mbedtls_config.h (which includes the port's own
@@ -17,22 +17,28 @@
 #   max_fragment_length the buffers shrink to it after the handshake, but
 #   only peers that honour that request (or never send records over 4 KB)
 #   can then be talked to.
-# USSL_USE_PSA=0: TLS 1.2 record keys in mbedTLS's cipher contexts instead
-#   of PSA key slots: about 1.6 KB more RAM per connection, no slot limit,
-#   and (without TLS 1.3) no PSA code, about 20 KB less flash.
+# USSL_USE_PSA=1: TLS 1.2 record keys in PSA key slots instead of
+#   mbedTLS's cipher contexts: about 1.6 KB less RAM per connection, but
+#   about 20 KB more flash, 40 bytes of static RAM per slot and a fixed
+#   ceiling of connections alive at once (USSL_PSA_KEY_SLOTS / 2, less
+#   one per two contexts).  Default 0: no PSA code without TLS 1.3 and, as
+#   with the stock module, as many connections as the heap holds.
 # USSL_PSA_KEY_SLOTS=N: PSA key slots (default 32; 2 per TLS 1.2
 #   connection, see ussl_mbedtls_config.h).
 # USSL_SEED_MODULE=0: leave out the `ussl` module (the seed API), keeping
 #   only `tls`, for ports short of flash.
+# USSL_SSL_MODULE=0: leave out the `ssl` module (MicroPython's documented
+#   ssl API over `tls`, for firmware without micropython-lib's ssl.py).
 
 USSL_MP_DIR := $(USERMOD_DIR)
 USSL_ROOT := $(abspath $(USSL_MP_DIR)/../..)
 USSL_MBEDTLS ?= bundled
 USSL_TLS13 ?= 0
 USSL_SMALL_RECORDS ?= 0
-USSL_USE_PSA ?= 1
+USSL_USE_PSA ?= 0
 USSL_PSA_KEY_SLOTS ?=
 USSL_SEED_MODULE ?= 1
+USSL_SSL_MODULE ?= 1
 
 # The binding (scanned for qstrs).
 SRC_USERMOD_C += $(addprefix $(USSL_MP_DIR)/,\
@@ -42,6 +48,9 @@ SRC_USERMOD_C += $(addprefix $(USSL_MP_DIR)/,\
 	)
 ifeq ($(USSL_SEED_MODULE),1)
 SRC_USERMOD_C += $(USSL_MP_DIR)/mod_ussl.c
+endif
+ifeq ($(USSL_SSL_MODULE),1)
+SRC_USERMOD_C += $(USSL_MP_DIR)/mod_ssl.c
 endif
 
 # The C core: no POSIX adapters (ussl_fd.c, ussl_file.c) here.
@@ -72,9 +81,23 @@ CFLAGS_USERMOD += -I$(USSL_ROOT)/include -I$(USSL_MP_DIR) -DUSSL_STATIC
 $(addprefix $(BUILD)/,$(USSL_CORE_C:.c=.o)): CFLAGS += -include $(USSL_MP_DIR)/ussl_mp_alloc.h
 
 ifeq ($(USSL_MBEDTLS),system)
+# Libraries go after the objects: in LIBS_USERMOD, which MicroPython has
+# from 1.27 on; 1.26 and older have only LDFLAGS_USERMOD, which their link
+# line puts after the objects.  Tested for by name rather than by version
+# number: py/py.mk says which it has.
+ifneq ($(shell grep -c LIBS_USERMOD $(TOP)/py/py.mk 2>/dev/null),0)
 LIBS_USERMOD += -lmbedtls -lmbedx509 -lmbedcrypto
+else
+LDFLAGS_USERMOD += -lmbedtls -lmbedx509 -lmbedcrypto
+endif
 else ifeq ($(USSL_MBEDTLS),bundled)
 USSL_MBEDTLS_DIR := lib/mbedtls
+# An empty lib/mbedtls (a source tarball without submodules, such as
+# Debian's) would let the compiler find the host's mbedTLS headers
+# instead and fail much later with unrelated errors.
+ifeq ($(wildcard $(TOP)/$(USSL_MBEDTLS_DIR)/include/mbedtls/ssl.h),)
+$(error ussl: $(TOP)/$(USSL_MBEDTLS_DIR) has no mbedTLS source; fill it (make submodules, or a copy of mbedTLS 3.6) or build with USSL_MBEDTLS=system)
+endif
 CFLAGS_USERMOD += -I$(TOP)/$(USSL_MBEDTLS_DIR)/include \
 	-DMBEDTLS_CONFIG_FILE='"ussl_mbedtls_config.h"' \
 	-DUSSL_MP_TLS13=$(USSL_TLS13) \
@@ -87,12 +110,21 @@ endif
 # to nothing.  Paths are relative to $(TOP), like the port's own.
 SRC_USERMOD_LIB_C += $(patsubst $(TOP)/%,%,\
 	$(wildcard $(TOP)/$(USSL_MBEDTLS_DIR)/library/*.c))
-# The port's time hooks, if it keeps them in mbedtls/mbedtls_port.c
-# (stm32, mimxrt, renesas-ra, alif); they are built only for the stock
-# module otherwise.
+# mbedTLS is part of this firmware (ours), whatever the make variable
+# MICROPY_SSL_MBEDTLS says: the C macro of that name is what ports key
+# their mbedTLS support on (MICROPY_TRACKED_ALLOC, which the port's
+# mbedTLS allocator m_tracked_calloc needs, on stm32, mimxrt and
+# renesas-ra; hashlib's and cryptolib's mbedTLS back ends).  Leaving it 0
+# would switch the port's tracked allocation off as a side effect.  The
+# stock module stays out through MICROPY_PY_SSL=0.
+CFLAGS_USERMOD += -DMICROPY_SSL_MBEDTLS=1
+# The port's time and entropy hooks, if it keeps them in
+# mbedtls/mbedtls_port.c (stm32, mimxrt, renesas-ra, alif): its Makefile
+# compiles that file itself when its MICROPY_SSL_MBEDTLS is 1, else we do.
+ifneq ($(MICROPY_SSL_MBEDTLS),1)
 USSL_PORT_GLUE := $(wildcard mbedtls/mbedtls_port.c)
 SRC_USERMOD_LIB_C += $(USSL_PORT_GLUE)
-$(addprefix $(BUILD)/,$(USSL_PORT_GLUE:.c=.o)): CFLAGS += -DMICROPY_SSL_MBEDTLS=1
+endif
 else
 $(error USSL_MBEDTLS must be "bundled" or "system")
 endif

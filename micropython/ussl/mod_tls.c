@@ -9,13 +9,15 @@
 
 #include "py/runtime.h"
 #include "py/mperrno.h"
+#include "py/builtin.h"
+#include "py/stream.h"
 
 #include "ussl_mp.h"
 
 #define PROTOCOL_TLS_CLIENT 0
 #define PROTOCOL_TLS_SERVER 1
 
-static const mp_obj_type_t ssl_context_type;
+#define ssl_context_type ussl_mp_tls_context_type
 
 /* SSLContext objects not yet finalised (see ussl_mp_psa_crowded). */
 size_t ussl_mp_live_ctxs;
@@ -27,9 +29,25 @@ static const unsigned char *get_data(mp_obj_t obj, size_t *len)
 {
 	mp_buffer_info_t b;
 
-	mp_get_buffer_raise(obj, &b, MP_BUFFER_READ);
+	/* Not data at all (None, ...): the stock module's TypeError, from
+	   the str/bytes accessor it uses (MicroPython's tests check it). */
+	if (!mp_get_buffer(obj, &b, MP_BUFFER_READ))
+		return (const unsigned char *)mp_obj_str_get_data(obj, len);
 	*len = b.len;
 	return b.buf;
+}
+
+mp_obj_t ussl_mp_read_file(mp_obj_t path)
+{
+	mp_obj_t args[2] = { path, MP_OBJ_NEW_QSTR(MP_QSTR_rb) };
+	mp_obj_t f, data, dest[2];
+
+	f = mp_call_function_n_kw(MP_OBJ_FROM_PTR(&mp_builtin_open_obj), 2, 0,
+	    args);
+	mp_load_method(f, MP_QSTR_read, dest);
+	data = mp_call_method_n_kw(0, 0, dest);
+	mp_stream_close(f);
+	return data;
 }
 
 /* Could data be a private key at all (PEM block, or a DER SEQUENCE)? */
@@ -399,7 +417,7 @@ static const mp_rom_map_elem_t ssl_context_locals_table[] = {
 };
 static MP_DEFINE_CONST_DICT(ssl_context_locals_dict, ssl_context_locals_table);
 
-static MP_DEFINE_CONST_OBJ_TYPE(
+MP_DEFINE_CONST_OBJ_TYPE(
 	ssl_context_type,
 	MP_QSTR_SSLContext,
 	MP_TYPE_FLAG_NONE,

@@ -12,27 +12,13 @@
 
 #include "ussl_mp.h"
 
-/* The contents of a file, through the VFS (any mounted filesystem). */
-static mp_obj_t read_file(mp_obj_t path)
-{
-	mp_obj_t args[2] = { path, MP_OBJ_NEW_QSTR(MP_QSTR_rb) };
-	mp_obj_t f, data, dest[2];
-
-	f = mp_call_function_n_kw(MP_OBJ_FROM_PTR(&mp_builtin_open_obj), 2, 0,
-	    args);
-	mp_load_method(f, MP_QSTR_read, dest);
-	data = mp_call_method_n_kw(0, 0, dest);
-	mp_stream_close(f);
-	return data;
-}
-
 /* One of a path and data (both: ValueError); None if neither. */
 static mp_obj_t path_or_data(mp_obj_t path, mp_obj_t data)
 {
 	if (path != mp_const_none && data != mp_const_none)
 		mp_raise_ValueError(
 		    MP_ERROR_TEXT("give a file or data, not both"));
-	return path != mp_const_none ? read_file(path) : data;
+	return path != mp_const_none ? ussl_mp_read_file(path) : data;
 }
 
 static void configure(ussl_ctx *ctx, const mp_arg_val_t *a);

@@ -13,6 +13,8 @@
 #include "py/mperrno.h"
 #include "py/gc.h"
 
+#include <string.h>
+
 #include "ussl_mp.h"
 
 #define POLL_RDWR (MP_STREAM_POLL_RD | MP_STREAM_POLL_WR)
@@ -132,6 +134,8 @@ static void check_open(ussl_mp_socket_t *self)
 	} else {
 		e.code = self->dead_code;
 		e.msg = self->dead_msg;
+		if (self->no_ca)
+			ussl_mp_raise_no_ca(&e, self->style, self->role);
 	}
 	ussl_mp_raise(&e, self->style, self->role);
 }
@@ -309,6 +313,10 @@ static mp_obj_t sock_cipher(mp_obj_t self_in)
 		return mp_const_none;
 	name = ussl_conn_cipher(self->conn);
 	version = ussl_conn_version(self->conn);
+	/* mbedTLS's spelling, as get_ciphers() lists them and the stock
+	   module returns them; the IANA name if the engine lacks it. */
+	if (ussl_mp_engine_suite_name(name) != NULL)
+		name = ussl_mp_engine_suite_name(name);
 	t[0] = mp_obj_new_str_from_cstr(name ? name : "");
 	t[1] = mp_obj_new_str_from_cstr(version ? version : "");
 	return mp_obj_new_tuple(2, t);
@@ -349,6 +357,14 @@ static const mp_rom_map_elem_t sock_locals_table[] = {
 	{ MP_ROM_QSTR(MP_QSTR_readline),
 	  MP_ROM_PTR(&mp_stream_unbuffered_readline_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_write), MP_ROM_PTR(&mp_stream_write_obj) },
+	/* Socket-style names, as the stock module (mbedTLS with DTLS, the
+	   unix port's configuration) has them: recv(n) returns what one
+	   read gives, send() what one write takes, sendall() all of it. */
+	{ MP_ROM_QSTR(MP_QSTR_recv), MP_ROM_PTR(&mp_stream_read1_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_recv_into),
+	  MP_ROM_PTR(&mp_stream_readinto_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_send), MP_ROM_PTR(&mp_stream_write1_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_sendall), MP_ROM_PTR(&mp_stream_write_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_setblocking), MP_ROM_PTR(&sock_setblocking_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_close), MP_ROM_PTR(&mp_stream_close_obj) },
 	#if MICROPY_PY_SSL_FINALISER
@@ -438,6 +454,7 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 	self->role = ussl_ctx_role(ctx);
 	self->failed = 0;
 	self->eof = 0;
+	self->no_ca = 0;
 	self->blocked = 0;
 	/*
 	 * Sockets and contexts that are garbage but not yet finalised may
@@ -467,6 +484,15 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 	}
 	if (self->conn != NULL)
 		live_conns++;
+	/*
+	 * A verifying end without trusted CAs: the one configuration error
+	 * of a client that verifies (a server's other one is having no
+	 * certificate, which comes with its own message).
+	 */
+	if (self->conn == NULL && err.code == USSL_E_CONFIG &&
+	    ussl_ctx_verify(ctx) != USSL_VERIFY_NONE &&
+	    (self->role == USSL_CLIENT || strstr(err.msg, "CA") != NULL))
+		self->no_ca = 1;
 	if (self->conn == NULL) {
 		/* The stock module fails only at the handshake, so in its
 		   style an unusable configuration (a server without a
@@ -475,6 +501,8 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 		if (do_handshake || style != USSL_MP_COMPAT ||
 		    err.code != USSL_E_CONFIG) {
 			self->sock = MP_OBJ_NULL;
+			if (self->no_ca)
+				ussl_mp_raise_no_ca(&err, style, self->role);
 			ussl_mp_raise(&err, style, self->role);
 		}
 		self->dead_code = err.code;

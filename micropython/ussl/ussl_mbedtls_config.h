@@ -15,9 +15,9 @@
  * Knobs (set by micropython.mk from make variables of the same meaning):
  *   USSL_MP_TLS13          1: TLS 1.3 as well (USSL_TLS13=1)
  *   USSL_MP_SMALL_RECORDS  1: variable buffer lengths (USSL_SMALL_RECORDS=1)
- *   USSL_MP_USE_PSA        0: TLS 1.2 records through the legacy cipher
- *                          layer, and no PSA at all without TLS 1.3
- *                          (USSL_USE_PSA=0)
+ *   USSL_MP_USE_PSA        1: TLS 1.2 record keys in PSA key slots
+ *                          (USSL_USE_PSA=1; default 0: the legacy cipher
+ *                          layer, and no PSA at all without TLS 1.3)
  */
 #ifndef USSL_MBEDTLS_CONFIG_H
 #define USSL_MBEDTLS_CONFIG_H
@@ -31,7 +31,7 @@
 #define USSL_MP_SMALL_RECORDS 0
 #endif
 #ifndef USSL_MP_USE_PSA
-#define USSL_MP_USE_PSA 1
+#define USSL_MP_USE_PSA 0
 #endif
 
 /*
@@ -99,10 +99,13 @@
 #undef MBEDTLS_SSL_ALPN
 
 /*
- * PSA crypto: TLS 1.3 runs on it, and with MBEDTLS_USE_PSA_CRYPTO (the
- * default, USSL_USE_PSA=1) TLS 1.2 keeps a connection's record keys in
- * PSA key slots instead of two cipher contexts, about 1.6 KB less per
- * connection for about 20 KB more flash (see docs/micropython.md).  PSA's
+ * PSA crypto: TLS 1.3 runs on it, and with MBEDTLS_USE_PSA_CRYPTO
+ * (USSL_USE_PSA=1, not the default) TLS 1.2 keeps a connection's record
+ * keys in PSA key slots instead of two cipher contexts, about 1.6 KB less
+ * per connection for about 20 KB more flash and a fixed ceiling of
+ * connections (below; see docs/micropython.md).  The default has no PSA
+ * in a TLS 1.2 build: as many connections as the heap holds, as with the
+ * stock module.  PSA's
  * random generator seeds from mbedtls_entropy_func, i.e. the same entropy
  * sources as the rest of mbedTLS (mbedtls_hardware_poll on bare-metal
  * ports).  A TLS 1.2 build with USSL_USE_PSA=0 has no PSA at all (the
@@ -121,7 +124,8 @@
  * on 32-bit ports) bounds the keys alive at once: a TLS 1.2 connection
  * holds 2 (a TLS 1.3 one 4), a context with an EC key 1, a handshake up
  * to 3 more for a moment.  That is 14 simultaneous TLS 1.2
- * connections (7 with TLS 1.3); ports wanting more define a larger count
+ * connections with USSL_USE_PSA=1, and 7 with TLS 1.3 (which needs PSA);
+ * ports wanting more define a larger count
  * (make USSL_PSA_KEY_SLOTS=N).  The binding runs the collector before a
  * new connection when garbage might be holding the slots it needs, and
  * refuses the connection (ENOMEM) when live objects hold too many.
@@ -138,6 +142,11 @@
 #define MBEDTLS_USE_PSA_CRYPTO
 #define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
 #endif
+
+/* PEM certificates and keys, which both modules accept (the core tells
+   PEM from DER); MicroPython 1.26's base configuration leaves PEM out. */
+#define MBEDTLS_BASE64_C
+#define MBEDTLS_PEM_PARSE_C
 
 /* ussl has no pre-shared-key API: the PSK key exchange the port's
    header enables for the stock module would be dead code. */

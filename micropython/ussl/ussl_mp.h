@@ -56,6 +56,8 @@ typedef struct _ussl_mp_socket_t {
 	uint8_t role;           /* USSL_CLIENT or USSL_SERVER */
 	uint8_t failed;         /* a fatal error happened: poll says NVAL */
 	uint8_t blocked;        /* the stream would block in this call */
+	uint8_t no_ca;          /* dead_code is a verifying context
+	                           without trusted CAs */
 	uint8_t eof;            /* tls style: the peer ended without
 	                           close_notify, reads return 0 */
 } ussl_mp_socket_t;
@@ -90,12 +92,26 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 /* Raise the exception for error e in the given style. */
 MP_NORETURN void ussl_mp_raise(const ussl_error *e, int style, int role);
 
+/*
+ * Raise the error of a verifying context without trusted CAs: the stock
+ * module's OSError(-0x7680, 'MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED') in its
+ * style, e otherwise.
+ */
+MP_NORETURN void ussl_mp_raise_no_ca(const ussl_error *e, int style,
+    int role);
+
 /* Raise the last error of a context operation. */
 MP_NORETURN void ussl_mp_raise_ctx(ussl_ctx *ctx, int style);
 
 /* Verification callback installed on contexts (arg: ussl_mp_context_t). */
 int ussl_mp_verify_cb(void *arg, const unsigned char *der, size_t len,
     int depth, unsigned *flags);
+
+/* tls.SSLContext's type; ssl.SSLContext (mod_ssl.c) derives from it. */
+extern const mp_obj_type_t ussl_mp_tls_context_type;
+
+/* The contents of the file at path (str), read through the VFS. */
+mp_obj_t ussl_mp_read_file(mp_obj_t path);
 
 /* Load cert/key/CA data (bytes-like) into ctx; raises on failure. */
 void ussl_mp_load_chain(ussl_ctx *ctx, mp_obj_t cert, mp_obj_t key,
@@ -129,5 +145,8 @@ size_t ussl_mp_engine_suite_count(void);
 /* MBEDTLS_VERSION: the engine's version string ("Mbed TLS 3.6.7"). */
 extern const mp_obj_str_t ussl_mp_engine_version_obj;
 const char *ussl_mp_engine_suite(size_t i);
+/* mbedTLS's spelling of the suite the core names by its IANA name
+   (ussl_conn_cipher), as cipher() returns it; NULL if unknown. */
+const char *ussl_mp_engine_suite_name(const char *iana);
 
 #endif /* USSL_MP_H */

@@ -7,7 +7,9 @@
 # Without MICROPY (or when it is not executable) it prints a skip line and
 # exits 77, which CTest's SKIP_RETURN_CODE can report as skipped.  The
 # test PKI comes from tests/certs/mkcerts.sh (USSL_CERTS to reuse one).
-# Ends with "N passed, N failed"; exits 1 if anything failed.
+# Ends with "N passed, N failed, N skipped" (a check that could not run
+# prints a SKIP line naming it and counts as skipped, never as passed);
+# exits 1 if anything failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${MICROPY:-}" ] || [ ! -x "${MICROPY:-}" ]; then
@@ -25,24 +27,38 @@ trap cleanup EXIT INT TERM
 certs=${USSL_CERTS:-$work/certs}
 bash "$here/../certs/mkcerts.sh" "$certs" >/dev/null || exit 1
 export USSL_CERTS="$certs"
-# MicroPython finds mptest.py here; asyncio and ssl are frozen in the
-# unix port.
+# MicroPython finds mptest.py here; asyncio is frozen in the unix port's
+# standard variant and in scripts/micropython/unix.sh's coverage builds.
 export MICROPYPATH="$here:.frozen"
 
 passed=0
 failed=0
 skipped=0
-run_one() { # run_one SCRIPT
-	out=$(cd "$work" && timeout 60 "$MICROPY" "$here/$1" 2>&1)
-	rc=$?
-	echo "$out" | sed "s|^|  $1: |"
-	p=$(echo "$out" | grep -c '^PASS ')
-	f=$(echo "$out" | grep -c '^FAIL ')
-	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+count() { # count NAME RC OUTPUT: add a script's PASS/FAIL/SKIP lines
+	echo "$3" | sed "s|^|  $1: |"
+	p=$(echo "$3" | grep -c '^PASS ')
+	f=$(echo "$3" | grep -c '^FAIL ')
+	k=$(echo "$3" | grep -c '^SKIP ')
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1    # crashed or raised outside a check
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
+	skipped=$((skipped + k))
+}
+run_one() { # run_one SCRIPT
+	out=$(cd "$work" && timeout 60 "$MICROPY" "$here/$1" 2>&1)
+	count "$1" $? "$out"
+}
+check() { # check NAME CONDITION-RESULT(0/1) [WHY]: a check made here
+	if [ "$2" -eq 0 ]; then
+		echo "  PASS $1"; passed=$((passed + 1))
+	else
+		echo "  FAIL $1: ${3:-}"; failed=$((failed + 1))
+	fi
+}
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # A certificate of the form MicroPython's own tests use (self-signed,
@@ -69,7 +85,7 @@ run_one test_frozen.py
 # The interop script needs openssl s_server on a free loopback port.
 if command -v openssl >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1
 then
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	# Three connections for the test, one for the readiness probe below.
 	openssl s_server -quiet -rev -naccept 4 -accept "127.0.0.1:$port" \
 	    -cert "$certs/server-ec.pem" -cert_chain "$certs/int.pem" \
@@ -82,9 +98,69 @@ then
 		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
 	done
 	USSL_PORT=$port run_one test_openssl.py
+	kill "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+	server_pid=""
 else
-	echo "  test_openssl.py: skipped (no openssl/python3)"
-	skipped=1
+	echo "  SKIP test_openssl.py: no openssl/python3"
+	skipped=$((skipped + 1))
+fi
+
+# A MicroPython server against the TLS clients people use, with their
+# default protocol versions (TLS 1.3 and 1.2 offered): openssl s_client,
+# curl (when installed) and CPython's ssl default context.
+if command -v openssl >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1
+then
+	clients=2
+	have_curl=0
+	if command -v curl >/dev/null 2>&1; then
+		clients=3
+		have_curl=1
+	else
+		echo "  SKIP test_server.py: curl client: curl not installed"
+		skipped=$((skipped + 1))
+	fi
+	port=$(free_port)
+	ready=$work/server.ready
+	(cd "$work" && USSL_PORT=$port USSL_CLIENTS=$clients \
+	    USSL_READY=$ready timeout 120 "$MICROPY" "$here/test_server.py" \
+	    >"$work/server.out" 2>&1; echo $? >"$work/server.rc") &
+	server_pid=$!
+	i=0
+	until [ -s "$ready" ]; do
+		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
+	done
+	got=$(printf 'openssl\n' | timeout 30 openssl s_client -quiet \
+	    -connect "127.0.0.1:$port" -servername localhost \
+	    -CAfile "$certs/ca.pem" -verify_return_error 2>"$work/s_client.err")
+	check "client: openssl s_client (default options) against the MicroPython server" \
+	    "$([ "$got" = "lssnepo" ]; echo $?)" \
+	    "got '$got': $(tail -n 2 "$work/s_client.err" | tr '\n' ' ')"
+	if [ $have_curl -eq 1 ]; then
+		got=$(timeout 30 curl -sS --max-time 20 --cacert "$certs/ca.pem" \
+		    --resolve "localhost:$port:127.0.0.1" \
+		    "https://localhost:$port/" 2>&1)
+		check "client: curl against the MicroPython server" \
+		    "$([ "$got" = "ussl" ]; echo $?)" "got '$got'"
+	fi
+	got=$(timeout 30 python3 - "$port" "$certs/ca.pem" <<-'PYEOF' 2>&1
+		import socket, ssl, sys
+		ctx = ssl.create_default_context(cafile=sys.argv[2])
+		raw = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+		with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+		    s.sendall(b"cpython\n")
+		    print(s.recv(100).decode().strip())
+	PYEOF
+	)
+	check "client: CPython ssl default context against the MicroPython server" \
+	    "$([ "$got" = "nohtypc" ]; echo $?)" "got '$got'"
+	wait "$server_pid"
+	server_pid=""
+	count test_server.py "$(cat "$work/server.rc" 2>/dev/null || echo 1)" \
+	    "$(cat "$work/server.out")"
+else
+	echo "  SKIP test_server.py: no openssl/python3"
+	skipped=$((skipped + 1))
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -2,7 +2,8 @@
 # stock-compatible forms the `tls` module raises.
 import io
 import tls
-from mptest import CERTS, Pipe, check, data, done, raises, seed_module
+from mptest import (CERTS, Pipe, check, data, done, handshake, raises,
+                    seed_module)
 
 ussl = seed_module()
 
@@ -40,6 +41,61 @@ s = tls.SSLContext(tls.PROTOCOL_TLS_SERVER).wrap_socket(
     io.BytesIO(), server_side=True, do_handshake_on_connect=False)
 raises("server without cert fails on use", OSError, s.read, 1)
 s.close()
+
+# A verifying client without trusted CAs: the stock module's error
+# (CA_CHAIN_REQUIRED), at once or at first use.
+NO_CA = (-30336, "MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED")
+c = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+e = raises("no CA: wrap_socket", OSError, c.wrap_socket, io.BytesIO(),
+           server_hostname="localhost")
+check("no CA: stock error form", e is not None and e.args == NO_CA, repr(e))
+s = c.wrap_socket(io.BytesIO(), server_hostname="localhost",
+                  do_handshake_on_connect=False)
+e = raises("no CA: deferred, at first use", OSError, s.read, 1)
+check("no CA: deferred, stock error form", e is not None and e.args == NO_CA,
+      repr(e))
+s.close()
+
+# The `ssl` module (MicroPython's documented API; built in unless
+# USSL_SSL_MODULE=0): contexts start with CERT_NONE, files or data.
+try:
+    import ssl
+except ImportError:
+    ssl = None
+    print("SKIP the ssl module: not in this build")
+if ssl:
+    check("ssl: client context starts CERT_NONE",
+          ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).verify_mode == ssl.CERT_NONE)
+    check("ssl: constants", (ssl.CERT_NONE, ssl.CERT_OPTIONAL,
+          ssl.CERT_REQUIRED) == (tls.CERT_NONE, tls.CERT_OPTIONAL,
+          tls.CERT_REQUIRED))
+    sc = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sc.load_cert_chain(CERTS + "/server-ec-chain.pem",
+                       CERTS + "/server-ec.key")
+    cc = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cc.load_verify_locations(cafile=CERTS + "/ca.pem")
+    cc.verify_mode = ssl.CERT_REQUIRED
+    cio, sio = Pipe.pair()
+    a = cc.wrap_socket(cio, server_hostname="localhost",
+                       do_handshake_on_connect=False)
+    b = sc.wrap_socket(sio, server_side=True, do_handshake_on_connect=False)
+    check("ssl: SSLContext with files, verified handshake",
+          handshake(a, b) < 10)
+    a.close()
+    b.close()
+    cio, sio = Pipe.pair()
+    a = ssl.wrap_socket(cio, cert_reqs=ssl.CERT_REQUIRED,
+                        cadata=data("ca.pem"), server_hostname="localhost",
+                        do_handshake=False)
+    b = ssl.wrap_socket(sio, server_side=True, cert=data("server-ec-chain.pem"),
+                        key=data("server-ec.key"), do_handshake=False)
+    check("ssl: wrap_socket with data", handshake(a, b) < 10)
+    a.write(b"hi")
+    check("ssl: data", b.read(2) == b"hi")
+    a.close()
+    b.close()
+    raises("ssl: load_verify_locations needs something", TypeError,
+           cc.load_verify_locations)
 
 # The peer goes away in the middle of the handshake
 cio, sio = Pipe.pair()
