@@ -241,6 +241,16 @@ static mp_uint_t sock_poll(ussl_mp_socket_t *self, uintptr_t arg,
 
 	if (sock == MP_OBJ_NULL || self->conn == NULL || self->failed)
 		return MP_STREAM_POLL_NVAL;
+	/* Output an earlier write accepted may still wait for the socket
+	   (a non-blocking one that was full).  Send it now; while some
+	   waits, a reader must wait for the socket to take it (the peer
+	   answers only once it has it), so read readiness is looked for as
+	   write readiness: the read then sends it first.  An error is left
+	   for the next call to raise. */
+	if (ussl_handshake_done(self->conn) &&
+	    ussl_flush(self->conn) == USSL_WANT_WRITE &&
+	    (arg & MP_STREAM_POLL_RD) && !self->poll_mask)
+		self->poll_mask = MP_STREAM_POLL_WR;
 	/* The engine needs the other direction: check that one, and report
 	   the caller's direction ready when it is, so the caller calls us
 	   again and the handshake (or key update) moves on. */
