@@ -209,7 +209,7 @@ ssl_tests() { # the no-network ssl/tls tests of Debian's tree
 	local t
 	for t in "$tree"/tests/extmod/ssl_*.py "$tree"/tests/extmod/tls_*.py; do
 		case $(basename "$t") in
-		tls_noleak.py) ;; # needs unittest (below)
+		tls_noleak.py | tls_threads.py) ;; # need unittest (below)
 		*) echo "extmod/$(basename "$t")" ;;
 		esac
 	done
@@ -242,7 +242,7 @@ for board in $boards; do
 		[ -f "$out/$board-$kind/firmware.elf" ] || continue
 		# shellcheck disable=SC2046
 		run_mptests "$board" "$kind" ssl $(ssl_tests)
-		skip "$board $kind extmod/tls_noleak.py: needs unittest (micropython-lib, not in Debian's source)"
+		skip "$board $kind extmod/tls_noleak.py, tls_threads.py: need unittest (micropython-lib, not in Debian's source)"
 	done
 	for kind in ours stock none; do
 		[ -f "$out/$board-$kind/firmware.elf" ] || continue

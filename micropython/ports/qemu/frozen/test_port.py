@@ -51,19 +51,19 @@ cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
 cctx.load_verify_locations(CA)
 sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
 sctx.load_cert_chain(CHAIN, KEY)
-c = s = None
-gc.collect()
-before = gc.mem_free()
 c, s = pair(cctx=cctx, sctx=sctx)
 handshake(c, s)
 gc.collect()
-live = before - gc.mem_free()
-# Each end keeps a 16 KB input and a 4 KB output record buffer.
-check("a connected pair lives on the heap", live > 2 * 20000, "%d" % live)
-print("INFO heap per connected pair: %d bytes" % live)
+with_pair = gc.mem_free()
 c.close()
 s.close()
 c = s = None
+gc.collect()
+free = gc.mem_free()
+live = free - with_pair
+# Each end keeps a 16 KB input and a 4 KB output record buffer.
+check("a connected pair lives on the heap", live > 2 * 20000, "%d" % live)
+print("INFO heap per connected pair: %d bytes" % live)
 for i in range(5):
     c, s = pair(cctx=cctx, sctx=sctx)
     handshake(c, s)
@@ -73,8 +73,8 @@ for i in range(5):
     s.close()
 c = s = None
 gc.collect()
-check("closed connections give it back", gc.mem_free() > before - 1024,
-      "lost %d" % (before - gc.mem_free()))
+check("closed connections give it back", gc.mem_free() > free - 1024,
+      "lost %d" % (free - gc.mem_free()))
 
 # --- running out of heap --------------------------------------------------------
 kept = []

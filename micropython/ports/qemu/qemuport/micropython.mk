@@ -49,6 +49,15 @@ endif
 CFLAGS_USERMOD += -I$(QEMUPORT_DIR) -DMICROPY_TRACKED_ALLOC=1 \
 	-DUSSL_QEMU_EPOCH=$(USSL_QEMU_EPOCH)
 
+# Debian 12's riscv64-unknown-elf-gcc picks its rv32imac/ilp32 libraries
+# (libgcc, picolibc) only for -march=rv32imac exactly: with the port's
+# rv32imac_zicsr it links the 64-bit ones and fails.  Under ISA spec 2.2
+# rv32imac includes Zicsr, which the port's CSR instructions need.
+ifeq ($(QEMU_ARCH),riscv32)
+RV32_ARCH := rv32imac
+AFLAGS += -misa-spec=2.2
+endif
+
 # MPS2_AN385's linker script, wrapped (../mps2.ld); the RISC-V one needs
 # nothing.  Other ARM boards are not built here.
 ifeq ($(LDSCRIPT),mcu/arm/mps2.ld)

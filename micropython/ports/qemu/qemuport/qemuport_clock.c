@@ -10,8 +10,11 @@
  * VIRT_RV32 (QEMU virt): minstret counts retired instructions (QEMU
  * derives it from the instruction counter under -icount, from the host's
  * clock otherwise); the CLINT's mtime counts at 10 MHz from reset.
+ * Both give mp_hal_ticks_ms(), which ports/qemu does not have.
  */
 #include <stdint.h>
+
+#include "py/mphal.h"
 
 #include "qemuport.h"
 
@@ -23,6 +26,14 @@
 static int64_t epoch = USSL_QEMU_EPOCH;
 
 static int64_t seconds_since_reset(void);
+static uint32_t millis_since_reset(void);
+
+/* MicroPython's millisecond ticks, which ports/qemu lacks and the stock
+   module's DTLS timer calls (it is compiled in whether DTLS is or not). */
+mp_uint_t mp_hal_ticks_ms(void)
+{
+	return millis_since_reset();
+}
 
 int64_t qemuport_time(void)
 {
@@ -38,6 +49,7 @@ void qemuport_settime(int64_t now)
 
 #define FPGAIO_BASE 0x40028000u
 #define FPGAIO_CLK1HZ (*(volatile uint32_t *)(FPGAIO_BASE + 0x10))
+#define FPGAIO_CLK100HZ (*(volatile uint32_t *)(FPGAIO_BASE + 0x14))
 #define FPGAIO_COUNTER (*(volatile uint32_t *)(FPGAIO_BASE + 0x18))
 
 uint64_t qemuport_ticks(void)
@@ -50,6 +62,11 @@ uint64_t qemuport_ticks(void)
 static int64_t seconds_since_reset(void)
 {
 	return FPGAIO_CLK1HZ;
+}
+
+static uint32_t millis_since_reset(void)
+{
+	return FPGAIO_CLK100HZ * 10u;
 }
 
 #elif defined(QEMU_SOC_VIRT)
@@ -78,6 +95,17 @@ static int64_t seconds_since_reset(void)
 		lo = CLINT_MTIME_LO;
 	} while (hi != CLINT_MTIME_HI);
 	return (int64_t)((((uint64_t)hi << 32) | lo) / 10000000u);
+}
+
+static uint32_t millis_since_reset(void)
+{
+	uint32_t hi, lo;
+
+	do {
+		hi = CLINT_MTIME_HI;
+		lo = CLINT_MTIME_LO;
+	} while (hi != CLINT_MTIME_HI);
+	return (uint32_t)((((uint64_t)hi << 32) | lo) / 10000u);
 }
 
 #else
