@@ -128,9 +128,13 @@ kind_args() { # KIND -> make variables
 
 build() { # BOARD KIND -> $out/BOARD-KIND/firmware.elf
 	local board=$1 kind=$2 dir=$out/$1-$2 key
-	# make does not rebuild when flags change: a new key, a clean tree.
+	# make does not rebuild when flags change, and an incremental
+	# rebuild after the frozen modules changed was seen to give a
+	# firmware that crashed at once (HardFault): a new key, a clean tree.
 	key="$(kind_args "$kind") $(cat "$glue"/*/micropython.mk \
-	    "$root/micropython/ussl/micropython.mk" | md5sum)"
+	    "$root/micropython/ussl/micropython.mk" "$glue"/manifest.py \
+	    "$glue"/frozen/*.py "$root"/tests/micropython/*.py \
+	    "$files/qemu_files.py" | md5sum)"
 	if [ "$(cat "$dir/.ussl-key" 2>/dev/null)" != "$key" ]; then
 		rm -rf "$dir"
 		mkdir -p "$dir"
@@ -168,7 +172,7 @@ run_script() { # BOARD KIND NAME: a frozen test script through qemu_env
 	# shellcheck disable=SC2046
 	printf 'import qemuport\nqemuport.settime(%s)\nimport qemu_env\nqemu_env.run(%s)\n' \
 	    "$(date +%s)" "'$name'" |
-	    $py "$runner" exec --timeout 900 -- \
+	    $py "$runner" exec --timeout 300 -- \
 	    $(qemu_argv "$board" "$out/$board-$kind/firmware.elf" stdio) \
 	    >"$log" 2>&1
 	rc=$?

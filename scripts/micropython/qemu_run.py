@@ -11,7 +11,8 @@
 #       must include "-serial stdio"), run the code from stdin through
 #       MicroPython's raw REPL, print what it prints, stop QEMU (by its
 #       PID).  Exit status: 0 ran to the end, 1 raised an exception, 2 QEMU
-#       died or the time ran out (the output so far is printed).
+#       died, the firmware crashed (a fault handler's message) or the time
+#       ran out (the output so far is printed).
 import os
 import select
 import signal
@@ -44,6 +45,14 @@ class Timeout(Exception):
     pass
 
 
+class Crashed(Exception):
+    pass
+
+
+# What the port's fault handlers print before they spin for ever.
+CRASH_MARKERS = (b"HardFault exception caught", b"uncaught NLR")
+
+
 class Qemu:
     def __init__(self, argv, deadline):
         self.deadline = deadline
@@ -69,6 +78,12 @@ class Qemu:
                 if not chunk:
                     raise EOFError()
                 self.buf += chunk
+                if any(m in self.buf for m in CRASH_MARKERS):
+                    time.sleep(0.5)  # the register dump
+                    r, _, _ = select.select([fd], [], [], 0)
+                    if r:
+                        self.buf += os.read(fd, 65536)
+                    raise Crashed()
         i = self.buf.index(marker) + len(marker)
         out, self.buf = self.buf[:i], self.buf[i:]
         return out
@@ -101,6 +116,9 @@ def run_code(argv, code, timeout):
     except Timeout:
         out += q.buf
         out += b"\nqemu_run: no answer within %d s, QEMU stopped\n" % timeout
+    except Crashed:
+        out += q.buf
+        out += b"\nqemu_run: the firmware crashed, QEMU stopped\n"
     except EOFError:
         out += q.buf
         out += b"\nqemu_run: QEMU exited\n"
