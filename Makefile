@@ -109,9 +109,14 @@ check: deps
 
 # MicroPython (docs/micropython.md): Debian's MicroPython source with the
 # module, the unix port and firmware under QEMU; build-micropython/.
-.PHONY: check-micropython
+.PHONY: check-micropython bench-micropython
 check-micropython: deps
 	bash scripts/micropython/check.sh
+
+# The firmware's handshake benchmark (instructions under QEMU -icount,
+# ours and the stock module), with the check's firmware builds.
+bench-micropython: deps
+	USSL_QEMU_BENCH=1 bash scripts/micropython/qemu.sh
 
 # Install (cmake/UsslInstall.cmake says what goes where).  The manifest of
 # the last install, DESTDIR included, is $(BUILD_DIR)/install_manifest.txt.
