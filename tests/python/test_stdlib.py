@@ -2,13 +2,14 @@
 
 http.client.HTTPSConnection(context=...), urllib.request.urlopen(context=
 ...), smtplib.SMTP.starttls(context=...), imaplib.IMAP4_SSL(ssl_context=
-...) and poplib.POP3_SSL(context=...) wrap their socket with the context
+...), poplib.POP3_SSL(context=...) and ftplib.FTP_TLS(context=...) wrap their socket with the context
 they are given and then read through sock.makefile().  Each runs against
 a local server on 127.0.0.1 (CPython's http.server over CPython's ssl; a
-small SMTP, IMAP and POP3 server written here), with the server verified
+small SMTP, IMAP, POP3 and FTP server written here), with the server verified
 by the ussl context.  Also makefile() itself: modes, buffering, text,
 and socket.socket's rule that close() waits for the files.
 """
+import ftplib
 import http.client
 import http.server
 import imaplib
@@ -204,6 +205,81 @@ class StdlibClients(unittest.TestCase):
             finally:
                 srv.ls.close()
         return run
+
+    def test_ftp_tls(self):
+        """FTP_TLS: AUTH TLS on the control connection, PROT P, and a
+        listing over a TLS data connection (each wrapped by the ussl
+        context, the listing read through makefile())."""
+        srv = LineServer([])
+        listing = ["-rw-r--r-- 1 u g %d Jan 1 2026 file%d" % (i, i) for i in range(50)]
+
+        def run():
+            try:
+                c, _ = srv.ls.accept()
+                c.settimeout(30)
+                c.sendall(b"220 ftp ready\r\n")
+                f = c.makefile("rb")
+                data_ls = None
+                while True:
+                    line = f.readline()
+                    if not line:
+                        break
+                    srv.received.append(line)
+                    cmd = line.split(b" ")[0].strip().upper()
+                    if cmd == b"AUTH":
+                        c.sendall(b"234 go\r\n")
+                        f.close()
+                        c = server_ctx().wrap_socket(c, server_side=True)
+                        f = c.makefile("rb")
+                    elif cmd == b"USER":
+                        c.sendall(b"331 password\r\n")
+                    elif cmd == b"PASS":
+                        c.sendall(b"230 in\r\n")
+                    elif cmd in (b"PBSZ", b"PROT", b"TYPE"):
+                        c.sendall(b"200 ok\r\n")
+                    elif cmd == b"PASV":
+                        data_ls = socket.socket()
+                        data_ls.bind(("127.0.0.1", 0))
+                        data_ls.listen(1)
+                        data_ls.settimeout(30)
+                        p = data_ls.getsockname()[1]
+                        c.sendall(b"227 Entering Passive Mode (127,0,0,1,%d,%d)\r\n"
+                                  % (p >> 8, p & 255))
+                    elif cmd == b"LIST":
+                        c.sendall(b"150 here it comes\r\n")
+                        d, _ = data_ls.accept()
+                        d = server_ctx().wrap_socket(d, server_side=True)
+                        d.sendall(("\r\n".join(listing) + "\r\n").encode())
+                        # close_notify ends the listing (ussl reports a
+                        # bare TCP close as truncation).
+                        d.unwrap().close()
+                        data_ls.close()
+                        c.sendall(b"226 done\r\n")
+                    elif cmd == b"QUIT":
+                        c.sendall(b"221 bye\r\n")
+                        break
+                    else:
+                        c.sendall(b"502 no\r\n")
+                f.close()
+                c.close()
+            except Exception as e:
+                srv.error = e
+            finally:
+                srv.ls.close()
+        srv.run = run
+        srv.start()
+        ftp = ftplib.FTP_TLS(context=client_ctx(), timeout=30)
+        ftp.connect("localhost", srv.port)
+        ftp.login("user", "secret")          # AUTH TLS first, then USER/PASS
+        self.assertIsInstance(ftp.sock, ussl.SSLSocket)
+        ftp.prot_p()
+        got = []
+        ftp.retrlines("LIST", got.append)
+        self.assertEqual(got, listing)
+        ftp.quit()
+        srv.join(30)
+        self.assertIsNone(srv.error)
+        self.assertIn(b"PROT P\r\n", srv.received)
 
     def test_pop3_ssl(self):
         srv = LineServer([
