@@ -74,7 +74,7 @@ void mt_link_free(mt_link *l)
 
 /* The transport's arg: which end of which link.  Ends live as long as
    the program (a connection keeps a pointer to its transport's arg); a
-   test or fuzz input makes far fewer than this many at once. */
+   test or fuzz input has far fewer than this many alive at once. */
 struct mt_end {
 	mt_link *l;
 	int client;
@@ -144,7 +144,10 @@ static long end_recv(void *arg, unsigned char *buf, size_t len, int *err)
 
 void mt_attach(ussl_conn *conn, mt_link *l, int is_client)
 {
-	struct mt_end *e = &ends[nends++ % (sizeof(ends) / sizeof(ends[0]))];
+	/* Atomic: threaded tests attach connections from several threads
+	   (a plain ++ could hand two connections the same end). */
+	unsigned i = __atomic_fetch_add(&nends, 1, __ATOMIC_RELAXED);
+	struct mt_end *e = &ends[i % (sizeof(ends) / sizeof(ends[0]))];
 	ussl_transport tr;
 
 	e->l = l;

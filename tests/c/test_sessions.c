@@ -570,6 +570,8 @@ static void *worker(void *p)
 	for (i = 0; i < PER_THREAD; i++) {
 		r = run(a->sc, a->cc, "localhost", NULL, 0,
 		    1 + (a->base + (unsigned)i) % 3, NULL, NULL);
+		if (!r.ok)
+			show("threaded handshake failed", r);
 		a->ok += r.ok;
 		a->reused += r.reused;
 		a->verified += r.verified;
@@ -601,7 +603,9 @@ static void test_threads(void)
 	}
 	CHECK(ok == THREADS * PER_THREAD);
 	CHECK(verified == ok);
-	CHECK(reused > 0);
+	/* Whether any resumes depends on how the threads interleave (three
+	   keys share two entries; TLS 1.3 tickets are used once): what must
+	   hold is that every resumption was counted and verified. */
 	CHECK(stats(cc).entries <= 2);
 	CHECK((int)stats(cc).hits == reused);
 	ussl_ctx_free(cc);
