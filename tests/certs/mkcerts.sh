@@ -323,12 +323,14 @@ ossl verify -CAfile other-ca.pem -purpose sslclient client-other.pem >/dev/null
 ossl verify -CAfile ca.pem -purpose sslserver cnonly.pem >/dev/null
 ossl verify -CAfile ca.pem -purpose sslserver noeku.pem >/dev/null
 ossl verify -CAfile private-ca.pem -purpose sslserver private-leaf.pem >/dev/null
-if openssl x509 -in private-leaf.pem -noout -text | grep -q 'Key Usage'; then
+if grep -q 'Key Usage' <<<"$(openssl x509 -in private-leaf.pem -noout -text)"; then
     die "private-leaf.pem has a key usage"
 fi
 ossl verify -CAfile legacy-ca.pem -purpose sslserver legacy-leaf.pem >/dev/null
-openssl x509 -in cnonly.pem -noout -text | grep -q 'Version: 1 ' || die "cnonly.pem is not v1"
-if openssl x509 -in legacy-ca.pem -noout -ext subjectKeyIdentifier 2>/dev/null | grep -q Identifier; then
+# (grep reads a captured text: `openssl | grep -q` under pipefail fails
+# when grep stops reading before openssl has written everything.)
+grep -q 'Version: 1 ' <<<"$(openssl x509 -in cnonly.pem -noout -text)" || die "cnonly.pem is not v1"
+if grep -q Identifier <<<"$(openssl x509 -in legacy-ca.pem -noout -ext subjectKeyIdentifier 2>/dev/null)"; then
     die "legacy-ca.pem has an SKI"
 fi
 [ "$(openssl x509 -in legacy-leaf.pem -noout -ext authorityKeyIdentifier | tail -n 1 | tr -d ' :')" = \

@@ -79,8 +79,13 @@ run_client() { # NAME BINARY [ENV...]
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 if cc -o "$work/pc_shared" "$src/tests/install/client.c" $(pkg-config --cflags --libs ussl) 2>"$work/cc.log"; then
     run_client "pkg-config shared" "$work/pc_shared" LD_LIBRARY_PATH="$libdir"
-    LD_LIBRARY_PATH="$libdir" ldd "$work/pc_shared" | grep -q "$libdir/libussl.so.0" && ok "pkg-config shared: links the installed libussl.so.0" \
-        || bad "pkg-config shared: not linked to the installed library"
+    # ldd's output kept first: `ldd | grep -q` under pipefail fails
+    # whenever grep stops reading early.
+    deps=$(LD_LIBRARY_PATH="$libdir" ldd "$work/pc_shared" 2>&1)
+    case $deps in
+    *"$libdir/libussl.so.0"*) ok "pkg-config shared: links the installed libussl.so.0" ;;
+    *) echo "$deps"; bad "pkg-config shared: not linked to the installed library" ;;
+    esac
 else
     cat "$work/cc.log"; bad "pkg-config shared: build"
 fi
@@ -88,8 +93,11 @@ if cc -o "$work/pc_static" "$src/tests/install/client.c" $(pkg-config --cflags u
        "$libdir/libussl.a" $(pkg-config --static --libs-only-L --libs-only-other ussl) \
        $(pkg-config --static --libs ussl | tr ' ' '\n' | grep -v '^-lussl$' | grep '^-l') 2>"$work/cc.log"; then
     run_client "pkg-config static" "$work/pc_static"
-    ldd "$work/pc_static" | grep -q libussl && bad "pkg-config static: still needs libussl.so" \
-        || ok "pkg-config static: self-contained"
+    deps=$(ldd "$work/pc_static" 2>&1)
+    case $deps in
+    *libussl*) bad "pkg-config static: still needs libussl.so" ;;
+    *) ok "pkg-config static: self-contained" ;;
+    esac
 else
     cat "$work/cc.log"; bad "pkg-config static: build"
 fi
