@@ -109,9 +109,19 @@ static int ca_hash(void *arg, const unsigned char *der, size_t len)
 	return 0;
 }
 
-static int cmp32(const void *a, const void *b)
+/* Sort n 32-byte digests in place.  Insertion sort: a CA bundle holds
+   at most a few hundred, and bare-metal C libraries may lack qsort. */
+static void sort32(unsigned char *d, size_t n)
 {
-	return memcmp(a, b, 32);
+	unsigned char t[32];
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		memcpy(t, d + 32 * i, 32);
+		for (j = i; j > 0 && memcmp(d + 32 * (j - 1), t, 32) > 0; j--)
+			memcpy(d + 32 * j, d + 32 * (j - 1), 32);
+		memcpy(d + 32 * j, t, 32);
+	}
 }
 
 /*
@@ -142,7 +152,7 @@ static int ca_digest(ussl_ctx *ctx, unsigned char out[32])
 	memcpy(buf, tag, sizeof(tag));
 	a.d = buf + sizeof(tag);
 	if (eng_ctx_ca_each(ctx, ca_hash, &a) == 0 && a.n == a.cap) {
-		qsort(a.d, a.n, 32, cmp32);
+		sort32(a.d, a.n);
 		if (eng_sha256(buf, len, out) == 0) {
 			memcpy(ctx->sess.ca_digest, out, 32);
 			ctx->sess.ca_digest_for = ctx->ca_id + 1;
@@ -272,7 +282,8 @@ unsigned char *ussl_sess_make(const ussl_conn *conn, size_t *len,
 	put32(p + 50, (unsigned long)leaf_len);
 	put32(p + 54, (unsigned long)eng_len);
 	p += SESS_HDR;
-	memcpy(p, name, name_len);
+	if (name_len > 0)
+		memcpy(p, name, name_len);
 	p += name_len;
 	if (leaf_len > 0)
 		memcpy(p, leaf, leaf_len);
