@@ -14,20 +14,6 @@
 static unsigned char *ca_other, *ca_main;
 static size_t ca_other_len, ca_main_len;
 
-static int cb_calls;
-
-static int count_cb(void *arg, const unsigned char *der, size_t len,
-    int depth, unsigned *flags)
-{
-	(void)arg;
-	(void)der;
-	(void)len;
-	(void)depth;
-	(void)flags;
-	cb_calls++;
-	return 0;
-}
-
 /* The USSL_VFY_* flags ctx gives the chain in file (a leaf, alone). */
 static unsigned verdict(ussl_ctx *ctx, const char *file, const char *name)
 {
@@ -158,7 +144,7 @@ static void test_setters_refused(void)
 	CHECK(is_frozen_error(sc, ussl_ctx_set_alpn(sc, alpn, 1)));
 	CHECK(is_frozen_error(sc, ussl_ctx_set_ciphers(sc, suites, 1)));
 	CHECK(is_frozen_error(sc, ussl_ctx_set_ciphers(sc, NULL, 0)));
-	CHECK(is_frozen_error(sc, ussl_ctx_set_verify_cb(sc, count_cb,
+	CHECK(is_frozen_error(sc, ussl_ctx_set_verify_cb(sc, tu_count_cb,
 	    NULL)));
 	CHECK(is_frozen_error(sc, ussl_ctx_set_verify_relax(sc,
 	    USSL_RELAX_ALL)));
@@ -179,10 +165,10 @@ static void test_setters_refused(void)
 	CHECK(ussl_ctx_cipher_name(sc, 1, again, sizeof(again)) > 0);
 	CHECK(verdict(sc, "client-other.pem", NULL) & USSL_VFY_UNTRUSTED);
 	CHECK(verdict(sc, "client.pem", NULL) == 0);
-	cb_calls = 0;
+	tu_cb_calls = 0;
 	CHECK(handshake(sc, other, NULL, NULL, 0) != 0);
 	CHECK(handshake(sc, cc, &leaf_len2, NULL, 0) == 0);
-	CHECK(cb_calls == 0);
+	CHECK(tu_cb_calls == 0);
 	CHECK(leaf_len2 == leaf_len);
 	/* cc still verifies (its verify mode and CA set are unchanged):
 	   a server whose chain cc does not trust is refused. */
@@ -306,7 +292,7 @@ static void test_dup_settings(void)
 	CHECK(ussl_ctx_set_alpn(cc, alpn, 1) == USSL_OK);
 	CHECK(ussl_ctx_set_ciphers(cc, suites, 1) == USSL_OK);
 	CHECK(ussl_ctx_set_versions(cc, USSL_TLS1_2, USSL_TLS1_2) == USSL_OK);
-	CHECK(ussl_ctx_set_verify_cb(cc, count_cb, NULL) == USSL_OK);
+	CHECK(ussl_ctx_set_verify_cb(cc, tu_count_cb, NULL) == USSL_OK);
 	CHECK(ussl_ctx_set_verify_relax(cc, USSL_RELAX_CN_ONLY) == USSL_OK);
 	d = ussl_ctx_dup(sc);
 	dc = ussl_ctx_dup(cc);
@@ -322,11 +308,11 @@ static void test_dup_settings(void)
 	CHECK(i == 1);
 	CHECK(ussl_ctx_cipher_name(dc, 0, n2, sizeof(n2)) > 0 &&
 	    strcmp(n2, suites[0]) == 0);
-	cb_calls = 0;
+	tu_cb_calls = 0;
 	CHECK(handshake(d, dc, &len, a, sizeof(a)) == 0);
 	CHECK(len > 0);
 	CHECK(strcmp(a, "x-frozen") == 0);
-	CHECK(cb_calls > 0);          /* the callback came along */
+	CHECK(tu_cb_calls > 0);          /* the callback came along */
 	/* The relaxation came along: a CN-only leaf passes the copy. */
 	CHECK(verdict(dc, "cnonly.pem", "localhost") == 0);
 	{

@@ -54,20 +54,6 @@ static ussl_ctx *client_ctx(int verify, const char *ca1, const char *ca2,
 	return cc;
 }
 
-static int cb_calls;
-
-static int count_cb(void *arg, const unsigned char *der, size_t len,
-    int depth, unsigned *flags)
-{
-	(void)arg;
-	(void)der;
-	(void)len;
-	(void)depth;
-	(void)flags;
-	cb_calls++;
-	return 0;
-}
-
 /* The server talks first after the handshake, so that the client reads
    a TLS 1.3 ticket before the data. */
 static int exchange(ussl_conn *s, ussl_conn *c)
@@ -262,24 +248,24 @@ static void test_binding(void)
 	   resumed (the callback sees the chain), one made with it is, with
 	   the same function and argument only. */
 	x = client_ctx(USSL_VERIFY_REQUIRED, "ca.pem", NULL, 0);
-	ussl_ctx_set_verify_cb(x, count_cb, &arg1);
-	cb_calls = 0;
+	ussl_ctx_set_verify_cb(x, tu_count_cb, &arg1);
+	tu_cb_calls = 0;
 	r = run(sc, x, "localhost", s0, l0, 0, &scb, &lcb);
 	EXPECT("callback installed", r, FULL_OK(r) && r.verified &&
-	    cb_calls > 0 && scb != NULL);
-	cb_calls = 0;
+	    tu_cb_calls > 0 && scb != NULL);
+	tu_cb_calls = 0;
 	r = run(sc, x, "localhost", scb, lcb, 0, NULL, NULL);
 	EXPECT("callback, same", r, r.ok && r.reused && r.verified &&
-	    cb_calls == 0);
+	    tu_cb_calls == 0);
 	r = run(sc, cc, "localhost", scb, lcb, 0, NULL, NULL);
 	EXPECT("callback session, no callback", r, FULL_OK(r) && r.verified);
 	ussl_ctx_free(x);
 	x = client_ctx(USSL_VERIFY_REQUIRED, "ca.pem", NULL, 0);
-	ussl_ctx_set_verify_cb(x, count_cb, &arg2);
-	cb_calls = 0;
+	ussl_ctx_set_verify_cb(x, tu_count_cb, &arg2);
+	tu_cb_calls = 0;
 	r = run(sc, x, "localhost", scb, lcb, 0, NULL, NULL);
 	EXPECT("callback, other argument", r, FULL_OK(r) && r.verified &&
-	    cb_calls > 0);
+	    tu_cb_calls > 0);
 	ussl_ctx_free(x);
 	free(scb);
 out:

@@ -92,3 +92,17 @@ int tu_report(const char *name)
 	printf("%s: %d checks, %d failed\n", name, tu_checks, tu_failures);
 	return tu_failures ? 1 : 0;
 }
+
+int tu_cb_calls;
+
+int tu_count_cb(void *arg, const unsigned char *der, size_t len, int depth,
+    unsigned *flags)
+{
+	(void)arg;
+	(void)der;
+	(void)len;
+	(void)depth;
+	(void)flags;
+	tu_cb_calls++;
+	return 0;
+}

@@ -46,6 +46,12 @@ void tu_fin(tu_link *l, int from_client);
 ussl_ctx *tu_server_ctx(const char *cert, const char *key, int verify);
 ussl_ctx *tu_client_ctx(const char *ca, int verify);
 
+/* A verify callback that objects to nothing and counts its calls in
+ * tu_cb_calls. */
+extern int tu_cb_calls;
+int tu_count_cb(void *arg, const unsigned char *der, size_t len, int depth,
+    unsigned *flags);
+
 int tu_report(const char *name);
 
 #endif
