@@ -10,9 +10,10 @@
  *     2  ussl_ctx_use_cert_chain(part0, part1, password part2)
  *     3  ussl_ctx_add_ca(each part), then verify the test chain with it
  *     4  ussl_ctx_verify_chain(parts) against the test CA
- *     5  ussl_conn_set_session(part0) on a client connection, only
- *        with USSL_FUZZ_UNTRUSTED_SESSIONS=1 in the environment (the
- *        API requires trusted session data)
+ *     5  ussl_conn_set_session(part0) on a client connection: the
+ *        core's envelope check (format, lengths, SHA-256 over it all)
+ *        must refuse whatever the fuzzer makes before the engine
+ *        parses any of it
  *     6  ussl_cert_subject/ussl_cert_issuer(part0)
  *     7  ussl_ctx_add_ca(part0), ussl_ctx_verify_chain(parts 1..)
  *   bit 3     server context (else client)
@@ -31,7 +32,6 @@
 static ussl_ctx *verify_ctxs[4];
 static unsigned char *leaf, *inter;
 static size_t leaf_len, inter_len;
-static int untrusted_sessions;
 
 static int accept_all(void *arg, const unsigned char *der, size_t len,
     int depth, unsigned *flags)
@@ -52,8 +52,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	untrusted_sessions = getenv("USSL_FUZZ_UNTRUSTED_SESSIONS") != NULL &&
-	    strcmp(getenv("USSL_FUZZ_UNTRUSTED_SESSIONS"), "1") == 0;
 	ca = fu_cert_read("ca.pem", &len);
 	/* index: bit 0 server, bit 1 callback */
 	for (i = 0; i < 4; i++) {
@@ -188,12 +186,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    lens, n, mode);
 		break;
 	case 5:
-		/* ussl.h: session data must be what ussl_conn_get_session()
-		   gave, kept safe; mbedTLS trusts it (a forged host name
-		   field is read past its end).  Forged data is outside the
-		   contract, so this mode is opt-in. */
-		if (!untrusted_sessions)
-			break;
+		/* Data with a matching digest is what ussl_conn_get_session()
+		   gave (ussl.h); the fuzzer cannot make one, so every input
+		   here exercises the envelope check alone. */
 		conn = ussl_conn_new(verify_ctxs[0], "localhost", &err);
 		if (conn == NULL)
 			fu_die("ussl_conn_new: %s", err.msg);
