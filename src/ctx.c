@@ -13,17 +13,33 @@
 #include <string.h>
 
 #include "engine.h"
+#include "ussl_lock.h"
 
 /* A process-unique, never-zero number (see ussl_ctx.ca_id). */
+/* A 64-bit atomic add where the target has one; elsewhere (Cortex-M3,
+   RV32 without libatomic) the core's lock, which is nothing on ports
+   without threads. */
+#if defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_8)
 uint64_t ussl_new_id(void)
 {
 	static uint64_t last;
-#if defined(__GNUC__)
+
 	return __atomic_add_fetch(&last, 1, __ATOMIC_RELAXED);
-#else
-	return ++last;
-#endif
 }
+#else
+USSL_LOCK_STATIC(id_lock);
+
+uint64_t ussl_new_id(void)
+{
+	static uint64_t last;
+	uint64_t id;
+
+	ussl_lock(&id_lock);
+	id = ++last;
+	ussl_unlock(&id_lock);
+	return id;
+}
+#endif
 
 ussl_ctx *ussl_ctx_new(int role)
 {
