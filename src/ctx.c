@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "psk.h"
 
 /* A process-unique, never-zero number (see ussl_ctx.ca_id). */
 uint64_t ussl_new_id(void)
@@ -105,6 +106,7 @@ void ussl_ctx_free(ussl_ctx *ctx)
 	if (left > 0)
 		return;
 	ussl_sess_ctx_free(ctx);
+	ussl_psk_free(ctx);
 	eng_ctx_free(ctx);
 	alpn_clear(ctx);
 	ussl_err_free(&ctx->err);
@@ -310,6 +312,9 @@ int ussl_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime)
 	if (ctx->role != USSL_SERVER)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
 		    "session tickets are issued by servers");
+	if (lifetime != 0 && ussl_psk_active(ctx))
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "a PSK server issues no session tickets");
 	if (eng_ctx_set_tickets(ctx, lifetime) != USSL_OK)
 		return USSL_ERROR;
 	ctx->tickets = lifetime;
@@ -352,7 +357,7 @@ ussl_ctx *ussl_ctx_dup(const ussl_ctx *src)
 	ctx->n_ca = src->n_ca;
 	ctx->ca_id = src->ca_id;
 	ctx->tickets = src->tickets;
-	if (eng_ctx_update(ctx) != USSL_OK)
+	if (eng_ctx_update(ctx) != USSL_OK || ussl_psk_dup(ctx, src) != USSL_OK)
 		goto fail;
 	return ctx;
 fail:

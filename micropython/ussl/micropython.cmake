@@ -22,6 +22,8 @@ set(USSL_CORE_SOURCES
     ${USSL_ROOT}/src/engine_mbedtls.c
     ${USSL_ROOT}/src/mbedtls_x509.c
     ${USSL_ROOT}/src/mbedtls_session.c
+    ${USSL_ROOT}/src/mbedtls_psk.c
+    ${USSL_ROOT}/src/psk.c
     ${USSL_ROOT}/src/session.c
     ${USSL_ROOT}/src/session_cache.c
     ${USSL_ROOT}/src/session_leaf.c

@@ -67,6 +67,8 @@ USSL_CORE_C := $(addprefix $(USSL_ROOT)/src/,\
 	engine_mbedtls.c \
 	mbedtls_x509.c \
 	mbedtls_session.c \
+	mbedtls_psk.c \
+	psk.c \
 	session.c \
 	session_cache.c \
 	session_leaf.c \
