@@ -43,6 +43,7 @@ USSL_SSL_MODULE ?= 1
 # The binding (scanned for qstrs).
 SRC_USERMOD_C += $(addprefix $(USSL_MP_DIR)/,\
 	mod_tls.c \
+	mod_tls_psk.c \
 	sslsocket.c \
 	errors.c \
 	)
