@@ -411,7 +411,8 @@ USSL_API int ussl_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime);
  * server_name (a name given is still sent as SNI) and a server needs
  * no chain; ussl_conn_psk_identity() tells which identity was used.
  * If ussl_ctx_set_ciphers() chose suites, only its PSK suites are kept
- * (none: connections fail with USSL_E_CONFIG).
+ * (TLS 1.3 suites all serve PSKs); a TLS 1.2 list without any is refused
+ * (USSL_E_BADARG) by OpenSSL, and leaves mbedTLS no TLS 1.2 suite.
  *
  * Identities are 1 to USSL_PSK_MAX_IDENTITY bytes of any value but 0
  * (OpenSSL's TLS 1.2 code reads them as C strings; the rule is the same
