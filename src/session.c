@@ -189,7 +189,7 @@ static int policy_digest(ussl_ctx *ctx, unsigned char out[32])
 {
 	static const char tag[] = "ussl session policy 1";
 	unsigned char buf[sizeof(tag) + 7 + 32 + 1 + sizeof(ussl_verify_fn) +
-	    sizeof(void *) + 16 + 32];
+	    sizeof(void *) + 16 + 1 + 32];
 	unsigned char *p = buf;
 
 	memcpy(p, tag, sizeof(tag));
@@ -212,10 +212,14 @@ static int policy_digest(ussl_ctx *ctx, unsigned char out[32])
 			return -1;
 		p += 16;
 	}
-	/* The PSK (zeros without): sessions never cross PSKs. */
-	if (ussl_psk_digest(ctx, p) != 0)
-		return -1;
-	p += 32;
+	/* The PSK, when there is one (so that the fingerprints of other
+	   contexts stay as they were): sessions never cross PSKs. */
+	if (ussl_psk_active(ctx)) {
+		*p++ = 'P';
+		if (ussl_psk_digest(ctx, p) != 0)
+			return -1;
+		p += 32;
+	}
 	return eng_sha256(buf, (size_t)(p - buf), out);
 }
 
