@@ -27,8 +27,10 @@ def server(keys=None):
     return ctx
 
 
-def connect(sctx, cctx, host=None):
+def connect(sctx, cctx, host="micropython.local"):
     # (ok, client socket, server socket): both handshakes done, or not.
+    # A client that verifies (the default) needs a server_hostname, as
+    # with the stock module, PSK or not.
     cio, sio = Pipe.pair()
     c = cctx.wrap_socket(cio, server_hostname=host,
                          do_handshake_on_connect=False)
@@ -62,6 +64,7 @@ raises("a key of another type: TypeError", TypeError, setattr, ctx,
        "psk_key", 12345)
 raises("an identity of another type: TypeError", TypeError, setattr, ctx,
        "psk_identity", 12345)
+ctx.psk_key = KEY
 ctx.psk_identity = "text identity"
 check("a str identity", ctx.psk_identity == "text identity")
 
