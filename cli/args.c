@@ -53,6 +53,11 @@ static const char help_text[] =
 "                         limit the TLS versions (default: 1.2 to the\n"
 "                         highest supported)\n"
 "      --alpn LIST        ALPN protocols to offer/accept, comma-separated\n"
+"      --psk-identity ID --psk HEXKEY\n"
+"                         pre-shared key (up to 48 bytes, in hex): a\n"
+"                         client sends ID; a server accepts ID with that\n"
+"                         key.  Only PSK handshakes are made then (no\n"
+"                         certificates needed or used)\n"
 "\n"
 "Other:\n"
 "      --timeout SECONDS  limit for connecting, for the handshake and for\n"
@@ -119,7 +124,8 @@ static int parse_timeout(const char *s)
 enum {
 	OPT_KEYFILE = 256, OPT_CERTFILE, OPT_CA_CERTS, OPT_CERT_REQS,
 	OPT_SERVER_HOSTNAME, OPT_INSECURE, OPT_TIMEOUT, OPT_PORT_FILE,
-	OPT_ECHO, OPT_MIN_VERSION, OPT_MAX_VERSION, OPT_ALPN, OPT_STRICT_CLOSE
+	OPT_ECHO, OPT_MIN_VERSION, OPT_MAX_VERSION, OPT_ALPN, OPT_STRICT_CLOSE,
+	OPT_PSK_IDENTITY, OPT_PSK
 };
 
 static const struct option long_opts[] = {
@@ -142,6 +148,8 @@ static const struct option long_opts[] = {
 	{"min-version", required_argument, NULL, OPT_MIN_VERSION},
 	{"max-version", required_argument, NULL, OPT_MAX_VERSION},
 	{"alpn", required_argument, NULL, OPT_ALPN},
+	{"psk-identity", required_argument, NULL, OPT_PSK_IDENTITY},
+	{"psk", required_argument, NULL, OPT_PSK},
 	{NULL, 0, NULL, 0}
 };
 
@@ -200,6 +208,8 @@ int cat_parse_args(int argc, char **argv, struct cat_opts *o)
 			break;
 		}
 		case OPT_ALPN: o->alpn = optarg; break;
+		case OPT_PSK_IDENTITY: o->psk_identity = optarg; break;
+		case OPT_PSK: o->psk_hex = optarg; break;
 		case '?':
 		default:
 			if (optopt > 0 && optopt < 256) {
@@ -233,7 +243,7 @@ int cat_parse_args(int argc, char **argv, struct cat_opts *o)
 		} else {
 			return usage_error("%s", "--listen takes [HOST] PORT");
 		}
-		if (o->certfile == NULL)
+		if (o->certfile == NULL && o->psk_identity == NULL)
 			return usage_error("%s", "a server needs --certfile "
 			    "(and --keyfile unless the key is in it)");
 		if (o->server_hostname != NULL)
@@ -255,6 +265,8 @@ int cat_parse_args(int argc, char **argv, struct cat_opts *o)
 		if (o->server_hostname == NULL)
 			o->server_hostname = o->host;
 	}
+	if ((o->psk_identity == NULL) != (o->psk_hex == NULL))
+		return usage_error("%s", "--psk-identity and --psk go together");
 	if (o->keyfile != NULL && o->certfile == NULL)
 		return usage_error("%s", "--keyfile needs --certfile");
 	if (o->min_version && o->max_version &&

@@ -106,7 +106,10 @@ static int make_ctx(const struct cat_opts *o, ussl_ctx **out)
 	}
 	/* A verifying client without --ca-certs trusts the system's CAs,
 	   as openssl s_client and ncat do; never "no CA = trust all". */
-	if (ca == NULL && !o->server &&
+	if (o->psk_identity != NULL &&
+	    (rc = cat_psk_apply(ctx, o)) != CAT_EXIT_OK)
+		goto out;
+	if (ca == NULL && !o->server && o->psk_identity == NULL &&
 	    ussl_ctx_verify(ctx) != USSL_VERIFY_NONE) {
 		ca = CAT_DEFAULT_CA_FILE;
 		ca_what = "system CA file";
@@ -225,8 +228,12 @@ static void print_summary(const ussl_ctx *ctx, const ussl_conn *conn)
 	} else {
 		fprintf(stderr, "usslcat: peer certificate: none\n");
 	}
-	fprintf(stderr, "usslcat: verification: %s\n",
-	    verify_result(ctx, conn, have_cert));
+	if (cat_psk_summary(conn))
+		fprintf(stderr, "usslcat: verification: by the pre-shared "
+		    "key\n");
+	else
+		fprintf(stderr, "usslcat: verification: %s\n",
+		    verify_result(ctx, conn, have_cert));
 }
 
 /* One connection on fd (connected, non-blocking): handshake, summary,

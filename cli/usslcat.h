@@ -44,6 +44,8 @@ struct cat_opts {
 	int echo;
 	int keep_open;
 	int strict_close;           /* --strict-close */
+	const char *psk_identity;   /* --psk-identity, NULL: no PSK */
+	char *psk_hex;              /* --psk (wiped once used) */
 };
 
 /* args.c: fill *o from argv.  Returns -1 to go on, or an exit code
@@ -71,6 +73,12 @@ int cat_ms_left(long long deadline);
    and an established connection on the non-blocking socket fd, close
    cleanly, and return an exit code. */
 int cat_pump(ussl_conn *conn, int fd, const struct cat_opts *o);
+
+/* psk.c: give ctx the PSK of --psk-identity/--psk; an exit code. */
+int cat_psk_apply(ussl_ctx *ctx, const struct cat_opts *o);
+/* psk.c: the PSK identity line of the handshake summary; 1 after a PSK
+   handshake (no certificate to speak of), else 0. */
+int cat_psk_summary(const ussl_conn *conn);
 
 /* usslcat.c: print "usslcat: what: <connection error>" and return the
    exit code for an error seen after the handshake (6, or 7 on timeout). */

@@ -164,6 +164,11 @@
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
+/* Pre-shared keys (ussl_ctx_set_psk): ECDHE-PSK, and plain PSK for peers
+ * that have nothing else.  Offered only by a context that has a PSK. */
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_PSK_ENABLED
+#define MBEDTLS_KEY_EXCHANGE_PSK_ENABLED
+#define MBEDTLS_PSK_MAX_LEN 48
 /* Inert without CBC suites, but harmless if someone configures them. */
 #define MBEDTLS_SSL_ENCRYPT_THEN_MAC
 

@@ -398,6 +398,61 @@ USSL_API int ussl_ctx_set_max_fragment(ussl_ctx *ctx, unsigned len);
  */
 USSL_API int ussl_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime);
 
+/*
+ * Pre-shared keys (psk.c; RFC 4279 / RFC 8446 external PSKs).  A context
+ * with a PSK authenticates its peer by the key alone, and ONLY by it:
+ * it offers (client) or accepts (server) PSK handshakes only (TLS 1.2:
+ * ECDHE-PSK and PSK suites; TLS 1.3: psk_dhe_ke / psk_ke), so a
+ * connection never falls back to certificates, whatever CA, chain or
+ * verify mode the context also has.  On such a connection no
+ * certificate is exchanged: ussl_conn_peer_cert() gives -1,
+ * ussl_conn_peer_verified() 0, ussl_conn_verify_flags() 0, the verify
+ * mode and callback play no part, a client needs neither CA nor
+ * server_name (a name given is still sent as SNI) and a server needs
+ * no chain; ussl_conn_psk_identity() tells which identity was used.
+ * If ussl_ctx_set_ciphers() chose suites, only its PSK suites are kept
+ * (TLS 1.3 suites all serve PSKs); a TLS 1.2 list without any is refused
+ * (USSL_E_BADARG) by OpenSSL, and leaves mbedTLS no TLS 1.2 suite.
+ *
+ * Identities are 1 to USSL_PSK_MAX_IDENTITY bytes of any value but 0
+ * (OpenSSL's TLS 1.2 code reads them as C strings; the rule is the same
+ * on every engine); keys 1 to USSL_PSK_MAX_KEY bytes.  Keys are copied,
+ * wiped when replaced or freed, and never appear in messages.  Sessions
+ * are bound to the PSK configuration (see "session resumption").
+ * mbedTLS 2.28 speaks TLS 1.2 only and may cap keys lower (its
+ * MBEDTLS_PSK_MAX_LEN): a longer key fails with USSL_E_BADARG there.
+ *
+ * ussl_ctx_set_psk (client): the identity to send and its key; identity
+ *   NULL (and key NULL) removes the PSK.  USSL_E_BADARG on a server
+ *   context, for a bad length or a zero byte in the identity.
+ * ussl_ctx_add_psk (server): accept identity with key (replacing the
+ *   key of an identity already added).  USSL_E_BADARG on a client.
+ * ussl_ctx_set_psk_cb (server): look up identities not added with
+ *   ussl_ctx_add_psk: fn gets the client's identity (binary, not
+ *   NUL-terminated, valid during the call) and *key_len =
+ *   USSL_PSK_MAX_KEY, the size of key; it writes the key and its
+ *   length and returns 0, or returns non-zero to refuse the identity
+ *   (the handshake then fails, USSL_E_HANDSHAKE or USSL_E_PEER_ALERT at
+ *   the client).  It runs during the handshake, on the connection's
+ *   thread; the buffer is wiped after the call.  fn NULL removes it.
+ * ussl_ctx_clear_psk: forget every PSK, table and callback of ctx.
+ * ussl_ctx_has_psk: 1 when ctx has a PSK (client) or a table entry or
+ *   callback (server), else 0.
+ * All are setters: they refuse once ctx is frozen.  ussl_ctx_dup()
+ * copies the PSK state (keys included).
+ */
+#define USSL_PSK_MAX_IDENTITY 128
+#define USSL_PSK_MAX_KEY 48
+typedef int (*ussl_psk_fn)(void *arg, const unsigned char *identity,
+    size_t identity_len, unsigned char *key, size_t *key_len);
+USSL_API int ussl_ctx_set_psk(ussl_ctx *ctx, const unsigned char *identity,
+    size_t identity_len, const unsigned char *key, size_t key_len);
+USSL_API int ussl_ctx_add_psk(ussl_ctx *ctx, const unsigned char *identity,
+    size_t identity_len, const unsigned char *key, size_t key_len);
+USSL_API int ussl_ctx_set_psk_cb(ussl_ctx *ctx, ussl_psk_fn fn, void *arg);
+USSL_API int ussl_ctx_clear_psk(ussl_ctx *ctx);
+USSL_API int ussl_ctx_has_psk(const ussl_ctx *ctx);
+
 /* The last error of a context operation.  Not thread-safe: read it right
    after the failing call, from the same thread. */
 USSL_API const ussl_error *ussl_ctx_error(const ussl_ctx *ctx);
@@ -524,9 +579,13 @@ USSL_API void ussl_conn_set_timeout_error(ussl_conn *conn);
  *     names compared exactly, IP literals as addresses; no name only
  *     with no name);
  *   - the same policy: role, verify mode, USSL_RELAX_* flags, trusted CA
- *     set (by content: the same certificates, loaded in any order) and
+ *     set (by content: the same certificates, loaded in any order),
  *     verify callback (none, or the same function and argument in the
- *     same process);
+ *     same process) and PSK (none, or the same identity and key: a
+ *     session made under one PSK is never offered under another, nor
+ *     one made with certificates under a PSK, or the reverse);
+ *   - a PSK context's sessions stand for the PSK handshake that made
+ *     them: they need no verified certificate;
  *   - if the context verifies: made by a connection that verified its
  *     peer (a session made under USSL_VERIFY_NONE never resumes on a
  *     verifying context), and its saved leaf certificate still passing
@@ -644,6 +703,10 @@ USSL_API unsigned ussl_conn_verify_flags(const ussl_conn *conn);
 USSL_API int ussl_conn_peer_verified(const ussl_conn *conn);
 /* Role of the connection. */
 USSL_API int ussl_conn_role(const ussl_conn *conn);
+/* After a PSK handshake (see ussl_ctx_set_psk): 0 with *identity and
+   *len set to the PSK identity used (valid while conn lives), else -1. */
+USSL_API int ussl_conn_psk_identity(const ussl_conn *conn,
+    const unsigned char **identity, size_t *len);
 
 /*
  * Readable summary of a certificate (DER): writes the subject DN

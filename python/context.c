@@ -36,6 +36,7 @@ PyUsslContext *pyussl_context_create(int role)
 	c->check_hostname = role == USSL_CLIENT;
 	c->options = 0;
 	c->verify_cb = NULL;
+	c->psk_identity = c->psk_key = c->server_psk_keys = NULL;
 	pyussl_ctx_update_cb_flags(c);
 	PyObject_GC_Track(c);
 	c->mutex = PyThread_allocate_lock();
@@ -73,12 +74,18 @@ static PyObject *c_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 static int c_traverse(PyUsslContext *c, visitproc visit, void *arg)
 {
 	Py_VISIT(c->verify_cb);
+	Py_VISIT(c->psk_identity);
+	Py_VISIT(c->psk_key);
+	Py_VISIT(c->server_psk_keys);
 	return pyussl_ctx_vcb_traverse(c, visit, arg);
 }
 
 static int c_clear(PyUsslContext *c)
 {
 	Py_CLEAR(c->verify_cb);
+	Py_CLEAR(c->psk_identity);
+	Py_CLEAR(c->psk_key);
+	Py_CLEAR(c->server_psk_keys);
 	pyussl_ctx_vcb_clear(c);
 	pyussl_ctx_update_cb_flags(c);
 	return 0;
@@ -132,8 +139,9 @@ PyObject *pyussl_context_wrap(PyUsslContext *c, PyObject *sock,
 	}
 	if (pyussl_parse_hostname(hostname, server_side, &host) < 0)
 		return NULL;
+	/* A PSK context exchanges no certificate (ctxpsk.c). */
 	if (!legacy && c->role == USSL_CLIENT &&
-	    c->verify != USSL_VERIFY_NONE) {
+	    c->verify != USSL_VERIFY_NONE && !ussl_ctx_has_psk(c->ctx)) {
 		if (host == NULL && c->check_hostname) {
 			PyErr_SetString(PyExc_ValueError, "check_hostname "
 			    "requires server_hostname (or verify_mode = "
@@ -854,6 +862,19 @@ static PyGetSetDef c_getset[] = {
 	  (setter)pyussl_ctx_set_verify_relax,
 	  "Relaxations of the strict default certificate policy: 0 (the\n"
 	  "default) or RELAX_CN_ONLY | RELAX_NO_EKU | RELAX_LEGACY_CA.", NULL },
+	{ "psk_identity", (getter)pyussl_ctx_get_psk,
+	  (setter)pyussl_ctx_set_psk,
+	  "Client: the pre-shared key identity to send (bytes or str), used\n"
+	  "with psk_key; while both are set, only PSK handshakes are made.",
+	  (void *)0 },
+	{ "psk_key", (getter)pyussl_ctx_get_psk, (setter)pyussl_ctx_set_psk,
+	  "Client: the pre-shared key (bytes, 1 to 48), with psk_identity.",
+	  (void *)1 },
+	{ "server_psk_keys", (getter)pyussl_ctx_get_psk,
+	  (setter)pyussl_ctx_set_psk,
+	  "Server: a dict, or any object with get(identity) -> key bytes or\n"
+	  "None, looked up during the handshake; while set, only PSK\n"
+	  "handshakes are accepted.", (void *)2 },
 	{ "minimum_version", (getter)get_min_version, (setter)set_min_version,
 	  "Lowest TLS version: TLSv1_2 or TLSv1_3 (ssl.TLSVersion members\n"
 	  "work too); MINIMUM_SUPPORTED by default.", NULL },

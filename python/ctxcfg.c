@@ -149,6 +149,13 @@ static int modify(PyUsslContext *c, ctx_op op, void *arg, int slow,
 	return r == USSL_OK ? 0 : -1;
 }
 
+int pyussl_ctx_modify(PyUsslContext *c,
+    int (*op)(ussl_ctx *x, void *arg, size_t *applied), void *arg,
+    pyussl_errinfo *e)
+{
+	return modify(c, op, arg, 0, e);
+}
+
 /* --- verify mode --- */
 
 static int op_verify(ussl_ctx *x, void *arg, size_t *applied)

@@ -66,6 +66,9 @@ struct PyUsslContext {
 	int cb_flags;                    /* for new connections */
 	long options;
 	PyObject *verify_cb;
+	PyObject *psk_identity;          /* ctxpsk.c; NULL: None */
+	PyObject *psk_key;
+	PyObject *server_psk_keys;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -102,6 +105,16 @@ unsigned pyussl_ctx_no_name(const PyUsslContext *c);
 /* Empty the client session cache of c->ctx (settings changed; the
    cache is the core's, see socksession.c). */
 void pyussl_ctx_forget_sessions(PyUsslContext *c);
+
+/* Apply op to c's ussl_ctx (in place, or to a copy that replaces it
+   once a connection froze it); 0, or -1 with *e filled. */
+int pyussl_ctx_modify(PyUsslContext *c,
+    int (*op)(ussl_ctx *x, void *arg, size_t *applied), void *arg,
+    pyussl_errinfo *e);
+
+/* ctxpsk.c: psk_identity (closure 0), psk_key (1), server_psk_keys (2). */
+PyObject *pyussl_ctx_get_psk(PyUsslContext *c, void *closure);
+int pyussl_ctx_set_psk(PyUsslContext *c, PyObject *v, void *closure);
 
 /* Setters: 0, or -1 with *e filled (no exception). */
 int pyussl_ctx_set_versions(PyUsslContext *c, int min, int max,

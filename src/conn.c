@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "psk.h"
 
 static void out_drop(ussl_conn *conn);
 
@@ -32,7 +33,10 @@ ussl_conn *ussl_conn_new(ussl_ctx *ctx, const char *server_name,
 		set_static_err(err, USSL_E_BADARG, "no context");
 		return NULL;
 	}
-	if (ctx->role == USSL_CLIENT && ctx->verify != USSL_VERIFY_NONE) {
+	/* A PSK context authenticates by the key only: no certificate is
+	   exchanged, so neither name nor CA nor chain is needed. */
+	if (ctx->role == USSL_CLIENT && ctx->verify != USSL_VERIFY_NONE &&
+	    !ussl_psk_active(ctx)) {
 		/* Checking a chain without a name accepts any host: only a
 		   context told that names are not checked goes without. */
 		if ((server_name == NULL || server_name[0] == '\0') &&
@@ -48,7 +52,8 @@ ussl_conn *ussl_conn_new(ussl_ctx *ctx, const char *server_name,
 			return NULL;
 		}
 	}
-	if (ctx->role == USSL_SERVER && !ctx->has_chain) {
+	if (ctx->role == USSL_SERVER && !ctx->has_chain &&
+	    !ussl_psk_active(ctx)) {
 		set_static_err(err, USSL_E_CONFIG,
 		    "a server needs a certificate and a private key");
 		return NULL;
@@ -99,6 +104,7 @@ void ussl_conn_free(ussl_conn *conn)
 		return;
 	ussl_sess_conn_end(conn);
 	ussl_sess_conn_free(conn);
+	ussl_psk_conn_free(conn);
 	eng_conn_free(conn);
 	out_drop(conn);
 	ussl_name_free(&conn->name);
@@ -442,6 +448,11 @@ static int do_handshake(ussl_conn *conn)
 		conn->state = ST_OPEN;
 		conn->hs_complete = 1;
 		ussl_sess_handshake_done(conn);
+		/* A PSK client's handshake is a PSK one (or resumes one made
+		   under this PSK: the session is bound to it). */
+		if (conn->role == USSL_CLIENT && ussl_psk_active(conn->ctx))
+			(void)ussl_psk_note(conn, conn->ctx->psk->id,
+			    conn->ctx->psk->id_len);
 	} else if (r == USSL_ERROR && out_pending(conn) > 0 &&
 	    !conn->send_failed) {
 		/* Best effort: the alert that says why is in the flight. */

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "engine.h"
+#include "psk.h"
 #include "ussl_lock.h"
 
-/* A process-unique, never-zero number (see ussl_ctx.ca_id). */
-/* A 64-bit atomic add where the target has one; elsewhere (Cortex-M3,
+/* A process-unique, never-zero number (see ussl_ctx.ca_id): a 64-bit atomic add where the target has one; elsewhere (Cortex-M3,
    RV32 without libatomic) the core's lock, which is nothing on ports
    without threads. */
 #if defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_8)
@@ -121,6 +121,7 @@ void ussl_ctx_free(ussl_ctx *ctx)
 	if (left > 0)
 		return;
 	ussl_sess_ctx_free(ctx);
+	ussl_psk_free(ctx);
 	eng_ctx_free(ctx);
 	alpn_clear(ctx);
 	ussl_err_free(&ctx->err);
@@ -326,6 +327,9 @@ int ussl_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime)
 	if (ctx->role != USSL_SERVER)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
 		    "session tickets are issued by servers");
+	if (lifetime != 0 && ussl_psk_active(ctx))
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "a PSK server issues no session tickets");
 	if (eng_ctx_set_tickets(ctx, lifetime) != USSL_OK)
 		return USSL_ERROR;
 	ctx->tickets = lifetime;
@@ -368,7 +372,7 @@ ussl_ctx *ussl_ctx_dup(const ussl_ctx *src)
 	ctx->n_ca = src->n_ca;
 	ctx->ca_id = src->ca_id;
 	ctx->tickets = src->tickets;
-	if (eng_ctx_update(ctx) != USSL_OK)
+	if (eng_ctx_update(ctx) != USSL_OK || ussl_psk_dup(ctx, src) != USSL_OK)
 		goto fail;
 	return ctx;
 fail:

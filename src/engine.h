@@ -43,6 +43,12 @@ int eng_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n);
 int eng_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,
     size_t size);
 
+/* Bring the engine in line with ctx->psk (psk.c; NULL: no PSK): client
+   identity and key, the server's lookup (ussl_psk_lookup, reporting the
+   identity with ussl_psk_note), PSK-only suites and key exchanges while
+   ussl_psk_active().  Called after every PSK or cipher-list change. */
+int eng_ctx_psk_update(ussl_ctx *ctx);
+
 /* Server session tickets, rotated every lifetime seconds (0: off). */
 int eng_ctx_set_tickets(ussl_ctx *ctx, unsigned lifetime);
 

@@ -17,6 +17,7 @@ static const int ciphersuites[] = {
 	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 	0
 };
+const int *const meng_default_suites = ciphersuites;
 
 const char *eng_version(void)
 {
@@ -100,6 +101,7 @@ void eng_ctx_free(ussl_ctx *ctx)
 	meng_own_release(e->own);
 	meng_cas_release(e->ca);
 	USSL_FREE(e->suites);
+	USSL_FREE(e->psk_suites);
 #if defined(MBEDTLS_SSL_TICKET_C)
 	if (e->has_ticket)
 		mbedtls_ssl_ticket_free(&e->ticket);
@@ -275,7 +277,7 @@ int eng_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n)
 		USSL_FREE(e->suites);
 		e->suites = NULL;
 		mbedtls_ssl_conf_ciphersuites(&e->conf, ciphersuites);
-		return USSL_OK;
+		return ctx->psk != NULL ? eng_ctx_psk_update(ctx) : USSL_OK;
 	}
 	list = USSL_CALLOC(n + 1, sizeof(*list));
 	if (list == NULL)
@@ -292,7 +294,7 @@ int eng_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n)
 	mbedtls_ssl_conf_ciphersuites(&e->conf, list);
 	USSL_FREE(e->suites);
 	e->suites = list;
-	return USSL_OK;
+	return ctx->psk != NULL ? eng_ctx_psk_update(ctx) : USSL_OK;
 }
 
 int eng_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,

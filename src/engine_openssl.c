@@ -166,6 +166,11 @@ static int app_verify(X509_STORE_CTX *x, void *arg)
 	(void)arg;
 	if (conn == NULL)
 		return 0;
+	/* A PSK context takes no certificate, whatever the mode. */
+	if (oeng_psk_refuses_cert(conn)) {
+		X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
+		return 0;
+	}
 	/* Mode NONE: nothing is checked and no callback runs.  The result
 	   recorded must not read as "verified" when the session is resumed
 	   later by a context that does verify. */
@@ -324,7 +329,8 @@ static SSL_CTX *new_ssl_ctx(ussl_ctx *ctx)
 	    SSL_CTX_set_ciphersuites(s, e->suites13 ? e->suites13 :
 	    default_suites13) != 1 ||
 	    !add_client_ca_names(ctx, s, NULL) ||
-	    conf_apply(ctx, s) != USSL_OK) {
+	    conf_apply(ctx, s) != USSL_OK ||
+	    (ctx->psk != NULL && !oeng_psk_apply(ctx, s))) {
 		SSL_CTX_free(s);
 		ERR_clear_error();
 		return NULL;
@@ -664,6 +670,11 @@ static const SSL_CIPHER *find_suite(STACK_OF(SSL_CIPHER) *all,
 /* Install suite strings (NULL: default) into the SSL_CTX. */
 static int apply_suites(SSL_CTX *s, const char *l12, const char *l13)
 {
+	return oeng_apply_suites(s, l12, l13);
+}
+
+int oeng_apply_suites(SSL_CTX *s, const char *l12, const char *l13)
+{
 	ERR_clear_error();
 	if (SSL_CTX_set_cipher_list(s, l12 ? l12 : default_suites12) != 1 ||
 	    SSL_CTX_set_ciphersuites(s, l13 ? l13 : default_suites13) != 1) {
@@ -690,7 +701,9 @@ int eng_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n)
 		USSL_FREE(e->suites13);
 		e->suites12 = e->suites13 = NULL;
 		e->has12 = e->has13 = 1;
-		return conf_apply(ctx, e->ssl);
+		r = conf_apply(ctx, e->ssl);
+		return r == USSL_OK && ctx->psk != NULL ?
+		    eng_ctx_psk_update(ctx) : r;
 	}
 	/* Look names up among all suites OpenSSL has (but no anonymous or
 	   unencrypted ones), at any security level. */
@@ -745,6 +758,8 @@ int eng_ctx_set_ciphers(ussl_ctx *ctx, const char *const *names, size_t n)
 		USSL_FREE(l12);
 	l12 = l13 = NULL;
 	r = conf_apply(ctx, e->ssl);
+	if (r == USSL_OK && ctx->psk != NULL)
+		r = eng_ctx_psk_update(ctx);
 out:
 	ERR_clear_error();
 	SSL_CTX_free(every);
@@ -837,6 +852,7 @@ int eng_conn_init(ussl_conn *conn)
 	}
 	SSL_set_msg_callback(e->ssl, watch_records);
 	SSL_set_msg_callback_arg(e->ssl, conn);
+	oeng_psk_conn_init(conn);
 	e->vs.ctx = conn->ctx;
 	e->vs.role = conn->role;
 	e->vs.name = conn->role == USSL_CLIENT ? &conn->name : NULL;

@@ -222,6 +222,7 @@ const char *ussl_alert_name(int a)
 	case 109: return "missing_extension";
 	case 110: return "unsupported_extension";
 	case 112: return "unrecognized_name";
+	case 115: return "unknown_psk_identity";
 	case 116: return "certificate_required";
 	case 120: return "no_application_protocol";
 	default: return "alert";

@@ -36,6 +36,7 @@ struct eng_ctx;
 struct eng_conn;
 struct ussl_scache;
 struct ussl_sess_conn;
+struct ussl_psk;
 
 /* A client context's session state (session.c, session_cache.c).  A
    copy made by ussl_ctx_dup() MUST start with this zeroed: its own empty
@@ -73,6 +74,7 @@ struct ussl_ctx {
 	ussl_verify_fn verify_fn;
 	void *verify_arg;
 	ussl_sess_ctx sess;   /* the mutable part of a used context */
+	struct ussl_psk *psk; /* pre-shared keys (psk.c), NULL: none */
 	ussl_errstate err;
 	struct eng_ctx *eng;
 };
@@ -143,6 +145,8 @@ struct ussl_conn {
 	int send_failed;
 	int send_errno;
 	int out_nomem;           /* output could not be kept: no memory */
+	unsigned char *psk_id;   /* PSK identity the handshake used (psk.c) */
+	size_t psk_id_len;
 	ussl_errstate err;
 	struct eng_conn *eng;
 };

@@ -37,6 +37,12 @@
 #define COMPAT_KEEPS_PEER_CERT 0
 #endif
 
+/* Pre-shared key exchanges built in (mbedtls_psk.c). */
+#if defined(MBEDTLS_SSL_HANDSHAKE_WITH_PSK_ENABLED) || \
+    (MBEDTLS_VERSION_MAJOR < 3 && defined(MBEDTLS_KEY_EXCHANGE_SOME_PSK_ENABLED))
+#define COMPAT_HAS_PSK 1
+#endif
+
 #if MBEDTLS_VERSION_MAJOR >= 3
 
 #define COMPAT_PRIV(x) MBEDTLS_PRIVATE(x)

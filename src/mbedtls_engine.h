@@ -58,6 +58,7 @@ struct eng_ctx {
 	struct meng_own *own;       /* NULL: no chain loaded */
 	struct meng_cas *ca;        /* NULL: no CA loaded */
 	int *suites;          /* set_ciphers list, NULL: the default */
+	int *psk_suites;      /* in use while a PSK is set (mbedtls_psk.c) */
 #if defined(MBEDTLS_SSL_TICKET_C)
 	mbedtls_ssl_ticket_context ticket;
 	int has_ticket;
@@ -97,6 +98,8 @@ struct eng_conn {
 };
 
 /* engine_mbedtls.c */
+/* The default suite list (without PSK). */
+extern const int *const meng_default_suites;
 /* "mbedTLS -0x2700: text" of an mbedTLS code, into buf. */
 void meng_detail(char *buf, size_t size, int ret);
 /* Append it to an error message. */

@@ -70,6 +70,20 @@ unsigned oeng_vflags(long x509_err);
 /* Append the engine's text for an OpenSSL error code to e. */
 void oeng_detail(ussl_errstate *e, unsigned long code);
 
+/* engine_openssl.c: install suite strings (NULL: the defaults); 1 or 0. */
+int oeng_apply_suites(SSL_CTX *s, const char *l12, const char *l13);
+
+/* openssl_psk.c */
+/* Apply ctx's PSK state (callbacks, PSK-only TLS 1.2 suites) to s, a
+   context's SSL_CTX (also a new one); 1 or 0 (no PSK suite left). */
+int oeng_psk_apply(ussl_ctx *ctx, SSL_CTX *s);
+/* A new connection of a PSK context: a server drops its certificate, a
+   client looks at any certificate (to refuse it).  1. */
+int oeng_psk_conn_init(ussl_conn *conn);
+/* 1 if conn's context has a PSK, so the certificate the peer sent is
+   refused (flags and reason set), else 0. */
+int oeng_psk_refuses_cert(ussl_conn *conn);
+
 /* openssl_session.c */
 
 /* Apply the context's ticket settings to ssl (a server's); 0 on failure. */

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "session.h"
+#include "psk.h"
 #include "ussl_lock.h"
 
 #define SESS_MAGIC "uSSN"
@@ -188,7 +189,7 @@ static int policy_digest(ussl_ctx *ctx, unsigned char out[32])
 {
 	static const char tag[] = "ussl session policy 1";
 	unsigned char buf[sizeof(tag) + 7 + 32 + 1 + sizeof(ussl_verify_fn) +
-	    sizeof(void *) + 16];
+	    sizeof(void *) + 16 + 1 + 32];
 	unsigned char *p = buf;
 
 	memcpy(p, tag, sizeof(tag));
@@ -210,6 +211,14 @@ static int policy_digest(ussl_ctx *ctx, unsigned char out[32])
 		if (get_nonce(p) != 0)
 			return -1;
 		p += 16;
+	}
+	/* The PSK, when there is one (so that the fingerprints of other
+	   contexts stay as they were): sessions never cross PSKs. */
+	if (ussl_psk_active(ctx)) {
+		*p++ = 'P';
+		if (ussl_psk_digest(ctx, p) != 0)
+			return -1;
+		p += 32;
 	}
 	return eng_sha256(buf, (size_t)(p - buf), out);
 }
@@ -380,7 +389,9 @@ static int bound_to(ussl_conn *conn, const sess_view *v)
 		return 0;
 	if (!same_name(conn, v))
 		return 0;
-	if (ctx->verify == USSL_VERIFY_NONE)
+	/* Made under this very PSK (the fingerprint says so): the PSK,
+	   not a certificate, authenticated the peer. */
+	if (ctx->verify == USSL_VERIFY_NONE || ussl_psk_active(ctx))
 		return 1;
 	return (v->flags & F_VERIFIED) &&
 	    ussl_sess_leaf_check(conn, v->leaf, v->leaf_len) == 0;

@@ -22,6 +22,8 @@ set(USSL_CORE_SOURCES
     ${USSL_ROOT}/src/engine_mbedtls.c
     ${USSL_ROOT}/src/mbedtls_x509.c
     ${USSL_ROOT}/src/mbedtls_session.c
+    ${USSL_ROOT}/src/mbedtls_psk.c
+    ${USSL_ROOT}/src/psk.c
     ${USSL_ROOT}/src/session.c
     ${USSL_ROOT}/src/session_cache.c
     ${USSL_ROOT}/src/session_leaf.c
@@ -43,6 +45,7 @@ endif()
 
 target_sources(usermod_ussl INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/mod_tls.c
+    ${CMAKE_CURRENT_LIST_DIR}/mod_tls_psk.c
     ${CMAKE_CURRENT_LIST_DIR}/sslsocket.c
     ${CMAKE_CURRENT_LIST_DIR}/errors.c
     ${CMAKE_CURRENT_LIST_DIR}/mbedtls_glue.c

@@ -43,6 +43,7 @@ USSL_SSL_MODULE ?= 1
 # The binding (scanned for qstrs).
 SRC_USERMOD_C += $(addprefix $(USSL_MP_DIR)/,\
 	mod_tls.c \
+	mod_tls_psk.c \
 	sslsocket.c \
 	errors.c \
 	)
@@ -67,6 +68,8 @@ USSL_CORE_C := $(addprefix $(USSL_ROOT)/src/,\
 	engine_mbedtls.c \
 	mbedtls_x509.c \
 	mbedtls_session.c \
+	mbedtls_psk.c \
+	psk.c \
 	session.c \
 	session_cache.c \
 	session_leaf.c \

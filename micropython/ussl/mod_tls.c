@@ -163,6 +163,12 @@ static void change(mp_obj_t self_in, change_fn fn, void *arg)
 	}
 }
 
+void ussl_mp_change(mp_obj_t self_in, void (*fn)(ussl_ctx *, void *),
+    void *arg)
+{
+	change(self_in, fn, arg);
+}
+
 static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
     size_t n_args, size_t n_kw, const mp_obj_t *args)
 {
@@ -182,6 +188,7 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
 	self->cb_exc = MP_OBJ_NULL;
 	self->max_frag = 0;
 	self->relax = USSL_MP_RELAX_DEFAULT;
+	ussl_mp_psk_init(self);
 	self->ctx = ussl_ctx_new(protocol == PROTOCOL_TLS_SERVER ?
 	    USSL_SERVER : USSL_CLIENT);
 	if (self->ctx == NULL)
@@ -232,6 +239,8 @@ static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 	ussl_mp_context_t *self = MP_OBJ_TO_PTR(self_in);
 	struct attr_arg a;
 
+	if (ussl_mp_psk_attr(self_in, attr, dest))
+		return;
 	if (dest[0] == MP_OBJ_NULL) {
 		if (attr == MP_QSTR_verify_mode)
 			dest[0] = MP_OBJ_NEW_SMALL_INT(

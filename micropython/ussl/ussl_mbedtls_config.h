@@ -76,6 +76,9 @@
 #if USSL_MP_TLS13
 #define MBEDTLS_SSL_PROTO_TLS1_3
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED
+/* External PSKs (and tickets) under TLS 1.3. */
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ENABLED
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED
 /* Middlebox compatibility: some networks drop TLS 1.3 without it. */
 #define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
 /* TLS 1.3's key schedule, and RSA-PSS, which it signs with. */
@@ -148,9 +151,13 @@
 #define MBEDTLS_BASE64_C
 #define MBEDTLS_PEM_PARSE_C
 
-/* ussl has no pre-shared-key API: the PSK key exchange the port's
-   header enables for the stock module would be dead code. */
-#undef MBEDTLS_KEY_EXCHANGE_PSK_ENABLED
+/* Pre-shared keys (SSLContext.psk_identity, psk_key, server_psk_keys):
+   plain PSK, as the stock module has, and ECDHE-PSK; keys up to 48
+   bytes, as the core takes. */
+#define MBEDTLS_KEY_EXCHANGE_PSK_ENABLED
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_PSK_ENABLED
+#undef MBEDTLS_PSK_MAX_LEN
+#define MBEDTLS_PSK_MAX_LEN 48
 
 /* Renegotiation stays off (mbedTLS default), so does DTLS, which the
    port's header may have enabled for the stock module. */

@@ -37,7 +37,19 @@ typedef struct _ussl_mp_context_t {
 	uint16_t max_frag;      /* max_fragment_length (the core has no
 	                           getters for these two) */
 	uint8_t relax;          /* verify_relax */
+	mp_obj_t psk_identity;  /* pre-shared keys (mod_tls_psk.c) */
+	mp_obj_t psk_key;
+	mp_obj_t server_psk_keys;
 } ussl_mp_context_t;
+
+/* mod_tls.c: apply fn to the context's ussl_ctx (a copy when it is in
+   use); raises on failure, changing nothing. */
+void ussl_mp_change(mp_obj_t self_in, void (*fn)(ussl_ctx *, void *),
+    void *arg);
+/* mod_tls_psk.c: the PSK attributes (psk_identity, psk_key,
+   server_psk_keys); true when attr is one of them (handled). */
+void ussl_mp_psk_init(ussl_mp_context_t *self);
+bool ussl_mp_psk_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest);
 
 /* The socket both modules return. */
 typedef struct _ussl_mp_socket_t {

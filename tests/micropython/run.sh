@@ -81,6 +81,7 @@ run_one test_memio.py
 run_one test_errors.py
 run_one test_policy.py
 run_one test_frozen.py
+run_one test_psk.py
 
 # The interop script needs openssl s_server on a free loopback port.
 if command -v openssl >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1
@@ -103,6 +104,28 @@ then
 	server_pid=""
 else
 	echo "  SKIP test_openssl.py: no openssl/python3"
+	skipped=$((skipped + 1))
+fi
+
+# A PSK client against openssl s_server -psk (key "secret-shared-key").
+if command -v openssl >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1
+then
+	port=$(free_port)
+	openssl s_server -quiet -rev -naccept 3 -accept "127.0.0.1:$port" \
+	    -nocert -psk 7365637265742d7368617265642d6b6579 \
+	    -psk_identity micropython >"$work/s_server_psk.log" 2>&1 &
+	server_pid=$!
+	i=0
+	until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" 2>/dev/null
+	do
+		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+	done
+	USSL_PORT=$port run_one test_psk_openssl.py
+	kill "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+	server_pid=""
+else
+	echo "  SKIP test_psk_openssl.py: no openssl/python3"
 	skipped=$((skipped + 1))
 fi
 
