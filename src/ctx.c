@@ -16,9 +16,10 @@
 #include "psk.h"
 #include "ussl_lock.h"
 
-/* A process-unique, never-zero number (see ussl_ctx.ca_id): a 64-bit atomic add where the target has one; elsewhere (Cortex-M3,
-   RV32 without libatomic) the core's lock, which is nothing on ports
-   without threads. */
+/* A process-unique, never-zero number (see ussl_ctx.ca_id): a 64-bit
+   atomic add where the target has one; elsewhere (Cortex-M3, RV32
+   without libatomic) the core's lock, which is nothing on ports without
+   threads. */
 #if defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_8)
 uint64_t ussl_new_id(void)
 {
