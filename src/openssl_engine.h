@@ -42,6 +42,7 @@ struct eng_conn {
 	int verified;          /* the peer's chain was checked and passed */
 	unsigned char *peer_der;
 	size_t peer_der_len;
+	int hvr_sent, listened; /* DTLS server: cookie sent / accepted */
 	char alpn[256];
 };
 
@@ -69,6 +70,13 @@ int oeng_run_verify(X509_STORE_CTX *x, const ussl_vstate *vs);
 unsigned oeng_vflags(long x509_err);
 /* Append the engine's text for an OpenSSL error code to e. */
 void oeng_detail(ussl_errstate *e, unsigned long code);
+
+/* openssl_dtls.c */
+const SSL_METHOD *oeng_dtls_method(int server);
+/* Cookie callbacks of a DTLS server context. */
+void oeng_dtls_ctx_setup(ussl_ctx *ctx, SSL_CTX *s);
+/* Timer and cookie turn before a handshake step: USSL_OK to go on. */
+int oeng_dtls_before_handshake(ussl_conn *conn);
 
 /* openssl_session.c */
 
