@@ -221,20 +221,30 @@ class DtlsOpenssl(unittest.TestCase):
         port = tl.free_port()
         p = subprocess.Popen(
             ["openssl", "s_server", "-dtls1_2", "-accept",
-             "127.0.0.1:%d" % port, "-cert", tl.cert("server-ec-chain.pem"),
-             "-key", tl.cert("server-ec.key"), "-quiet", "-rev"],
+             "127.0.0.1:%d" % port, "-cert", tl.cert("server-ec.pem"),
+             "-cert_chain", tl.cert("int.pem"),
+             "-key", tl.cert("server-ec.key"), "-naccept", "1"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT)
         try:
-            time.sleep(0.5)
+            # Listening once it says so (bounded by the pipe's end).
+            for line in p.stdout:
+                if line.startswith(b"ACCEPT"):
+                    break
             c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             c.settimeout(T)
             c.connect(("127.0.0.1", port))
             cs = client_ctx().wrap_socket(c, server_hostname="localhost")
             self.assertEqual(cs.version(), "DTLSv1.2")
-            cs.send(b"hello\n")
-            self.assertEqual(cs.recv(100), b"olleh\n")
+            cs.send(b"hello from ussl\n")
+            for line in p.stdout:
+                if b"hello from ussl" in line:
+                    break
+            p.stdin.write(b"hello from openssl\n")
+            p.stdin.flush()
+            self.assertEqual(cs.recv(100), b"hello from openssl\n")
             cs.close()
+            c.close()
         finally:
             p.kill()
             p.wait(T)
