@@ -62,6 +62,11 @@ static int bio_write(BIO *b, const char *buf, int len)
 	r = eng_io_send(conn, (const unsigned char *)buf, (size_t)len);
 	if (r > 0)
 		return (int)r;
+	/* DTLS: a datagram waits in the core; this one is made again. */
+	if (r == USSL_WANT_WRITE) {
+		BIO_set_retry_write(b);
+		return -1;
+	}
 	conn->eng->io_err = 1;
 	return -1;
 }
