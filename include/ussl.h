@@ -38,8 +38,9 @@
  *                    message and, for transport failures, the errno.
  *                    Fatal errors are sticky: every later call (after
  *                    ussl_close() too) returns USSL_ERROR with the same
- *                    code and message.  USSL_E_TIMEOUT, USSL_E_BADARG
- *                    and USSL_E_CLOSED are not fatal.
+ *                    code and message.  USSL_E_TIMEOUT, USSL_E_BADARG,
+ *                    USSL_E_CLOSED and USSL_E_HELLO_VERIFY are not
+ *                    fatal.
  *
  * Output (the write rule).  ussl_write() returns how many bytes it
  * accepted: they are encrypted and belong to the stream from then on.
