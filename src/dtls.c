@@ -5,16 +5,19 @@
  * public calls of the datagram mode.  Engine-neutral; the engines' glue
  * is in mbedtls_dtls.c and openssl_dtls.c.
  */
+#include <stdint.h>
 #include <string.h>
 
-#if defined(USSL_CLOCK_MS)
-/* The port's clock: a function's name, given when compiling. */
-uint32_t USSL_CLOCK_MS(void);
-#else
+#if !defined(USSL_CLOCK_MS)
 #include <time.h>
 #endif
 
 #include "engine.h"
+
+#if defined(USSL_CLOCK_MS)
+/* The port's clock: a function's name, given when compiling. */
+uint32_t USSL_CLOCK_MS(void);
+#endif
 
 /* A cookie is made under the secret of the current period and accepted
    under it or the one before: valid for COOKIE_PERIOD to twice that. */
