@@ -5,6 +5,10 @@
  * public calls of the datagram mode.  Engine-neutral; the engines' glue
  * is in mbedtls_dtls.c and openssl_dtls.c.
  */
+#if !defined(USSL_CLOCK_MS) && !defined(_POSIX_C_SOURCE) && \
+    !defined(_GNU_SOURCE)
+#define _POSIX_C_SOURCE 200112L   /* clock_gettime() under strict C99 */
+#endif
 #include <stdint.h>
 #include <string.h>
 
