@@ -30,6 +30,9 @@ static const char help_text[] =
 "      --strict-close     after our close_notify, still require the peer's:\n"
 "                         a peer that then just closes TCP (as web servers\n"
 "                         do) is reported as a truncation (exit 6)\n"
+"      --dtls             DTLS 1.2 over UDP (listening: serve the first\n"
+"                         client that sends; records of at most 1024 bytes\n"
+"                         of input each)\n"
 "\n"
 "Certificates (PEM or DER):\n"
 "      --certfile FILE    own certificate chain, leaf first (a server needs\n"
@@ -125,7 +128,8 @@ enum {
 	OPT_KEYFILE = 256, OPT_CERTFILE, OPT_CA_CERTS, OPT_CERT_REQS,
 	OPT_SERVER_HOSTNAME, OPT_INSECURE, OPT_TIMEOUT, OPT_PORT_FILE,
 	OPT_ECHO, OPT_MIN_VERSION, OPT_MAX_VERSION, OPT_ALPN, OPT_STRICT_CLOSE,
-	OPT_PSK_IDENTITY, OPT_PSK
+	OPT_PSK_IDENTITY, OPT_PSK,
+	OPT_DTLS
 };
 
 static const struct option long_opts[] = {
@@ -150,6 +154,7 @@ static const struct option long_opts[] = {
 	{"alpn", required_argument, NULL, OPT_ALPN},
 	{"psk-identity", required_argument, NULL, OPT_PSK_IDENTITY},
 	{"psk", required_argument, NULL, OPT_PSK},
+	{"dtls", no_argument, NULL, OPT_DTLS},
 	{NULL, 0, NULL, 0}
 };
 
@@ -194,6 +199,7 @@ int cat_parse_args(int argc, char **argv, struct cat_opts *o)
 		case OPT_PORT_FILE: o->port_file = optarg; break;
 		case OPT_ECHO: o->echo = 1; break;
 		case OPT_STRICT_CLOSE: o->strict_close = 1; break;
+		case OPT_DTLS: o->dtls = 1; break;
 		case OPT_MIN_VERSION:
 		case OPT_MAX_VERSION: {
 			int v = parse_version(optarg);
@@ -267,6 +273,8 @@ int cat_parse_args(int argc, char **argv, struct cat_opts *o)
 	}
 	if ((o->psk_identity == NULL) != (o->psk_hex == NULL))
 		return usage_error("%s", "--psk-identity and --psk go together");
+	if (o->dtls && o->keep_open)
+		return usage_error("%s", "--keep-open is not for --dtls");
 	if (o->keyfile != NULL && o->certfile == NULL)
 		return usage_error("%s", "--keyfile needs --certfile");
 	if (o->min_version && o->max_version &&

@@ -128,7 +128,7 @@ int cat_bound_port(int fd)
 
 /* Write the bound port to path through a temporary file and rename(),
    so that a reader polling for the file never sees half of it. */
-static int write_port_file(const char *path, int fd)
+int cat_write_port_file(const char *path, int fd)
 {
 	char tmp[4096];
 	int port = cat_bound_port(fd), ok;
@@ -195,7 +195,7 @@ int cat_listen(const char *host, const char *port, const char *port_file)
 		    port, strerror(err));
 		return -CAT_EXIT_NET;
 	}
-	if (port_file != NULL && write_port_file(port_file, fd) < 0) {
+	if (port_file != NULL && cat_write_port_file(port_file, fd) < 0) {
 		fprintf(stderr, "usslcat: --port-file %s: %s\n", port_file,
 		    strerror(errno));
 		close(fd);

@@ -35,6 +35,7 @@ struct pump {
 	int fd;
 	int echo;
 	int strict_close;
+	size_t up_max;    /* stdin read size: a DTLS record's worth */
 	/* To send: read from stdin, or received (--echo).  What a write
 	   accepted is the library's; the rest stays here. */
 	unsigned char up[BUF_SIZE];
@@ -175,7 +176,7 @@ static int tls_steps(struct pump *p, int *progress)
 /* One read() from stdin after poll() said it is ready. */
 static int from_stdin(struct pump *p)
 {
-	ssize_t n = read(STDIN_FILENO, p->up, sizeof(p->up));
+	ssize_t n = read(STDIN_FILENO, p->up, p->up_max);
 
 	if (n > 0) {
 		p->up_len = (size_t)n;
@@ -236,6 +237,7 @@ int cat_pump(ussl_conn *conn, int fd, const struct cat_opts *o)
 	p.fd = fd;
 	p.echo = o->echo;
 	p.strict_close = o->strict_close;
+	p.up_max = o->dtls ? 1024 : sizeof(p.up);
 
 	for (;;) {
 		struct pollfd pf[3];

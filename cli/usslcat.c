@@ -78,7 +78,8 @@ out:
 /* Build the context from the options.  Returns an exit code. */
 static int make_ctx(const struct cat_opts *o, ussl_ctx **out)
 {
-	ussl_ctx *ctx = ussl_ctx_new(o->server ? USSL_SERVER : USSL_CLIENT);
+	ussl_ctx *ctx = ussl_ctx_new((o->server ? USSL_SERVER : USSL_CLIENT) |
+	    (o->dtls ? USSL_DTLS : 0));
 	const char *ca = o->ca_certs, *ca_what = "--ca-certs", *ca_hint = "";
 	int rc = CAT_EXIT_OK;
 
@@ -163,13 +164,26 @@ static int handshake(ussl_conn *conn, int fd, const struct cat_opts *o,
 	char what[1300];
 
 	for (;;) {
-		int r = ussl_handshake(conn), w;
+		int r = ussl_handshake(conn), w, left, timer;
 
 		if (r == USSL_OK)
 			return CAT_EXIT_OK;
+		/* DTLS server: a cookie went to the client; it comes back. */
+		if (r == USSL_ERROR &&
+		    ussl_conn_error(conn)->code == USSL_E_HELLO_VERIFY)
+			r = USSL_WANT_READ;
 		if (r != USSL_WANT_READ && r != USSL_WANT_WRITE)
 			break;
-		w = ussl_fd_wait(fd, r, cat_ms_left(deadline));
+		/* A DTLS retransmission timer firing first: call again. */
+		left = cat_ms_left(deadline);
+		timer = ussl_conn_timeout_ms(conn);
+		if (timer >= 0 && (left < 0 || timer < left)) {
+			w = ussl_fd_wait(fd, r, timer);
+			if (w == 0)
+				continue;
+		} else {
+			w = ussl_fd_wait(fd, r, left);
+		}
 		if (w == 0) {
 			ussl_conn_set_timeout_error(conn);
 			break;
@@ -297,7 +311,8 @@ int main(int argc, char **argv)
 		return rc;
 
 	if (!o.server) {
-		fd = cat_connect(o.host, o.port, o.timeout_ms);
+		fd = o.dtls ? cat_dgram_connect(o.host, o.port) :
+		    cat_connect(o.host, o.port, o.timeout_ms);
 		if (fd < 0) {
 			rc = -fd;
 			goto out;
@@ -307,7 +322,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	lfd = cat_listen(o.host, o.port, o.port_file);
+	lfd = o.dtls ? cat_dgram_listen(o.host, o.port, o.port_file) :
+	    cat_listen(o.host, o.port, o.port_file);
 	if (lfd < 0) {
 		rc = -lfd;
 		goto out;
@@ -316,14 +332,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usslcat: listening on %s port %d\n", o.host,
 		    cat_bound_port(lfd));
 	do {
-		fd = cat_accept(lfd);
+		if (o.dtls) {
+			/* The bound socket itself serves the one client. */
+			fd = cat_dgram_accept(lfd);
+			if (fd < 0)
+				close(lfd);
+			lfd = -1;
+		} else {
+			fd = cat_accept(lfd);
+		}
 		if (fd < 0) {
 			rc = -fd;
 			break;
 		}
 		/* Without --keep-open, later clients are refused at once
 		   instead of waiting in the backlog for nobody. */
-		if (!o.keep_open) {
+		if (!o.keep_open && lfd >= 0) {
 			close(lfd);
 			lfd = -1;
 		}

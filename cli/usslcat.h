@@ -46,6 +46,7 @@ struct cat_opts {
 	int strict_close;           /* --strict-close */
 	const char *psk_identity;   /* --psk-identity, NULL: no PSK */
 	char *psk_hex;              /* --psk (wiped once used) */
+	int dtls;                   /* --dtls: DTLS 1.2 over UDP */
 };
 
 /* args.c: fill *o from argv.  Returns -1 to go on, or an exit code
@@ -57,6 +58,15 @@ int cat_parse_args(int argc, char **argv, struct cat_opts *o);
 int cat_connect(const char *host, const char *port, int timeout_ms);
 int cat_listen(const char *host, const char *port, const char *port_file);
 int cat_accept(int lfd);
+/* Write the bound port of fd to path. */
+int cat_write_port_file(const char *path, int fd);
+/* dgram.c (--dtls): a connected UDP socket; a bound one; that one
+   connected to the first client that sends (its datagram stays queued).
+   fd, or -exit code. */
+int cat_dgram_connect(const char *host, const char *port);
+int cat_dgram_listen(const char *host, const char *port,
+    const char *port_file);
+int cat_dgram_accept(int fd);
 
 /* Port number a socket is bound to, or -1. */
 int cat_bound_port(int fd);

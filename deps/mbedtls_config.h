@@ -159,6 +159,11 @@
 #define MBEDTLS_SSL_SRV_C
 #define MBEDTLS_SSL_PROTO_TLS1_2
 #define MBEDTLS_SSL_PROTO_TLS1_3
+/* DTLS 1.2 (src/mbedtls_dtls.c): replay protection and the server's
+   cookies (the core makes them: no MBEDTLS_SSL_COOKIE_C). */
+#define MBEDTLS_SSL_PROTO_DTLS
+#define MBEDTLS_SSL_DTLS_ANTI_REPLAY
+#define MBEDTLS_SSL_DTLS_HELLO_VERIFY
 
 /* TLS 1.2 key exchanges: forward secrecy only. */
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED

@@ -38,8 +38,9 @@
  *                    message and, for transport failures, the errno.
  *                    Fatal errors are sticky: every later call (after
  *                    ussl_close() too) returns USSL_ERROR with the same
- *                    code and message.  USSL_E_TIMEOUT, USSL_E_BADARG
- *                    and USSL_E_CLOSED are not fatal.
+ *                    code and message.  USSL_E_TIMEOUT, USSL_E_BADARG,
+ *                    USSL_E_CLOSED and USSL_E_HELLO_VERIFY are not
+ *                    fatal.
  *
  * Output (the write rule).  ussl_write() returns how many bytes it
  * accepted: they are encrypted and belong to the stream from then on.
@@ -115,7 +116,9 @@ enum ussl_err {
 	USSL_E_BADCERT = 1012,   /* certificate / CA data unparsable */
 	USSL_E_CONFIG = 1013,    /* context unusable (e.g. server w/o key) */
 	USSL_E_INTERNAL = 1014,  /* engine failure not covered above */
-	USSL_E_NOFILE = 1015     /* file could not be read; errno kept */
+	USSL_E_NOFILE = 1015,    /* file could not be read; errno kept */
+	USSL_E_HELLO_VERIFY = 1016 /* DTLS server: a cookie was sent (not
+	                            fatal, see "Datagrams (DTLS 1.2)") */
 };
 
 /* Verification failure flags (ussl_error.verify), several may be set. */
@@ -720,6 +723,77 @@ USSL_API int ussl_cert_issuer(const unsigned char *der, size_t len,
 
 /* Engine name and version, e.g. "mbedTLS 3.6.4". */
 USSL_API const char *ussl_engine_version(void);
+
+/* ---------------------------------------------------------------------- */
+/* Datagrams (DTLS 1.2; dtls.c)                                            */
+
+/*
+ * ussl_ctx_new(USSL_CLIENT | USSL_DTLS) or (USSL_SERVER | USSL_DTLS)
+ * makes a DTLS 1.2 context; every setter, ussl_ctx_dup() (a copy is
+ * DTLS too, with a cookie secret of its own), the frozen-context and
+ * session rules apply as for TLS.  ussl_ctx_set_versions() takes
+ * USSL_TLS1_2 only (meaning DTLS 1.2); ussl_ctx_role() gives the role
+ * without the flag.
+ *
+ * Transport contract for a DTLS connection: one send() call is one
+ * datagram, which the transport sends whole (returns len) or not at all
+ * (USSL_WANT_WRITE, USSL_ERROR); one recv() call returns one datagram
+ * (a longer one may be cut: it is then dropped as damaged).  0 from
+ * recv() is an empty datagram, not an end of stream: DTLS has none.  A
+ * connected UDP socket given to ussl_conn_set_fd() is such a transport.
+ * The library never puts two datagrams in one send, never splits a
+ * record across datagrams, and keeps a datagram the transport would not
+ * take whole until it goes (it never hands it out in pieces).  Records
+ * are at most about 1400 bytes (the path MTU the library assumes), and
+ * handshake messages longer than that are fragmented.
+ *
+ * ussl_write() sends one record (one datagram): it takes all of len or,
+ * when len is larger than a record can carry, nothing (USSL_E_BADARG,
+ * not fatal).  ussl_read() returns the data of one record.  Records
+ * that are damaged, forged or replayed are dropped silently (the
+ * connection goes on); lost ones are not resent after the handshake.
+ *
+ * Retransmission: during the handshake, ussl_handshake() (and
+ * read/write running it) returns USSL_WANT_READ while the library waits
+ * for the peer.  ussl_conn_timeout_ms() then tells how long the caller
+ * may wait before calling again even if nothing arrives: the library
+ * resends its last flight on that call.  Nothing sleeps; after too many
+ * retransmissions (about a minute) the handshake fails (USSL_E_HANDSHAKE).
+ *
+ * Cookies (server): before a DTLS server keeps any state for a client,
+ * it answers its first ClientHello with a HelloVerifyRequest holding a
+ * cookie, a MAC of the client's transport address (ussl_conn_set_client_id)
+ * under a secret of the context, renewed every 60 seconds (a cookie is
+ * accepted for 60 to 120 seconds).  The handshake then returns
+ * USSL_ERROR with USSL_E_HELLO_VERIFY, which is not fatal: the
+ * connection has forgotten the client and waits for its ClientHello
+ * with the cookie (call ussl_handshake() again), or may be freed (a
+ * server that wants no state per unknown client makes a new connection
+ * from the same context for the next datagram; the cookie is accepted
+ * there).  A client that never returns the cookie gets nothing else.
+ */
+#define USSL_DTLS 0x100
+
+/* 1 if ctx was made with USSL_DTLS, else 0. */
+USSL_API int ussl_ctx_dtls(const ussl_ctx *ctx);
+
+/*
+ * Milliseconds until the connection's retransmission timer fires (0: it
+ * has fired, call again now), or -1 when no timer runs (TLS, or nothing
+ * to resend).  Meant for the caller's poll() after USSL_WANT_READ.
+ */
+USSL_API int ussl_conn_timeout_ms(const ussl_conn *conn);
+
+/*
+ * DTLS server: the client's transport address (any bytes, e.g. its IP
+ * address and port; at most 255 bytes), which the cookie is bound to.
+ * Set before the handshake; ussl_conn_set_fd() on a connected socket
+ * sets it from getpeername() when it was not set.  A DTLS server
+ * handshake without it fails with USSL_E_BADARG.  USSL_OK, or USSL_ERROR
+ * (USSL_E_BADARG: not a DTLS server, too late, bad length; USSL_E_NOMEM).
+ */
+USSL_API int ussl_conn_set_client_id(ussl_conn *conn, const void *id,
+    size_t len);
 
 /* ---------------------------------------------------------------------- */
 /* Certificate details (certinfo.c; engine-neutral, no allocation)        */

@@ -21,6 +21,8 @@ PyUsslContext *pyussl_context_create(int role)
 	if (c == NULL)
 		return NULL;
 	c->weakreflist = NULL;
+	c->dtls = (role & USSL_DTLS) != 0;
+	role &= ~USSL_DTLS;
 	c->role = role;
 	c->mutex = NULL;
 	c->ctx = NULL;
@@ -61,14 +63,17 @@ static PyObject *c_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 	if (!PyArg_ParseTupleAndKeywords(args, kw, "i:SSLContext", kwlist,
 	    &protocol))
 		return NULL;
-	if (protocol != PROTOCOL_TLS_CLIENT &&
-	    protocol != PROTOCOL_TLS_SERVER) {
+	if (protocol < PROTOCOL_TLS_CLIENT ||
+	    protocol > PROTOCOL_DTLS_SERVER) {
 		PyErr_SetString(PyExc_ValueError, "protocol must be "
-		    "PROTOCOL_TLS_CLIENT or PROTOCOL_TLS_SERVER");
+		    "PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, "
+		    "PROTOCOL_DTLS_CLIENT or PROTOCOL_DTLS_SERVER");
 		return NULL;
 	}
 	return (PyObject *)pyussl_context_create(
-	    protocol == PROTOCOL_TLS_CLIENT ? USSL_CLIENT : USSL_SERVER);
+	    (protocol == PROTOCOL_TLS_CLIENT ||
+	    protocol == PROTOCOL_DTLS_CLIENT ? USSL_CLIENT : USSL_SERVER) |
+	    (protocol >= PROTOCOL_DTLS_CLIENT ? USSL_DTLS : 0));
 }
 
 static int c_traverse(PyUsslContext *c, visitproc visit, void *arg)
@@ -470,8 +475,8 @@ static PyObject *c_session_stats(PyUsslContext *c, PyObject *unused)
 static PyObject *get_protocol(PyUsslContext *c, void *closure)
 {
 	(void)closure;
-	return PyLong_FromLong(c->role == USSL_CLIENT ? PROTOCOL_TLS_CLIENT :
-	    PROTOCOL_TLS_SERVER);
+	return PyLong_FromLong((c->role == USSL_CLIENT ? PROTOCOL_TLS_CLIENT :
+	    PROTOCOL_TLS_SERVER) + (c->dtls ? 2 : 0));
 }
 
 static PyObject *get_verify_mode(PyUsslContext *c, void *closure)

@@ -80,7 +80,7 @@ static int to_core_version(int v)
 
 int pyussl_ctx_init_core(PyUsslContext *c)
 {
-	c->ctx = ussl_ctx_new(c->role);
+	c->ctx = ussl_ctx_new(c->role | (c->dtls ? USSL_DTLS : 0));
 	if (c->ctx == NULL) {
 		PyErr_NoMemory();
 		return -1;

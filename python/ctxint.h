@@ -22,6 +22,9 @@
 /* CPython's values, so that code written for ssl reads the same. */
 #define PROTOCOL_TLS_CLIENT 16
 #define PROTOCOL_TLS_SERVER 17
+/* DTLS 1.2 over a connected UDP socket (ussl's own; CPython has none). */
+#define PROTOCOL_DTLS_CLIENT 18
+#define PROTOCOL_DTLS_SERVER 19
 #define OP_NO_TICKET 0x4000L
 #define VERSION_MIN_SUPPORTED (-2)
 #define VERSION_MAX_SUPPORTED (-1)
@@ -50,6 +53,7 @@ struct PyUsslContext {
 	PyObject_HEAD
 	PyObject *weakreflist;
 	int role;
+	int dtls;                        /* PROTOCOL_DTLS_* */
 	PyThread_type_lock mutex;        /* guards ctx and vcb */
 	ussl_ctx *ctx;                   /* settings of new connections */
 	struct pyussl_vcb *vcb;          /* the newest trampoline state */

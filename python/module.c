@@ -682,9 +682,12 @@ static const struct {
 	{ "E_CONFIG", USSL_E_CONFIG },
 	{ "E_INTERNAL", USSL_E_INTERNAL },
 	{ "E_NOFILE", USSL_E_NOFILE },
+	{ "E_HELLO_VERIFY", USSL_E_HELLO_VERIFY },
 	/* SSLContext (CPython's values) */
 	{ "PROTOCOL_TLS_CLIENT", 16 },
 	{ "PROTOCOL_TLS_SERVER", 17 },
+	{ "PROTOCOL_DTLS_CLIENT", 18 },
+	{ "PROTOCOL_DTLS_SERVER", 19 },
 	{ "OP_NO_TICKET", 0x4000 },
 	{ "TLSv1_2", USSL_TLS1_2 },
 	{ "TLSv1_3", USSL_TLS1_3 },

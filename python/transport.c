@@ -108,11 +108,11 @@ static PyObject *raise_timeout(const char *op)
 /* Wait until fd is ready for dir (USSL_WANT_*).  0, or -1 with an
    exception (timeout, signal handler's exception, poll failure). */
 static int wait_fd(PyUsslSocket *self, int dir, const pyussl_deadline *dl,
-    const char *op)
+    const char *op, int timer_ms)
 {
 	char msg[64];
 	double left;
-	int ms, r, e;
+	int ms, r, e, timer;
 
 	for (;;) {
 		if (dl->mode == PYUSSL_FOREVER) {
@@ -128,11 +128,16 @@ static int wait_fd(PyUsslSocket *self, int dir, const pyussl_deadline *dl,
 			left = left * 1000.0 + 1.0;
 			ms = left >= (double)INT_MAX ? INT_MAX : (int)left;
 		}
+		/* A DTLS retransmission timer that fires first: call the
+		   library again then. */
+		timer = timer_ms >= 0 && (ms < 0 || timer_ms < ms);
+		if (timer)
+			ms = timer_ms;
 		Py_BEGIN_ALLOW_THREADS
 		r = ussl_fd_wait(self->fd, dir, ms);
 		e = errno;
 		Py_END_ALLOW_THREADS
-		if (r > 0)
+		if (r > 0 || (r == 0 && timer))
 			return 0;
 		if (r == 0)
 			continue;       /* the top of the loop raises */
@@ -153,7 +158,7 @@ long pyussl_run(PyUsslSocket *self, const char *op, pyussl_step step,
 {
 	pyussl_errinfo ei;
 	long r;
-	int hs = 0, dir;
+	int hs = 0, dir, timer = -1;
 
 	for (;;) {
 		Py_BEGIN_ALLOW_THREADS
@@ -163,9 +168,15 @@ long pyussl_run(PyUsslSocket *self, const char *op, pyussl_step step,
 		} else {
 			r = step(self, arg);
 			hs = ussl_handshake_done(self->conn);
+			/* A DTLS server sent a cookie: the connection waits
+			   for the client to come back with it. */
+			if (r == USSL_ERROR && ussl_conn_error(self->conn)->code
+			    == USSL_E_HELLO_VERIFY)
+				r = USSL_WANT_READ;
 			if (r == USSL_ERROR)
 				pyussl_errinfo_copy(&ei,
 				    ussl_conn_error(self->conn));
+			timer = ussl_conn_timeout_ms(self->conn);
 		}
 		PyThread_release_lock(self->lock);
 		Py_END_ALLOW_THREADS
@@ -196,7 +207,7 @@ long pyussl_run(PyUsslSocket *self, const char *op, pyussl_step step,
 		self->want = dir;
 		if (dl->mode == PYUSSL_NONBLOCK)
 			return PYUSSL_WOULDBLOCK;
-		if (wait_fd(self, (int)r, dl, op) < 0)
+		if (wait_fd(self, (int)r, dl, op, timer) < 0)
 			return PYUSSL_RAISED;
 	}
 }

@@ -110,6 +110,7 @@ void ussl_conn_free(ussl_conn *conn)
 	ussl_name_free(&conn->name);
 	ussl_ctx_free(conn->ctx);
 	ussl_err_free(&conn->err);
+	USSL_FREE(conn->dtls_id);
 	ussl_wipe(conn, sizeof(*conn));
 	USSL_FREE(conn);
 }
@@ -200,8 +201,14 @@ static long raw_send(ussl_conn *conn, const unsigned char *buf, size_t len)
 	} else {
 		r = conn->tr.send(conn->tr.arg, buf, len, &e);
 	}
-	if (r > 0)
+	if (r > 0 && r < (long)len && conn->ctx->dtls) {
+		/* A datagram goes whole or not at all: the transport broke
+		   its contract. */
+		r = USSL_ERROR;
+		e = EMSGSIZE;
+	} else if (r > 0) {
 		return r > (long)len ? (long)len : r;
+	}
 	if (r == 0 || r == USSL_WANT_WRITE || r == USSL_WANT_READ)
 		return USSL_WANT_WRITE;
 	if (r == USSL_ERROR && e == -1) {
@@ -239,6 +246,30 @@ static long out_push(ussl_conn *conn)
 	return 0;
 }
 
+/*
+ * Datagrams: conn->out holds at most one, sent whole by out_push().  A
+ * datagram the transport would not take is kept (the engine is told it
+ * went); while one is kept, the next is refused (USSL_WANT_WRITE: the
+ * engine makes it again later), so two are never joined.
+ */
+static long dgram_send(ussl_conn *conn, const unsigned char *buf,
+    size_t len)
+{
+	long r;
+
+	if (out_pending(conn) > 0 && out_push(conn) != 0)
+		return conn->send_failed ? (long)len : USSL_WANT_WRITE;
+	r = raw_send(conn, buf, len);
+	if (r >= 0 || conn->send_failed)
+		return (long)len;
+	if (out_keep(conn, buf, len) != 0) {
+		conn->out_nomem = 1;
+		conn->tr_errno = -1;
+		return USSL_ERROR;
+	}
+	return (long)len;
+}
+
 long eng_io_send(ussl_conn *conn, const unsigned char *buf, size_t len)
 {
 	long r = 0;
@@ -246,6 +277,8 @@ long eng_io_send(ussl_conn *conn, const unsigned char *buf, size_t len)
 	/* After a failed send nothing more can reach the peer. */
 	if (conn->send_failed)
 		return (long)len;
+	if (conn->ctx->dtls)
+		return dgram_send(conn, buf, len);
 	if (out_pending(conn) > 0 && conn->out_gather == 0)
 		(void)out_push(conn);
 	if (out_pending(conn) == 0 && conn->out_gather == 0 &&
@@ -292,7 +325,7 @@ static int may_read_after_send_failure(const ussl_conn *conn)
 
 long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len)
 {
-	int e = 0;
+	int e = 0, i;
 	long r;
 
 	/* The peer may be waiting for what we have not sent yet. */
@@ -307,6 +340,12 @@ long eng_io_recv(ussl_conn *conn, unsigned char *buf, size_t len)
 		return USSL_ERROR;
 	}
 	r = conn->tr.recv(conn->tr.arg, buf, len, &e);
+	/* An empty datagram is no end of anything: there is none in DTLS.
+	   Look at the next (a bounded number of times). */
+	for (i = 0; r == 0 && conn->ctx->dtls && i < 8; i++)
+		r = conn->tr.recv(conn->tr.arg, buf, len, &e);
+	if (r == 0 && conn->ctx->dtls)
+		r = USSL_WANT_READ;
 	if (r == 0) {
 		conn->tr_eof = 1;
 		return 0;
@@ -415,6 +454,10 @@ static long leave(ussl_conn *conn, long r, const char *during)
 		}
 		return r;
 	}
+	/* A DTLS cookie was sent: the connection waits for the client to
+	   come back with it (not a failure). */
+	if (r == USSL_ERROR && conn->err.pub.code == USSL_E_HELLO_VERIFY)
+		return r;
 	if (r == USSL_ERROR)
 		return failed(conn);
 	return r;
@@ -433,11 +476,16 @@ static int do_handshake(ussl_conn *conn)
 {
 	long r;
 
+	if (conn->state == ST_NEW && conn->ctx->dtls &&
+	    conn->role == USSL_SERVER && conn->dtls_id == NULL)
+		return ussl_err_set(&conn->err, USSL_E_BADARG, "a DTLS server "
+		    "needs the client's transport address (client id)");
 	if (conn->state == ST_NEW)
 		conn->state = ST_HANDSHAKE;
 	if (conn->state != ST_HANDSHAKE)
 		return USSL_OK;
-	conn->out_gather = FLIGHT_MAX;
+	/* Datagrams are never gathered: one record, one datagram. */
+	conn->out_gather = conn->ctx->dtls ? 0 : FLIGHT_MAX;
 	r = eng_handshake(conn);
 	conn->out_gather = 0;
 	r = leave(conn, r, "handshake");
@@ -462,6 +510,8 @@ static int do_handshake(ussl_conn *conn)
 		out_drop(conn);
 	else if (out_pending(conn) == 0)
 		out_drop(conn);
+	if (r == USSL_ERROR && conn->err.pub.code == USSL_E_HELLO_VERIFY)
+		conn->state = ST_NEW;    /* the client is forgotten */
 	return (int)r;
 }
 
@@ -523,9 +573,15 @@ long ussl_write(ussl_conn *conn, const void *buf, size_t len)
 	   call is accepted. */
 	if ((r = push(conn, "write")) != 0 || len == 0)
 		return r;
+	/* A datagram write is one record, whole or not at all. */
+	if (conn->ctx->dtls && len > eng_dtls_max_payload(conn))
+		return ussl_err_set(&conn->err, USSL_E_BADARG, "%lu bytes do "
+		    "not fit in one DTLS record (at most %lu)",
+		    (unsigned long)len,
+		    (unsigned long)eng_dtls_max_payload(conn));
 	/* A write of several records gathers them (engines that gain from
 	   fewer, larger sends). */
-	if (len > RECORD_MAX)
+	if (len > RECORD_MAX && !conn->ctx->dtls)
 		conn->out_gather = eng_write_gather;
 	while (done < len) {
 		/* At most one record (or what a gathering write collects)
@@ -539,6 +595,8 @@ long ussl_write(ussl_conn *conn, const void *buf, size_t len)
 			break;
 		/* The record is ours now: accepted. */
 		done += (size_t)r;
+		if (conn->ctx->dtls)
+			break;
 	}
 	conn->out_gather = 0;
 	if (r >= 0 && out_pending(conn) > 0)

@@ -45,7 +45,9 @@ uint64_t ussl_new_id(void)
 ussl_ctx *ussl_ctx_new(int role)
 {
 	ussl_ctx *ctx;
+	int dtls = (role & USSL_DTLS) != 0;
 
+	role &= ~USSL_DTLS;
 	if (role != USSL_CLIENT && role != USSL_SERVER)
 		return NULL;
 	ctx = USSL_CALLOC(1, sizeof(*ctx));
@@ -53,6 +55,7 @@ ussl_ctx *ussl_ctx_new(int role)
 		return NULL;
 	ctx->refs = 1;
 	ctx->role = role;
+	ctx->dtls = dtls;
 	/* Secure default: a client verifies; a server does not ask. */
 	ctx->verify = role == USSL_CLIENT ? USSL_VERIFY_REQUIRED :
 	    USSL_VERIFY_NONE;
@@ -63,6 +66,10 @@ ussl_ctx *ussl_ctx_new(int role)
 	if (eng_ctx_init(ctx) != USSL_OK) {
 		ussl_err_free(&ctx->err);
 		USSL_FREE(ctx);
+		return NULL;
+	}
+	if (dtls && ussl_dtls_ctx_init(ctx) != USSL_OK) {
+		ussl_ctx_free(ctx);
 		return NULL;
 	}
 	return ctx;
@@ -215,6 +222,10 @@ int ussl_ctx_set_versions(ussl_ctx *ctx, int min, int max)
 		    "unsupported TLS version (only TLS 1.2 and 1.3)");
 	if (min == 0)
 		min = USSL_TLS1_2;
+	if (ctx->dtls && (min != USSL_TLS1_2 || (max != 0 &&
+	    max != USSL_TLS1_2)))
+		return ussl_err_set(&ctx->err, USSL_E_BADARG,
+		    "DTLS 1.2 is the only DTLS version");
 	if (max != 0 && max < min)
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
 		    "maximum TLS version below the minimum");
@@ -350,7 +361,7 @@ ussl_ctx *ussl_ctx_dup(const ussl_ctx *src)
 
 	if (src == NULL)
 		return NULL;
-	ctx = ussl_ctx_new(src->role);
+	ctx = ussl_ctx_new(src->role | (src->dtls ? USSL_DTLS : 0));
 	if (ctx == NULL)
 		return NULL;
 	ctx->verify = src->verify;

@@ -136,6 +136,25 @@ long eng_io_flush(ussl_conn *conn);
    record): engines whose per-send cost is high gain from more. */
 extern const size_t eng_write_gather;
 
+/*
+ * DTLS (mbedtls_dtls.c, openssl_dtls.c); the core's side is dtls.c.
+ *   eng_ctx_init() makes a datagram configuration when ctx->dtls, with
+ *     the core's cookies (ussl_dtls_cookie_*) on a server.
+ *   eng_dtls_conn_init: from eng_conn_init() for a DTLS connection
+ *     (timer, path MTU).
+ *   eng_dtls_timeout_ms: ms until the retransmission timer fires, 0 when
+ *     it has, -1 when none runs.
+ *   eng_dtls_max_payload: the most plaintext one record carries now.
+ *   eng_dtls_set_client_id: give the engine conn->dtls_id (server).
+ * A server handshake that sent a HelloVerifyRequest forgets the client
+ * (the engine resets its session) and fails with USSL_E_HELLO_VERIFY,
+ * which the core does not make sticky.
+ */
+int eng_dtls_conn_init(ussl_conn *conn);
+int eng_dtls_timeout_ms(const ussl_conn *conn);
+size_t eng_dtls_max_payload(const ussl_conn *conn);
+int eng_dtls_set_client_id(ussl_conn *conn);
+
 /* The policy's host-name/EKU/leaf checks (verify.c) are run by the
    engine from inside its chain verification, so that a failure aborts
    the handshake with the right alert. */

@@ -70,8 +70,10 @@ int eng_ctx_init(ussl_ctx *ctx)
 	    MBEDTLS_SSL_IS_CLIENT;
 	if (mbedtls_ctr_drbg_seed(&e->drbg, mbedtls_entropy_func, &e->entropy,
 	    (const unsigned char *)pers, sizeof(pers) - 1) != 0 ||
-	    mbedtls_ssl_config_defaults(&e->conf, endpoint,
-	    MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+	    mbedtls_ssl_config_defaults(&e->conf, endpoint, ctx->dtls ?
+	    MBEDTLS_SSL_TRANSPORT_DATAGRAM : MBEDTLS_SSL_TRANSPORT_STREAM,
+	    MBEDTLS_SSL_PRESET_DEFAULT) != 0 ||
+	    (ctx->dtls && meng_dtls_ctx_init(ctx) != USSL_OK)) {
 		eng_ctx_free(ctx);
 		return USSL_ERROR;
 	}
@@ -127,8 +129,8 @@ static int conf_apply(ussl_ctx *ctx)
 	if (ctx->min_version > compat_max_version())
 		return ussl_err_set(&ctx->err, USSL_E_BADARG,
 		    "TLS 1.3 is not available with %s", eng_version());
-	if (max > compat_max_version())
-		max = compat_max_version();
+	if (max > compat_max_version() || ctx->dtls)
+		max = ctx->dtls ? USSL_TLS1_2 : compat_max_version();
 	/* mbedTLS's TLS 1.3 client sends max_fragment_length in its
 	   ClientHello but rejects the server's answer (in
 	   EncryptedExtensions): a client that asks for it speaks TLS 1.2. */
@@ -372,6 +374,10 @@ int eng_conn_init(ussl_conn *conn)
 	e->vr.e = e;
 	mbedtls_ssl_set_verify(&e->ssl, meng_verify_cb, &e->vr);
 	mbedtls_ssl_set_bio(&e->ssl, conn, bio_send, bio_recv, NULL);
+	if (conn->ctx->dtls && eng_dtls_conn_init(conn) != USSL_OK) {
+		eng_conn_free(conn);
+		return USSL_ERROR;
+	}
 	return USSL_OK;
 }
 
@@ -468,6 +474,10 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 	case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
 		f.reason = USSL_FR_PEER_CLOSED;
 		break;
+	case MBEDTLS_ERR_SSL_TIMEOUT:
+		/* DTLS: the retransmissions went unanswered. */
+		f.code = USSL_E_HANDSHAKE;
+		break;
 	case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE:
 		if (is_key_update(conn))
 			f.reason = USSL_FR_KEY_UPDATE;
@@ -545,6 +555,10 @@ int eng_handshake(ussl_conn *conn)
 			meng_keep_session(conn->eng);
 			continue;
 		}
+#if defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
+		if (ret == MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED)
+			return meng_dtls_hello_verify(conn);
+#endif
 		if (ret != 0)
 			return fail(conn, ret, "handshake");
 		if (st == MBEDTLS_SSL_CLIENT_CERTIFICATE &&

@@ -62,6 +62,11 @@ static int bio_write(BIO *b, const char *buf, int len)
 	r = eng_io_send(conn, (const unsigned char *)buf, (size_t)len);
 	if (r > 0)
 		return (int)r;
+	/* DTLS: a datagram waits in the core; this one is made again. */
+	if (r == USSL_WANT_WRITE) {
+		BIO_set_retry_write(b);
+		return -1;
+	}
 	conn->eng->io_err = 1;
 	return -1;
 }
@@ -199,6 +204,8 @@ static int conf_apply(ussl_ctx *ctx, SSL_CTX *ssl)
 		min = TLS1_3_VERSION;
 	if (!e->has13 && (max == 0 || max > TLS1_2_VERSION))
 		max = TLS1_2_VERSION;
+	if (ctx->dtls)
+		min = max = DTLS1_2_VERSION;
 	SSL_CTX_set_min_proto_version(ssl, min);
 	SSL_CTX_set_max_proto_version(ssl, max);
 	if (ctx->verify == USSL_VERIFY_NONE)
@@ -288,9 +295,12 @@ static SSL_CTX *new_ssl_ctx(ussl_ctx *ctx)
 	SSL_CTX *s;
 
 	ERR_clear_error();
-	s = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+	s = SSL_CTX_new(ctx->dtls ? oeng_dtls_method(server) :
+	    server ? TLS_server_method() : TLS_client_method());
 	if (s == NULL)
 		return NULL;
+	if (ctx->dtls)
+		oeng_dtls_ctx_setup(ctx, s);
 	/* The system's openssl.cnf may have set options: ours are final. */
 	SSL_CTX_clear_options(s, SSL_OP_IGNORE_UNEXPECTED_EOF |
 	    SSL_OP_ALLOW_CLIENT_RENEGOTIATION | SSL_OP_LEGACY_SERVER_CONNECT |
@@ -810,10 +820,12 @@ static void watch_records(int write_p, int version, int content_type,
 	const unsigned char *h = buf;
 	ussl_conn *conn = arg;
 
+	size_t at = conn->ctx->dtls ? 11 : 3;   /* the length field */
+
 	(void)version;
 	(void)ssl;
-	if (!write_p && content_type == SSL3_RT_HEADER && len >= 5 &&
-	    h[3] == 0 && h[4] == 0 && h[0] != SSL3_RT_APPLICATION_DATA)
+	if (!write_p && content_type == SSL3_RT_HEADER && len >= at + 2 &&
+	    h[at] == 0 && h[at + 1] == 0 && h[0] != SSL3_RT_APPLICATION_DATA)
 		conn->eng->empty_record = 1;
 }
 
@@ -853,6 +865,8 @@ int eng_conn_init(ussl_conn *conn)
 	SSL_set_msg_callback(e->ssl, watch_records);
 	SSL_set_msg_callback_arg(e->ssl, conn);
 	oeng_psk_conn_init(conn);
+	if (conn->ctx->dtls && eng_dtls_conn_init(conn) != USSL_OK)
+		goto fail;
 	e->vs.ctx = conn->ctx;
 	e->vs.role = conn->role;
 	e->vs.name = conn->role == USSL_CLIENT ? &conn->name : NULL;
@@ -1002,6 +1016,9 @@ int eng_handshake(ussl_conn *conn)
 	int ret;
 
 	begin(e);
+	if (conn->ctx->dtls && (ret = oeng_dtls_before_handshake(conn)) !=
+	    USSL_OK)
+		return ret;
 	ret = SSL_do_handshake(e->ssl);
 	if (ret != 1 || e->empty_record)
 		return fail(conn, ret, "handshake");

@@ -13,13 +13,14 @@ static const char *const err_names[] = {
 	"USSL_E_PEER_ALERT", "USSL_E_HANDSHAKE", "USSL_E_TRUNCATED",
 	"USSL_E_CLOSED", "USSL_E_NOMEM", "USSL_E_BADARG", "USSL_E_BADKEY",
 	"USSL_E_BADCERT", "USSL_E_CONFIG", "USSL_E_INTERNAL", "USSL_E_NOFILE",
+	"USSL_E_HELLO_VERIFY",
 };
 
 const char *ussl_strerror(int code)
 {
 	if (code == USSL_E_NONE)
 		return "USSL_E_NONE";
-	if (code >= USSL_E_IO && code <= USSL_E_NOFILE)
+	if (code >= USSL_E_IO && code <= USSL_E_HELLO_VERIFY)
 		return err_names[code - USSL_E_IO];
 	return "USSL_E_UNKNOWN";
 }

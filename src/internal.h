@@ -69,6 +69,8 @@ struct ussl_ctx {
 	unsigned strict;      /* USSL_STRICT_* */
 	unsigned max_frag;    /* requested max_fragment_length, 0 = none */
 	unsigned tickets;     /* server ticket key lifetime, 0 = off */
+	int dtls;             /* USSL_DTLS: datagrams (dtls.c) */
+	unsigned char cookie_key[32]; /* DTLS server: cookie secret */
 	/* ALPN names, NULL-terminated (engines keep a pointer to it). */
 	char *alpn[USSL_ALPN_MAX + 1];
 	ussl_verify_fn verify_fn;
@@ -147,6 +149,12 @@ struct ussl_conn {
 	int out_nomem;           /* output could not be kept: no memory */
 	unsigned char *psk_id;   /* PSK identity the handshake used (psk.c) */
 	size_t psk_id_len;
+	/* DTLS (dtls.c): the client's transport address (server), and the
+	   retransmission timer mbedTLS-style engines drive (ms, by
+	   ussl_clock_ms()). */
+	unsigned char *dtls_id;
+	size_t dtls_id_len;
+	uint32_t timer_start, timer_int, timer_fin;
 	ussl_errstate err;
 	struct eng_conn *eng;
 };
@@ -305,6 +313,25 @@ void ussl_sess_conn_end(ussl_conn *conn);
 void ussl_sess_conn_free(ussl_conn *conn);
 /* ussl_ctx_free: drop the cache. */
 void ussl_sess_ctx_free(ussl_ctx *ctx);
+
+/* dtls.c: the core's side of DTLS. */
+/* A new DTLS context: its cookie secret (server). */
+int ussl_dtls_ctx_init(ussl_ctx *ctx);
+/* Milliseconds of a monotonic clock (wraps): the port's USSL_CLOCK_MS()
+   when defined, else POSIX CLOCK_MONOTONIC. */
+uint32_t ussl_clock_ms(void);
+/* The retransmission timer as mbedTLS drives it (mbedtls_ssl_set_timer_cb
+   semantics): set (fin_ms 0: cancel), and get (-1 cancelled, 0 running,
+   1 intermediate delay passed, 2 final delay passed). */
+void ussl_dtls_timer_set(ussl_conn *conn, uint32_t int_ms, uint32_t fin_ms);
+int ussl_dtls_timer_get(const ussl_conn *conn);
+/* Cookie for the connection's client id into out (USSL_DTLS_COOKIE_LEN
+   bytes); check one (1 valid, 0 not). */
+#define USSL_DTLS_COOKIE_LEN 17
+int ussl_dtls_cookie_make(const ussl_ctx *ctx, const unsigned char *id,
+    size_t id_len, unsigned char out[USSL_DTLS_COOKIE_LEN]);
+int ussl_dtls_cookie_check(const ussl_ctx *ctx, const unsigned char *id,
+    size_t id_len, const unsigned char *cookie, size_t len);
 
 /* Secure wipe that the compiler cannot drop. */
 void ussl_wipe(void *p, size_t n);

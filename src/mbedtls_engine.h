@@ -122,6 +122,12 @@ void meng_set_peer(struct eng_conn *e, unsigned char *der, size_t len);
 /* After the handshake: drop mbedTLS's parsed copy of the peer's chain. */
 void meng_drop_peer_chain(struct eng_conn *e, int role);
 
+/* mbedtls_dtls.c */
+/* A DTLS context: anti-replay, the core's cookies on a server. */
+int meng_dtls_ctx_init(ussl_ctx *ctx);
+/* The server sent a HelloVerifyRequest: reset, USSL_E_HELLO_VERIFY. */
+int meng_dtls_hello_verify(ussl_conn *conn);
+
 /* mbedtls_session.c */
 /* Keep the connection's current session, serialized (see the file). */
 void meng_keep_session(struct eng_conn *e);

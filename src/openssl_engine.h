@@ -42,6 +42,7 @@ struct eng_conn {
 	int verified;          /* the peer's chain was checked and passed */
 	unsigned char *peer_der;
 	size_t peer_der_len;
+	int hvr_sent, listened; /* DTLS server: cookie sent / accepted */
 	char alpn[256];
 };
 
@@ -83,6 +84,12 @@ int oeng_psk_conn_init(ussl_conn *conn);
 /* 1 if conn's context has a PSK, so the certificate the peer sent is
    refused (flags and reason set), else 0. */
 int oeng_psk_refuses_cert(ussl_conn *conn);
+/* openssl_dtls.c */
+const SSL_METHOD *oeng_dtls_method(int server);
+/* Cookie callbacks of a DTLS server context. */
+void oeng_dtls_ctx_setup(ussl_ctx *ctx, SSL_CTX *s);
+/* Timer and cookie turn before a handshake step: USSL_OK to go on. */
+int oeng_dtls_before_handshake(ussl_conn *conn);
 
 /* openssl_session.c */
 

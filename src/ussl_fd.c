@@ -1,7 +1,9 @@
 /*
  * ussl_fd.c - POSIX file-descriptor transport adapter and poll() wait
  * helper.  The only file of the library that includes socket headers;
- * builds without POSIX (microcontrollers) leave it out.
+ * builds without POSIX (microcontrollers) leave it out.  A connected UDP
+ * socket is a datagram transport for DTLS as it is: one send() per
+ * datagram, one recv() per datagram.
  */
 #include <errno.h>
 #include <poll.h>
@@ -87,6 +89,16 @@ void ussl_conn_set_fd_flags(ussl_conn *conn, int fd, unsigned flags)
 	tr.send = flags & USSL_FD_DONTWAIT ? fd_send_nb : fd_send;
 	tr.recv = flags & USSL_FD_DONTWAIT ? fd_recv_nb : fd_recv;
 	ussl_conn_set_transport(conn, &tr);
+	/* A DTLS server's cookies are bound to the client's address: that
+	   of the connected socket, unless the caller gave one. */
+	if (conn->ctx->dtls && conn->role == USSL_SERVER &&
+	    conn->dtls_id == NULL && conn->state == ST_NEW) {
+		struct sockaddr_storage ss;
+		socklen_t n = sizeof(ss);
+
+		if (getpeername(fd, (struct sockaddr *)&ss, &n) == 0 && n > 0)
+			(void)ussl_conn_set_client_id(conn, &ss, (size_t)n);
+	}
 }
 
 void ussl_conn_set_fd(ussl_conn *conn, int fd)

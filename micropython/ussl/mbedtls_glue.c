@@ -173,3 +173,13 @@ psa_status_t psa_crypto_init(void)
 	return PSA_SUCCESS;
 }
 #endif
+
+/* The core's clock for DTLS retransmission timers (USSL_CLOCK_MS). */
+#include "py/mphal.h"
+
+uint32_t ussl_mp_ticks_ms(void);
+
+uint32_t ussl_mp_ticks_ms(void)
+{
+	return (uint32_t)mp_hal_ticks_ms();
+}

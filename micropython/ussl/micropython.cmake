@@ -12,6 +12,7 @@ get_filename_component(USSL_ROOT ${CMAKE_CURRENT_LIST_DIR}/../.. ABSOLUTE)
 set(USSL_CORE_SOURCES
     ${USSL_ROOT}/src/ctx.c
     ${USSL_ROOT}/src/conn.c
+    ${USSL_ROOT}/src/dtls.c
     ${USSL_ROOT}/src/error.c
     ${USSL_ROOT}/src/der.c
     ${USSL_ROOT}/src/verify.c
@@ -24,6 +25,7 @@ set(USSL_CORE_SOURCES
     ${USSL_ROOT}/src/mbedtls_session.c
     ${USSL_ROOT}/src/mbedtls_psk.c
     ${USSL_ROOT}/src/psk.c
+    ${USSL_ROOT}/src/mbedtls_dtls.c
     ${USSL_ROOT}/src/session.c
     ${USSL_ROOT}/src/session_cache.c
     ${USSL_ROOT}/src/session_leaf.c
@@ -62,6 +64,7 @@ target_include_directories(usermod_ussl INTERFACE
 target_compile_definitions(usermod_ussl INTERFACE
     USSL_STATIC
     MICROPY_PY_SSL=0
+    USSL_CLOCK_MS=ussl_mp_ticks_ms
 )
 
 # The core allocates with mbedTLS's allocator (see ussl_mp_alloc.h).  This

@@ -58,6 +58,7 @@ endif
 USSL_CORE_C := $(addprefix $(USSL_ROOT)/src/,\
 	ctx.c \
 	conn.c \
+	dtls.c \
 	error.c \
 	der.c \
 	verify.c \
@@ -70,6 +71,7 @@ USSL_CORE_C := $(addprefix $(USSL_ROOT)/src/,\
 	mbedtls_session.c \
 	mbedtls_psk.c \
 	psk.c \
+	mbedtls_dtls.c \
 	session.c \
 	session_cache.c \
 	session_leaf.c \
@@ -77,6 +79,8 @@ USSL_CORE_C := $(addprefix $(USSL_ROOT)/src/,\
 SRC_USERMOD_LIB_C += $(USSL_CORE_C) $(USSL_MP_DIR)/mbedtls_glue.c
 
 CFLAGS_USERMOD += -I$(USSL_ROOT)/include -I$(USSL_MP_DIR) -DUSSL_STATIC
+# DTLS timers run on the port's millisecond clock (mbedtls_glue.c).
+CFLAGS_USERMOD += -DUSSL_CLOCK_MS=ussl_mp_ticks_ms
 
 # The core allocates through mbedTLS's allocator, so it lands wherever the
 # port puts mbedTLS (the MicroPython heap via m_tracked_calloc on ports

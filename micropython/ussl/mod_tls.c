@@ -16,6 +16,9 @@
 
 #define PROTOCOL_TLS_CLIENT 0
 #define PROTOCOL_TLS_SERVER 1
+/* The stock module's values: bit 1 is the datagram transport. */
+#define PROTOCOL_DTLS_CLIENT 2
+#define PROTOCOL_DTLS_SERVER 3
 
 #define ssl_context_type ussl_mp_tls_context_type
 
@@ -177,7 +180,7 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
 
 	mp_arg_check_num(n_args, n_kw, 1, 1, false);
 	protocol = mp_obj_get_int(args[0]);
-	if (protocol != PROTOCOL_TLS_CLIENT && protocol != PROTOCOL_TLS_SERVER)
+	if (protocol < PROTOCOL_TLS_CLIENT || protocol > PROTOCOL_DTLS_SERVER)
 		mp_raise_ValueError(MP_ERROR_TEXT("protocol"));
 	#if MICROPY_PY_SSL_FINALISER
 	self = mp_obj_malloc_with_finaliser(ussl_mp_context_t, type);
@@ -189,8 +192,8 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
 	self->max_frag = 0;
 	self->relax = USSL_MP_RELAX_DEFAULT;
 	ussl_mp_psk_init(self);
-	self->ctx = ussl_ctx_new(protocol == PROTOCOL_TLS_SERVER ?
-	    USSL_SERVER : USSL_CLIENT);
+	self->ctx = ussl_ctx_new(((protocol & 1) ? USSL_SERVER : USSL_CLIENT) |
+	    ((protocol & PROTOCOL_DTLS_CLIENT) ? USSL_DTLS : 0));
 	if (self->ctx == NULL)
 		mp_raise_OSError(MP_ENOMEM);
 	#if MICROPY_PY_SSL_FINALISER
@@ -380,7 +383,7 @@ static mp_obj_t ssl_context_wrap_socket(size_t n_args,
     const mp_obj_t *pos_args, mp_map_t *kw_args)
 {
 	enum { ARG_server_side, ARG_do_handshake_on_connect,
-	       ARG_server_hostname };
+	       ARG_server_hostname, ARG_client_id };
 	static const mp_arg_t allowed[] = {
 		{ MP_QSTR_server_side, MP_ARG_KW_ONLY | MP_ARG_BOOL,
 		  { .u_bool = false } },
@@ -388,10 +391,14 @@ static mp_obj_t ssl_context_wrap_socket(size_t n_args,
 		  MP_ARG_BOOL, { .u_bool = true } },
 		{ MP_QSTR_server_hostname, MP_ARG_KW_ONLY | MP_ARG_OBJ,
 		  { .u_rom_obj = MP_ROM_NONE } },
+		{ MP_QSTR_client_id, MP_ARG_KW_ONLY | MP_ARG_OBJ,
+		  { .u_rom_obj = MP_ROM_NONE } },
 	};
 	mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
 	ussl_mp_context_t *self = get_ctx(pos_args[0]);
 	const char *host = NULL;
+	bool hs;
+	mp_obj_t s;
 
 	mp_arg_parse_all(n_args - 2, pos_args + 2, kw_args,
 	    MP_ARRAY_SIZE(allowed), allowed, args);
@@ -403,8 +410,17 @@ static mp_obj_t ssl_context_wrap_socket(size_t n_args,
 		mp_raise_ValueError(
 		    MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
 	self->cb_exc = MP_OBJ_NULL;
-	return ussl_mp_wrap(self->ctx, MP_OBJ_FROM_PTR(self), pos_args[1],
-	    host, args[ARG_do_handshake_on_connect].u_bool, USSL_MP_COMPAT);
+	hs = args[ARG_do_handshake_on_connect].u_bool;
+	if (!ussl_ctx_dtls(self->ctx) ||
+	    ussl_ctx_role(self->ctx) != USSL_SERVER)
+		return ussl_mp_wrap(self->ctx, MP_OBJ_FROM_PTR(self),
+		    pos_args[1], host, hs, USSL_MP_COMPAT);
+	/* A DTLS server binds its cookies to the client's address: set
+	   before the handshake. */
+	s = ussl_mp_wrap(self->ctx, MP_OBJ_FROM_PTR(self), pos_args[1], host,
+	    false, USSL_MP_COMPAT);
+	ussl_mp_dtls_server_start(s, args[ARG_client_id].u_obj, hs);
+	return s;
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_context_wrap_socket_obj, 2,
     ssl_context_wrap_socket);
@@ -447,6 +463,10 @@ static const mp_rom_map_elem_t tls_globals_table[] = {
 	  MP_ROM_INT(PROTOCOL_TLS_CLIENT) },
 	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER),
 	  MP_ROM_INT(PROTOCOL_TLS_SERVER) },
+	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_CLIENT),
+	  MP_ROM_INT(PROTOCOL_DTLS_CLIENT) },
+	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_SERVER),
+	  MP_ROM_INT(PROTOCOL_DTLS_SERVER) },
 	{ MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(USSL_VERIFY_NONE) },
 	{ MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(USSL_VERIFY_OPTIONAL) },
 	{ MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(USSL_VERIFY_REQUIRED) },

@@ -118,13 +118,28 @@ static MP_NORETURN void raise_conn_error(ussl_mp_socket_t *self)
 	ussl_mp_raise(e, self->style, self->role);
 }
 
-/* Raise if there is no connection to use (closed, or never created). */
-static void check_open(ussl_mp_socket_t *self)
+/*
+ * A DTLS server socket of an unusable context (no certificate), in the
+ * stock module's style: that module fails only once a client's datagram
+ * arrives, so until one does, reads and writes would block.  1 when a
+ * datagram came (it is dropped: the connection cannot take it).
+ */
+static int dead_peer_came(ussl_mp_socket_t *self)
+{
+	unsigned char b[1];
+	int e = 0;
+
+	return stream_io(self, b, sizeof(b), false, &e) != USSL_WANT_READ;
+}
+
+/* Raise if there is no connection to use (closed, or never created):
+   returns 0 when it is open, 1 for "would block" (see above). */
+static int check_open(ussl_mp_socket_t *self)
 {
 	ussl_error e;
 
 	if (self->conn != NULL)
-		return;
+		return 0;
 	e.sys_errno = 0;
 	e.verify = 0;
 	e.alert = -1;
@@ -134,6 +149,9 @@ static void check_open(ussl_mp_socket_t *self)
 	} else {
 		e.code = self->dead_code;
 		e.msg = self->dead_msg;
+		if (self->dtls && self->role == USSL_SERVER &&
+		    self->style == USSL_MP_COMPAT && !dead_peer_came(self))
+			return 1;
 		if (self->no_ca)
 			ussl_mp_raise_no_ca(&e, self->style, self->role);
 	}
@@ -202,7 +220,10 @@ static mp_uint_t sock_read(mp_obj_t self_in, void *buf, mp_uint_t size,
 	long r;
 
 	self->poll_mask = 0;
-	check_open(self);
+	if (check_open(self)) {
+		*errcode = MP_EAGAIN;
+		return MP_STREAM_ERROR;
+	}
 	if (self->eof)
 		return 0;
 	open = ussl_handshake_done(self->conn);
@@ -227,7 +248,10 @@ static mp_uint_t sock_write(mp_obj_t self_in, const void *buf,
 	ussl_mp_socket_t *self = MP_OBJ_TO_PTR(self_in);
 
 	self->poll_mask = 0;
-	check_open(self);
+	if (check_open(self)) {
+		*errcode = MP_EAGAIN;
+		return MP_STREAM_ERROR;
+	}
 	return stream_result(self, conn_call(self, OP_WRITE, (void *)buf, size),
 	    MP_STREAM_POLL_RD, errcode);
 }
@@ -400,8 +424,9 @@ MP_DEFINE_CONST_OBJ_TYPE(
 /* Creating a socket                                                      */
 
 /* Block until the stream is ready in direction flag (MP_STREAM_POLL_*),
-   with select.poll: the port's own way of waiting, never a sleep loop. */
-static void wait_stream(mp_obj_t sock, mp_uint_t flag)
+   with select.poll: the port's own way of waiting, never a sleep loop.
+   A DTLS retransmission timer bounds the wait (timeout_ms, -1: none). */
+static void wait_stream(mp_obj_t sock, mp_uint_t flag, int timeout_ms)
 {
 	mp_obj_t select, poller, dest[4];
 
@@ -413,7 +438,12 @@ static void wait_stream(mp_obj_t sock, mp_uint_t flag)
 	dest[3] = MP_OBJ_NEW_SMALL_INT(flag);
 	mp_call_method_n_kw(2, 0, dest);
 	mp_load_method(poller, MP_QSTR_poll, dest);
-	mp_call_method_n_kw(0, 0, dest);
+	if (timeout_ms >= 0) {
+		dest[2] = MP_OBJ_NEW_SMALL_INT(timeout_ms);
+		mp_call_method_n_kw(1, 0, dest);
+	} else {
+		mp_call_method_n_kw(0, 0, dest);
+	}
 }
 
 static void handshake_now(ussl_mp_socket_t *self)
@@ -428,7 +458,8 @@ static void handshake_now(ussl_mp_socket_t *self)
 		if (r != USSL_WANT_READ && r != USSL_WANT_WRITE)
 			break;
 		wait_stream(self->sock, r == USSL_WANT_READ ?
-		    MP_STREAM_POLL_RD : MP_STREAM_POLL_WR);
+		    MP_STREAM_POLL_RD : MP_STREAM_POLL_WR,
+		    ussl_conn_timeout_ms(self->conn));
 	}
 	/* The object is not handed out: free the TLS state now rather than
 	   at the next collection, then raise. */
@@ -466,6 +497,7 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 	self->eof = 0;
 	self->no_ca = 0;
 	self->blocked = 0;
+	self->dtls = ussl_ctx_dtls(ctx);
 	/*
 	 * Sockets and contexts that are garbage but not yet finalised may
 	 * hold PSA key slots the handshake will need.  If the live ones
@@ -526,4 +558,28 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 	if (do_handshake)
 		handshake_now(self);
 	return MP_OBJ_FROM_PTR(self);
+}
+
+void ussl_mp_dtls_server_start(mp_obj_t sock, mp_obj_t client_id,
+    bool do_handshake)
+{
+	ussl_mp_socket_t *self = MP_OBJ_TO_PTR(sock);
+	mp_buffer_info_t id;
+
+	if (client_id == mp_const_none ||
+	    !mp_get_buffer(client_id, &id, MP_BUFFER_READ) ||
+	    (self->conn != NULL &&
+	    ussl_conn_set_client_id(self->conn, id.buf, id.len) != USSL_OK)) {
+		drop_conn(self, false);
+		self->sock = MP_OBJ_NULL;
+		/* As the stock module: mbedTLS's "bad input data". */
+		mp_obj_t args[2] = {
+			MP_OBJ_NEW_SMALL_INT(-0x7100), mp_obj_new_str_from_cstr(
+			"DTLS server needs client_id (bytes)")
+		};
+		nlr_raise(mp_obj_exception_make_new(&mp_type_OSError, 2, 0,
+		    args));
+	}
+	if (do_handshake && self->conn != NULL)
+		handshake_now(self);
 }

@@ -159,12 +159,13 @@
 #undef MBEDTLS_PSK_MAX_LEN
 #define MBEDTLS_PSK_MAX_LEN 48
 
-/* Renegotiation stays off (mbedTLS default), so does DTLS, which the
-   port's header may have enabled for the stock module. */
+/* Renegotiation stays off (mbedTLS default).  DTLS 1.2 is on, with
+   replay protection and the server's cookies (made by the ussl core,
+   so mbedTLS's cookie module is not needed). */
 #undef MBEDTLS_SSL_RENEGOTIATION
-#undef MBEDTLS_SSL_PROTO_DTLS
-#undef MBEDTLS_SSL_DTLS_ANTI_REPLAY
-#undef MBEDTLS_SSL_DTLS_HELLO_VERIFY
+#define MBEDTLS_SSL_PROTO_DTLS
+#define MBEDTLS_SSL_DTLS_ANTI_REPLAY
+#define MBEDTLS_SSL_DTLS_HELLO_VERIFY
 #undef MBEDTLS_SSL_COOKIE_C
 
 /* No threads inside mbedTLS: MicroPython serialises calls (GIL). */

@@ -72,6 +72,7 @@ typedef struct _ussl_mp_socket_t {
 	                           without trusted CAs */
 	uint8_t eof;            /* tls style: the peer ended without
 	                           close_notify, reads return 0 */
+	uint8_t dtls;           /* a datagram (DTLS) connection */
 } ussl_mp_socket_t;
 
 extern const mp_obj_type_t ussl_mp_socket_type;
@@ -100,6 +101,14 @@ static inline void *ussl_mp_hide(void *p)
  */
 mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
     const char *hostname, bool do_handshake, int style);
+
+/*
+ * DTLS server: give the socket sock (from ussl_mp_wrap, made with
+ * do_handshake false) the client's transport address client_id (a
+ * buffer; anything else raises), then run the handshake if do_handshake.
+ */
+void ussl_mp_dtls_server_start(mp_obj_t sock, mp_obj_t client_id,
+    bool do_handshake);
 
 /* Raise the exception for error e in the given style. */
 MP_NORETURN void ussl_mp_raise(const ussl_error *e, int style, int role);

@@ -145,8 +145,6 @@ expect_fail() { # expect_fail KIND TEST -> reason, or nothing
 }
 skip_reason() { # skip_reason KIND TEST -> why a skip is expected
 	case "$1:$2" in
-	extmod-ours:*tls_dtls*|ours/*:*dtls*|*/ours:*dtls*)
-		echo "DTLS: not provided by ussl" ;;
 	*/stock:multi_net/sslcontext_getpeercert.py)
 		echo "the stock unix build has no getpeercert()" ;;
 	esac
@@ -241,20 +239,11 @@ part_multi() {
 	mkdir -p "$dir"
 	echo "== unix: multi_net ssl/tls, $label (server / client)"
 	[ -x "$server" ] && [ -x "$client" ] || { fail_part "no binary for $label"; return; }
-	# Every pairing here has ours on one side.  MicroPython 1.26's DTLS
-	# test does not skip without DTLS (newer ones do): it fails on
-	# tls.PROTOCOL_DTLS_CLIENT, so it is left out and named.
-	local files not_run=0 t
+	# Every pairing here has ours on one side; the DTLS tests run in
+	# each (ussl and the stock module both provide DTLS).
+	local files not_run=0
 	files=$(cd "$tree/tests" && ls multi_net/*ssl*.py multi_net/*tls*.py |
 		sort -u)
-	for t in $(echo "$files" | grep dtls); do
-		if grep -q 'tls.PROTOCOL_DTLS' "$tree/tests/$t" &&
-		    ! grep -q 'hasattr(tls, "PROTOCOL_DTLS' "$tree/tests/$t"; then
-			echo "   not run: $t (needs DTLS, which ussl does not provide, and does not skip without it)"
-			files=$(echo "$files" | grep -v -x "$t")
-			not_run=$((not_run + 1))
-		fi
-	done
 	# The instance option is -i in MicroPython 1.26, -t later.
 	local opt=-i
 	grep -q -- '--test-instance' "$tree/tests/run-multitests.py" && opt=-t
