@@ -72,6 +72,9 @@ struct ussl_ctx {
 	char *alpn[USSL_ALPN_MAX + 1];
 	ussl_verify_fn verify_fn;
 	void *verify_arg;
+	ussl_sign_fn sign_fn;     /* signing callback (sign.c), NULL: none */
+	void *sign_arg;
+	int keyless;          /* the chain was loaded without a private key */
 	ussl_sess_ctx sess;   /* the mutable part of a used context */
 	ussl_errstate err;
 	struct eng_ctx *eng;
@@ -143,6 +146,8 @@ struct ussl_conn {
 	int send_failed;
 	int send_errno;
 	int out_nomem;           /* output could not be kept: no memory */
+	const char *sign_why;    /* the sign callback failed, why (static
+	                            text; sign.c), NULL: it did not */
 	ussl_errstate err;
 	struct eng_conn *eng;
 };
@@ -301,6 +306,28 @@ void ussl_sess_conn_end(ussl_conn *conn);
 void ussl_sess_conn_free(ussl_conn *conn);
 /* ussl_ctx_free: drop the cache. */
 void ussl_sess_ctx_free(ussl_ctx *ctx);
+
+/*
+ * sign.c: the signing callback, shared by the engines.  An engine's key
+ * wrapper (mbedtls_sign.c, openssl_sign.c) learns which connection signs
+ * from ussl_sign_enter(), which the engine calls around each handshake
+ * step, and has the signature made by ussl_sign_run().
+ */
+void ussl_sign_enter(ussl_conn *conn);
+void ussl_sign_leave(void);
+/* The connection signing in this thread now, NULL if none. */
+ussl_conn *ussl_sign_current(void);
+/* Ask the callback of the current connection's context to sign hash with
+   alg; sig holds *sig_len bytes.  Returns 0 (signed; *sig_len set, the
+   length checked against want_len when that is not 0), USSL_SIGN_DECLINE
+   (the engine signs with the loaded key; only returned when the context
+   has one), or -1: failed, the reason kept in conn->sign_why. */
+int ussl_sign_run(int alg, const unsigned char *hash, size_t hash_len,
+    unsigned char *sig, size_t *sig_len, size_t want_len);
+/* The engine found the signature invalid: record it (returns -1). */
+int ussl_sign_bad(void);
+/* The handshake of conn failed after the callback did: word it. */
+int ussl_sign_fail(ussl_conn *conn, const char *during);
 
 /* Secure wipe that the compiler cannot drop. */
 void ussl_wipe(void *p, size_t n);
