@@ -70,6 +70,15 @@ unsigned oeng_vflags(long x509_err);
 /* Append the engine's text for an OpenSSL error code to e. */
 void oeng_detail(ussl_errstate *e, unsigned long code);
 
+/* openssl_sign.c */
+/* A key whose signatures go through the sign callback, for pk (keyless:
+   the certificate's public key): *out is new, or NULL when pk stays. */
+int oeng_sign_wrap(ussl_errstate *err, EVP_PKEY *pk, int keyless,
+    EVP_PKEY **out);
+/* 1 if pk is an RSA key behind the sign callback (TLS 1.2, PKCS#1 v1.5
+   signatures only). */
+int oeng_sign_is_rsa(const EVP_PKEY *pk);
+
 /* openssl_session.c */
 
 /* Apply the context's ticket settings to ssl (a server's); 0 on failure. */
