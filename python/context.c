@@ -25,6 +25,7 @@ PyUsslContext *pyussl_context_create(int role)
 	c->mutex = NULL;
 	c->ctx = NULL;
 	c->vcb = NULL;
+	c->scb = NULL;
 	c->verify = role == USSL_CLIENT ? USSL_VERIFY_REQUIRED :
 	    USSL_VERIFY_NONE;
 	c->min_version = VERSION_MIN_SUPPORTED;
@@ -73,6 +74,8 @@ static PyObject *c_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 static int c_traverse(PyUsslContext *c, visitproc visit, void *arg)
 {
 	Py_VISIT(c->verify_cb);
+	if (pyussl_ctx_scb_traverse(c, visit, arg) != 0)
+		return -1;
 	return pyussl_ctx_vcb_traverse(c, visit, arg);
 }
 
@@ -80,6 +83,7 @@ static int c_clear(PyUsslContext *c)
 {
 	Py_CLEAR(c->verify_cb);
 	pyussl_ctx_vcb_clear(c);
+	pyussl_ctx_scb_clear(c);
 	pyussl_ctx_update_cb_flags(c);
 	return 0;
 }
@@ -93,6 +97,7 @@ static void c_dealloc(PyUsslContext *c)
 	/* Connections still using the engine context hold this object. */
 	ussl_ctx_free(c->ctx);
 	pyussl_ctx_vcb_free(c);
+	pyussl_ctx_scb_free(c);
 	if (c->mutex != NULL)
 		PyThread_free_lock(c->mutex);
 	Py_TYPE(c)->tp_free((PyObject *)c);

@@ -149,6 +149,12 @@ static int modify(PyUsslContext *c, ctx_op op, void *arg, int slow,
 	return r == USSL_OK ? 0 : -1;
 }
 
+int pyussl_ctx_modify(PyUsslContext *c, pyussl_ctx_op op, void *arg,
+    int slow, pyussl_errinfo *e)
+{
+	return modify(c, op, arg, slow, e);
+}
+
 /* --- verify mode --- */
 
 static int op_verify(ussl_ctx *x, void *arg, size_t *applied)

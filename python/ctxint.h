@@ -53,6 +53,7 @@ struct PyUsslContext {
 	PyThread_type_lock mutex;        /* guards ctx and vcb */
 	ussl_ctx *ctx;                   /* settings of new connections */
 	struct pyussl_vcb *vcb;          /* the newest trampoline state */
+	struct pyussl_scb *scb;          /* sign callbacks given (signcb.c) */
 	/* The settings as the attributes show them (the core keeps the
 	   real ones in ctx; these are written after it took them, GIL
 	   held): */
@@ -129,6 +130,21 @@ int pyussl_ctx_contains(const unsigned char *p, size_t len,
     const char *needle);
 char *pyussl_ctx_str_dup(const char *s, size_t len);
 void pyussl_ctx_strv_free(char **v, size_t n);
+
+/* One change to c's ussl_ctx, in place or on a copy (see above): op
+   applies it; slow: the GIL is let go.  0, or -1 with *e filled. */
+typedef int (*pyussl_ctx_op)(ussl_ctx *x, void *arg, size_t *applied);
+int pyussl_ctx_modify(PyUsslContext *c, pyussl_ctx_op op, void *arg,
+    int slow, pyussl_errinfo *e);
+
+/* signcb.c: load_cert_chain(sign_callback=fn).  keyless: cert is the
+   chain, without a key; else fn joins the key already loaded (NULL:
+   the context's callback is removed). */
+int pyussl_ctx_set_signer(PyUsslContext *c, const unsigned char *cert,
+    size_t cert_len, PyObject *fn, int keyless, pyussl_errinfo *e);
+void pyussl_ctx_scb_clear(PyUsslContext *c);
+int pyussl_ctx_scb_traverse(PyUsslContext *c, visitproc visit, void *arg);
+void pyussl_ctx_scb_free(PyUsslContext *c);
 
 /* ---------------------------------------------------------------------- */
 /* ctxload.c: SSLContext methods                                           */
