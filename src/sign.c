@@ -14,9 +14,10 @@
 #include "engine.h"
 
 /* One connection at a time per thread runs a handshake step.  Hosts
-   without thread-local storage (bare-metal MicroPython) define
-   USSL_NO_THREAD_LOCAL: their handshakes run one at a time anyway. */
-#if defined(__GNUC__) && !defined(USSL_NO_THREAD_LOCAL)
+   without threads or thread-local storage (bare-metal firmware: no
+   __unix__) keep one variable; USSL_NO_THREAD_LOCAL forces that. */
+#if defined(__GNUC__) && (defined(__unix__) || defined(__APPLE__)) && \
+    !defined(USSL_NO_THREAD_LOCAL)
 static __thread ussl_conn *signing;
 #else
 static ussl_conn *signing;
