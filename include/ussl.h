@@ -272,6 +272,8 @@ USSL_API int ussl_ctx_use_cert_chain(ussl_ctx *ctx,
  *   - it returns 0 when it signed, USSL_SIGN_DECLINE to have the library
  *     sign with the private key loaded with the chain (only where one
  *     was: see ussl_ctx_set_sign_cb), anything else when it failed.
+ *   - the callback MUST NOT sign anything but hash with the
+ *     certificate's key: it is a signing oracle for that key.
  * The library checks every signature it gets against the certificate's
  * public key before sending it: a failure, a declined request without a
  * loaded key, a wrong length or a signature that does not verify fails
@@ -283,11 +285,13 @@ USSL_API int ussl_ctx_use_cert_chain(ussl_ctx *ctx,
  * blocks); it must not call ussl functions on the same connection.  arg
  * is shared by every connection of the context and by its copies.
  *
- * Engines: ECDSA (P-256, P-384) everywhere, TLS 1.2 and 1.3.  RSA: PKCS#1
- * v1.5 signatures only (no engine can hand an RSA-PSS signature to a
- * callback yet), so a context whose callback key is RSA negotiates TLS
- * 1.2 at most, and one limited to TLS 1.3 fails at ussl_conn_new with
- * USSL_E_CONFIG.  The USSL_SIGN_RSA_PSS_* numbers are reserved for that.
+ * Engines (mbedTLS 3.6 and 2.28, OpenSSL 3): ECDSA (P-256, P-384) in
+ * TLS 1.2 and 1.3.  RSA: PKCS#1 v1.5 signatures only (neither engine
+ * hands an RSA-PSS signature to a callback: they pad inside), so a
+ * context whose callback key is RSA negotiates TLS 1.2 at most (OpenSSL:
+ * with PKCS#1 v1.5 signature algorithms only, both ways), and loading
+ * one into a context limited to TLS 1.3 fails with USSL_E_CONFIG.  The
+ * USSL_SIGN_RSA_PSS_* numbers are reserved for engines that can.
  */
 #define USSL_SIGN_DECLINE 1
 #define USSL_SIGN_RSA_PKCS1_SHA256 0x0401
@@ -314,10 +318,11 @@ USSL_API int ussl_ctx_use_cert_signer(ussl_ctx *ctx,
     void *arg);
 
 /*
- * Set or replace the signing callback of the context's own key.  With a
- * private key loaded (ussl_ctx_use_cert_chain), fn is asked first and
+ * Set or replace the signing callback of the context's own key.  With an
+ * EC private key loaded (ussl_ctx_use_cert_chain), fn is asked first and
  * may return USSL_SIGN_DECLINE to let the library sign with that key
- * (the key may be a reference: ussl_ctx_key_ref() gives its value).
+ * (the key may be a reference: ussl_ctx_key_ref() gives its value); a
+ * loaded RSA key signs in the library, fn is not asked.
  * fn == NULL removes the callback; that fails with USSL_E_BADARG while
  * the chain was loaded without a key (ussl_ctx_use_cert_signer).  May be
  * called before or after the chain is loaded.  Copies made by
