@@ -255,6 +255,97 @@ USSL_API int ussl_ctx_use_cert_chain(ussl_ctx *ctx,
     const unsigned char *cert, size_t cert_len,
     const unsigned char *key, size_t key_len, const char *password);
 
+/*
+ * Signing callback: the private key stays where it is (a secure element,
+ * an HSM, another process) and the library asks for each signature the
+ * handshake needs (ServerKeyExchange or CertificateVerify, client or
+ * server, TLS 1.2 and 1.3).
+ *
+ * fn(arg, alg, hash, hash_len, sig, sig_len) signs hash (the digest the
+ * protocol computed, hash_len bytes: 32, 48 or 64; the callback MUST NOT
+ * hash it again) with the key of the leaf certificate:
+ *   - alg names the scheme, by its TLS SignatureScheme number (RFC 8446
+ *     4.2.3): USSL_SIGN_ECDSA_* (the digest named; the curve is the
+ *     certificate's), USSL_SIGN_RSA_PKCS1_*, USSL_SIGN_RSA_PSS_* (MGF1
+ *     with the same hash, salt as long as the hash);
+ *   - on entry *sig_len is the size of sig; the callback writes the
+ *     signature and sets *sig_len to its length: ECDSA as DER
+ *     (SEQUENCE { r INTEGER, s INTEGER }), RSA exactly as many bytes as
+ *     the modulus;
+ *   - it returns 0 when it signed, USSL_SIGN_DECLINE to have the library
+ *     sign with the private key loaded with the chain (only where one
+ *     was: see ussl_ctx_set_sign_cb), anything else when it failed.
+ *   - the callback MUST NOT sign anything but hash with the
+ *     certificate's key: it is a signing oracle for that key.
+ * The library checks every signature it gets against the certificate's
+ * public key before sending it: a failure, a declined request without a
+ * loaded key, a wrong length or a signature that does not verify fails
+ * the handshake with USSL_E_HANDSHAKE ("sign callback failed", "...
+ * returned an invalid signature"); nothing the callback wrote is put in
+ * the message.  hash and sig are valid during the call only.  The
+ * callback runs in the thread that drives the handshake, inside
+ * ussl_handshake/ussl_read/ussl_write, and may block (the call then
+ * blocks); it must not call ussl functions on the same connection.  arg
+ * is shared by every connection of the context and by its copies.
+ *
+ * Engines (mbedTLS 3.6 and 2.28, OpenSSL 3): ECDSA (P-256, P-384) in
+ * TLS 1.2 and 1.3.  RSA: PKCS#1 v1.5 signatures only (neither engine
+ * hands an RSA-PSS signature to a callback: they pad inside), so a
+ * context whose callback key is RSA negotiates TLS 1.2 at most (OpenSSL:
+ * with PKCS#1 v1.5 signature algorithms only, both ways), and loading
+ * one into a context limited to TLS 1.3 fails with USSL_E_CONFIG.  The
+ * USSL_SIGN_RSA_PSS_* numbers are reserved for engines that can.
+ */
+#define USSL_SIGN_DECLINE 1
+#define USSL_SIGN_RSA_PKCS1_SHA256 0x0401
+#define USSL_SIGN_RSA_PKCS1_SHA384 0x0501
+#define USSL_SIGN_RSA_PKCS1_SHA512 0x0601
+#define USSL_SIGN_ECDSA_SHA256     0x0403
+#define USSL_SIGN_ECDSA_SHA384     0x0503
+#define USSL_SIGN_ECDSA_SHA512     0x0603
+#define USSL_SIGN_RSA_PSS_SHA256   0x0804
+#define USSL_SIGN_RSA_PSS_SHA384   0x0805
+#define USSL_SIGN_RSA_PSS_SHA512   0x0806
+typedef int (*ussl_sign_fn)(void *arg, int alg, const unsigned char *hash,
+    size_t hash_len, unsigned char *sig, size_t *sig_len);
+
+/*
+ * Own certificate chain (as for ussl_ctx_use_cert_chain) without a
+ * private key: fn makes every signature (see above).  A key found in
+ * cert is ignored.  The leaf's key must be ECDSA (P-256, P-384) or RSA.
+ * Replaces any earlier chain and key, and sets fn/arg as
+ * ussl_ctx_set_sign_cb() does.
+ */
+USSL_API int ussl_ctx_use_cert_signer(ussl_ctx *ctx,
+    const unsigned char *cert, size_t cert_len, ussl_sign_fn fn,
+    void *arg);
+
+/*
+ * Set or replace the signing callback of the context's own key.  With an
+ * EC private key loaded (ussl_ctx_use_cert_chain), fn is asked first and
+ * may return USSL_SIGN_DECLINE to let the library sign with that key
+ * (the key may be a reference: ussl_ctx_key_ref() gives its value); a
+ * loaded RSA key signs in the library, fn is not asked.
+ * fn == NULL removes the callback; that fails with USSL_E_BADARG while
+ * the chain was loaded without a key (ussl_ctx_use_cert_signer).  May be
+ * called before or after the chain is loaded.  Copies made by
+ * ussl_ctx_dup() take fn and arg.
+ */
+USSL_API int ussl_ctx_set_sign_cb(ussl_ctx *ctx, ussl_sign_fn fn,
+    void *arg);
+
+/*
+ * The private value of the loaded EC key (the scalar d, big-endian, as
+ * long as the curve's order), for callbacks whose "key" only names a key
+ * held elsewhere (a secure element's reference key).  Same size protocol
+ * as ussl_conn_get_session: if buf is NULL or *len too small, stores the
+ * size in *len and returns -1.  Returns 0 when stored; -1 with *len = 0
+ * when the context has no loaded EC private key.  The caller should wipe
+ * the copy when done.
+ */
+USSL_API int ussl_ctx_key_ref(const ussl_ctx *ctx, unsigned char *buf,
+    size_t *len);
+
 /* Add trusted CA certificates (one DER certificate, or PEM with any
    number).  May be called several times. */
 USSL_API int ussl_ctx_add_ca(ussl_ctx *ctx,

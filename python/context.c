@@ -27,6 +27,7 @@ PyUsslContext *pyussl_context_create(int role)
 	c->mutex = NULL;
 	c->ctx = NULL;
 	c->vcb = NULL;
+	c->scb = NULL;
 	c->verify = role == USSL_CLIENT ? USSL_VERIFY_REQUIRED :
 	    USSL_VERIFY_NONE;
 	c->min_version = VERSION_MIN_SUPPORTED;
@@ -82,6 +83,8 @@ static int c_traverse(PyUsslContext *c, visitproc visit, void *arg)
 	Py_VISIT(c->psk_identity);
 	Py_VISIT(c->psk_key);
 	Py_VISIT(c->server_psk_keys);
+	if (pyussl_ctx_scb_traverse(c, visit, arg) != 0)
+		return -1;
 	return pyussl_ctx_vcb_traverse(c, visit, arg);
 }
 
@@ -92,6 +95,7 @@ static int c_clear(PyUsslContext *c)
 	Py_CLEAR(c->psk_key);
 	Py_CLEAR(c->server_psk_keys);
 	pyussl_ctx_vcb_clear(c);
+	pyussl_ctx_scb_clear(c);
 	pyussl_ctx_update_cb_flags(c);
 	return 0;
 }
@@ -105,6 +109,7 @@ static void c_dealloc(PyUsslContext *c)
 	/* Connections still using the engine context hold this object. */
 	ussl_ctx_free(c->ctx);
 	pyussl_ctx_vcb_free(c);
+	pyussl_ctx_scb_free(c);
 	if (c->mutex != NULL)
 		PyThread_free_lock(c->mutex);
 	Py_TYPE(c)->tp_free((PyObject *)c);

@@ -149,11 +149,10 @@ static int modify(PyUsslContext *c, ctx_op op, void *arg, int slow,
 	return r == USSL_OK ? 0 : -1;
 }
 
-int pyussl_ctx_modify(PyUsslContext *c,
-    int (*op)(ussl_ctx *x, void *arg, size_t *applied), void *arg,
-    pyussl_errinfo *e)
+int pyussl_ctx_modify(PyUsslContext *c, pyussl_ctx_op op, void *arg,
+    int slow, pyussl_errinfo *e)
 {
-	return modify(c, op, arg, 0, e);
+	return modify(c, op, arg, slow, e);
 }
 
 /* --- verify mode --- */

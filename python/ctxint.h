@@ -57,6 +57,7 @@ struct PyUsslContext {
 	PyThread_type_lock mutex;        /* guards ctx and vcb */
 	ussl_ctx *ctx;                   /* settings of new connections */
 	struct pyussl_vcb *vcb;          /* the newest trampoline state */
+	struct pyussl_scb *scb;          /* sign callbacks given (signcb.c) */
 	/* The settings as the attributes show them (the core keeps the
 	   real ones in ctx; these are written after it took them, GIL
 	   held): */
@@ -110,12 +111,6 @@ unsigned pyussl_ctx_no_name(const PyUsslContext *c);
    cache is the core's, see socksession.c). */
 void pyussl_ctx_forget_sessions(PyUsslContext *c);
 
-/* Apply op to c's ussl_ctx (in place, or to a copy that replaces it
-   once a connection froze it); 0, or -1 with *e filled. */
-int pyussl_ctx_modify(PyUsslContext *c,
-    int (*op)(ussl_ctx *x, void *arg, size_t *applied), void *arg,
-    pyussl_errinfo *e);
-
 /* ctxpsk.c: psk_identity (closure 0), psk_key (1), server_psk_keys (2). */
 PyObject *pyussl_ctx_get_psk(PyUsslContext *c, void *closure);
 int pyussl_ctx_set_psk(PyUsslContext *c, PyObject *v, void *closure);
@@ -146,6 +141,21 @@ int pyussl_ctx_contains(const unsigned char *p, size_t len,
     const char *needle);
 char *pyussl_ctx_str_dup(const char *s, size_t len);
 void pyussl_ctx_strv_free(char **v, size_t n);
+
+/* One change to c's ussl_ctx, in place or on a copy (see above): op
+   applies it; slow: the GIL is let go.  0, or -1 with *e filled. */
+typedef int (*pyussl_ctx_op)(ussl_ctx *x, void *arg, size_t *applied);
+int pyussl_ctx_modify(PyUsslContext *c, pyussl_ctx_op op, void *arg,
+    int slow, pyussl_errinfo *e);
+
+/* signcb.c: load_cert_chain(sign_callback=fn).  keyless: cert is the
+   chain, without a key; else fn joins the key already loaded (NULL:
+   the context's callback is removed). */
+int pyussl_ctx_set_signer(PyUsslContext *c, const unsigned char *cert,
+    size_t cert_len, PyObject *fn, int keyless, pyussl_errinfo *e);
+void pyussl_ctx_scb_clear(PyUsslContext *c);
+int pyussl_ctx_scb_traverse(PyUsslContext *c, visitproc visit, void *arg);
+void pyussl_ctx_scb_free(PyUsslContext *c);
 
 /* ---------------------------------------------------------------------- */
 /* ctxload.c: SSLContext methods                                           */

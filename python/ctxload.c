@@ -74,18 +74,27 @@ out:
 }
 
 const char pyussl_ctx_load_cert_chain_doc[] =
-"load_cert_chain($self, /, certfile, keyfile=None, password=None)\n--\n\n"
+"load_cert_chain($self, /, certfile, keyfile=None, password=None, *,\n"
+"                sign_callback=None)\n--\n\n"
 "Load this side's certificate chain (leaf first, then intermediates,\n"
 "which are sent to the peer) and private key.  A str or os.PathLike is a\n"
 "file name, bytes-like is the data itself (PEM or DER).  Without keyfile\n"
 "the key is read from certfile.  password (str, bytes or a callable\n"
-"returning them) decrypts an encrypted key.";
+"returning them) decrypts an encrypted key.\n\n"
+"sign_callback(alg, digest) -> bytes signs for the certificate's key\n"
+"(alg: a SIGN_* constant; the result DER for ECDSA, modulus-sized for\n"
+"RSA).  Without keyfile the chain is used without a private key and the\n"
+"callback makes every signature (a key held in a secure element or an\n"
+"HSM); with keyfile an EC key is signed with by the callback first, and\n"
+"returning None lets the library sign with the key.";
 
 PyObject *pyussl_ctx_load_cert_chain(PyUsslContext *c, PyObject *args,
     PyObject *kw)
 {
-	static char *kwlist[] = { "certfile", "keyfile", "password", NULL };
+	static char *kwlist[] = { "certfile", "keyfile", "password",
+	    "sign_callback", NULL };
 	PyObject *certfile, *keyfile = Py_None, *pw_obj = Py_None;
+	PyObject *sign_cb = Py_None;
 	const unsigned char *cp, *kp;
 	pyussl_item it_cert, it_key;
 	pyussl_errinfo e;
@@ -95,9 +104,14 @@ PyObject *pyussl_ctx_load_cert_chain(PyUsslContext *c, PyObject *args,
 
 	pyussl_item_init(&it_cert, "certfile", "certfile");
 	pyussl_item_init(&it_key, "keyfile", "keyfile");
-	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO:load_cert_chain",
-	    kwlist, &certfile, &keyfile, &pw_obj))
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "O|OO$O:load_cert_chain",
+	    kwlist, &certfile, &keyfile, &pw_obj, &sign_cb))
 		return NULL;
+	if (sign_cb != Py_None && !PyCallable_Check(sign_cb)) {
+		PyErr_SetString(PyExc_TypeError,
+		    "sign_callback must be callable or None");
+		return NULL;
+	}
 	if (certfile == Py_None) {
 		PyErr_SetString(PyExc_TypeError, "certfile must not be None");
 		return NULL;
@@ -111,7 +125,16 @@ PyObject *pyussl_ctx_load_cert_chain(PyUsslContext *c, PyObject *args,
 		goto out;
 	pyussl_item_bytes(&it_cert, &cp, &cl);
 	pyussl_item_bytes(&it_key, &kp, &kl);
-	if (pyussl_context_set_chain(c, cp, cl, kp, kl, pw, &e) != 0) {
+	if (sign_cb != Py_None && keyfile == Py_None) {
+		/* No private key: every signature is the callback's. */
+		if (pyussl_ctx_set_signer(c, cp, cl, sign_cb, 1, &e) != 0) {
+			pyussl_raise_item_error(&e, &it_cert, NULL);
+			goto out;
+		}
+	} else if (pyussl_context_set_chain(c, cp, cl, kp, kl, pw, &e) != 0 ||
+	    ((sign_cb != Py_None || c->scb != NULL) &&
+	    pyussl_ctx_set_signer(c, NULL, 0, sign_cb != Py_None ? sign_cb :
+	    NULL, 0, &e) != 0)) {
 		pyussl_raise_item_error(&e, &it_cert, &it_key);
 		goto out;
 	}

@@ -138,7 +138,7 @@ int pyussl_ctx_set_psk(PyUsslContext *c, PyObject *v, void *closure)
 			o.key = kb.buf;
 			o.key_len = (size_t)kb.len;
 		}
-		if (pyussl_ctx_modify(c, op_psk, &o, &e) != 0) {
+		if (pyussl_ctx_modify(c, op_psk, &o, 0, &e) != 0) {
 			pyussl_raise_setup_error(&e, NULL);
 			goto out;
 		}

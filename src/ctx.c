@@ -257,6 +257,7 @@ int ussl_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 	    password) != USSL_OK)
 		return USSL_ERROR;
 	ctx->has_chain = 1;
+	ctx->keyless = 0;
 	return USSL_OK;
 }
 
@@ -372,6 +373,9 @@ ussl_ctx *ussl_ctx_dup(const ussl_ctx *src)
 	ctx->max_frag = src->max_frag;
 	ctx->verify_fn = src->verify_fn;
 	ctx->verify_arg = src->verify_arg;
+	ctx->sign_fn = src->sign_fn;
+	ctx->sign_arg = src->sign_arg;
+	ctx->keyless = src->keyless;
 	for (i = 0; src->alpn[i] != NULL; i++) {
 		len = strlen(src->alpn[i]);
 		if ((ctx->alpn[i] = USSL_CALLOC(1, len + 1)) == NULL)

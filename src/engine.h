@@ -29,6 +29,14 @@ int eng_ctx_update(ussl_ctx *ctx);
 int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
     size_t cert_len, const unsigned char *key, size_t key_len,
     const char *password);
+/* Parse and install a chain without a private key: every signature goes
+   to ctx->sign_fn (replacing any earlier chain and key). */
+int eng_ctx_use_cert_signer(ussl_ctx *ctx, const unsigned char *cert,
+    size_t cert_len);
+/* Apply ctx->sign_fn (set, changed or removed) to the own key. */
+int eng_ctx_sign_update(ussl_ctx *ctx);
+/* The loaded EC private scalar (ussl_ctx_key_ref's protocol). */
+int eng_ctx_key_ref(const ussl_ctx *ctx, unsigned char *buf, size_t *len);
 /* Parse and add CA certificates. */
 int eng_ctx_add_ca(ussl_ctx *ctx, const unsigned char *data, size_t len);
 

@@ -142,6 +142,14 @@ static int conf_apply(ussl_ctx *ctx)
 			    eng_version());
 		max = USSL_TLS1_2;
 	}
+	/* RSA behind a sign callback: PKCS#1 v1.5, so TLS 1.2 only. */
+	if (meng_sign_tls12_only(e->own) && max > USSL_TLS1_2) {
+		if (ctx->min_version > USSL_TLS1_2)
+			return ussl_err_set(&ctx->err, USSL_E_CONFIG, "an RSA "
+			    "key behind a sign callback needs TLS 1.2 with %s",
+			    eng_version());
+		max = USSL_TLS1_2;
+	}
 	compat_conf_versions(&e->conf, ctx->min_version, max);
 	if (ctx->verify == USSL_VERIFY_NONE && ctx->role == USSL_SERVER)
 		authmode = MBEDTLS_SSL_VERIFY_NONE;
@@ -431,6 +439,8 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 		return USSL_WANT_READ;
 	if (ret == MBEDTLS_ERR_SSL_WANT_WRITE)
 		return USSL_WANT_WRITE;
+	if (conn->sign_why != NULL)
+		return ussl_sign_fail(conn, during);
 	ussl_failure_init(&f, USSL_E_PROTOCOL);
 	if (ret == IO_FAILED && conn->tr_errno != 0) {
 		f.code = USSL_E_IO;
@@ -550,7 +560,9 @@ int eng_handshake(ussl_conn *conn)
 		    st == MBEDTLS_SSL_CERTIFICATE_VERIFY) &&
 		    (r = eng_io_flush(conn)) != 0)
 			return (int)r;
+		ussl_sign_enter(conn);
 		ret = mbedtls_ssl_handshake_step(&e->ssl);
+		ussl_sign_leave();
 		if (ret == COMPAT_ERR_NEW_TICKET) {
 			meng_keep_session(conn->eng);
 			continue;

@@ -204,8 +204,17 @@ static int conf_apply(ussl_ctx *ctx, SSL_CTX *ssl)
 		min = TLS1_3_VERSION;
 	if (!e->has13 && (max == 0 || max > TLS1_2_VERSION))
 		max = TLS1_2_VERSION;
+	/* DTLS is 1.2 only; RSA behind a sign callback: PKCS#1 v1.5, TLS 1.2
+	   (sign.c). */
 	if (ctx->dtls)
 		min = max = DTLS1_2_VERSION;
+	else if (oeng_sign_is_rsa(e->pkey) &&
+	    (max == 0 || max > TLS1_2_VERSION)) {
+		if (min > TLS1_2_VERSION)
+			return ussl_err_set(&ctx->err, USSL_E_CONFIG, "an RSA "
+			    "key behind a sign callback needs TLS 1.2");
+		max = TLS1_2_VERSION;
+	}
 	SSL_CTX_set_min_proto_version(ssl, min);
 	SSL_CTX_set_max_proto_version(ssl, max);
 	if (ctx->verify == USSL_VERIFY_NONE)
@@ -411,15 +420,16 @@ int eng_ctx_update(ussl_ctx *ctx)
 	return conf_apply(ctx, ctx->eng->ssl);
 }
 
+static int own_install(ussl_ctx *ctx, X509 *leaf, EVP_PKEY *pk,
+    STACK_OF(X509) *chain);
+
 int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
     size_t cert_len, const unsigned char *key, size_t key_len,
     const char *password)
 {
-	struct eng_ctx *e = ctx->eng;
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	EVP_PKEY *pk = NULL;
 	X509 *leaf = NULL;
-	SSL_CTX *s = NULL;
 	int r = USSL_ERROR;
 
 	if (chain == NULL) {
@@ -442,9 +452,51 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 		    "private key does not match the certificate");
 		goto out;
 	}
-	/* A first chain goes into the configuration as it is (OpenSSL
-	   checks everything before it changes anything); a replacement is
-	   built apart, so that a failure leaves the context as it was. */
+	/* With a sign callback, an EC key signs through it (sign.c). */
+	if (ctx->sign_fn != NULL) {
+		EVP_PKEY *w;
+
+		if (oeng_sign_wrap(&ctx->err, pk, 0, &w) != USSL_OK)
+			goto out;
+		if (w != NULL) {
+			EVP_PKEY_free(pk);
+			pk = w;
+		}
+	}
+	r = own_install(ctx, leaf, pk, chain);
+	leaf = NULL;
+	pk = NULL;
+	chain = NULL;
+out:
+	ERR_clear_error();
+	X509_free(leaf);
+	EVP_PKEY_free(pk);
+	sk_X509_pop_free(chain, X509_free);
+	return r;
+}
+
+/* Only PKCS#1 v1.5 from an RSA key behind the sign callback (the list
+   is also what the peer may use). */
+static int sign_restrict(SSL_CTX *s, const EVP_PKEY *pk)
+{
+	return !oeng_sign_is_rsa(pk) || SSL_CTX_set1_sigalgs_list(s,
+	    "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:"
+	    "RSA+SHA256:RSA+SHA384:RSA+SHA512") == 1;
+}
+
+/*
+ * Install leaf + pk + chain as the own chain (all three taken over, freed
+ * on failure).  A first chain goes into the configuration as it is
+ * (OpenSSL checks everything before it changes anything); a replacement
+ * is built apart, so that a failure leaves the context as it was.
+ */
+static int own_install(ussl_ctx *ctx, X509 *leaf, EVP_PKEY *pk,
+    STACK_OF(X509) *chain)
+{
+	struct eng_ctx *e = ctx->eng;
+	SSL_CTX *s = NULL;
+	int r = USSL_ERROR;
+
 	if (ctx->has_chain && (s = new_ssl_ctx(ctx)) == NULL) {
 		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
 		goto out;
@@ -456,6 +508,10 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 		ussl_err_set(&ctx->err, USSL_E_BADCERT,
 		    "certificate chain not usable");
 		oeng_detail(&ctx->err, ERR_peek_error());
+		goto out;
+	}
+	if (!sign_restrict(s != NULL ? s : e->ssl, pk)) {
+		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
 		goto out;
 	}
 	if (s != NULL) {
@@ -471,7 +527,7 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 	leaf = NULL;
 	pk = NULL;
 	chain = NULL;
-	r = USSL_OK;
+	r = conf_apply(ctx, e->ssl);
 out:
 	ERR_clear_error();
 	SSL_CTX_free(s);
@@ -479,6 +535,72 @@ out:
 	EVP_PKEY_free(pk);
 	sk_X509_pop_free(chain, X509_free);
 	return r;
+}
+
+int eng_ctx_use_cert_signer(ussl_ctx *ctx, const unsigned char *cert,
+    size_t cert_len)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	EVP_PKEY *pub = NULL, *w = NULL;
+	X509 *leaf = NULL;
+	int r = USSL_ERROR;
+
+	if (chain == NULL) {
+		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (oeng_parse_certs(&ctx->err, cert, cert_len, "certificate",
+	    chain) != USSL_OK)
+		goto out;
+	leaf = sk_X509_shift(chain);
+	if ((pub = X509_get_pubkey(leaf)) == NULL) {
+		ussl_err_set(&ctx->err, USSL_E_BADCERT,
+		    "the certificate's public key is not usable");
+		goto out;
+	}
+	if (oeng_sign_wrap(&ctx->err, pub, 1, &w) != USSL_OK)
+		goto out;
+	if (oeng_sign_is_rsa(w) && ctx->min_version > TLS1_2_VERSION) {
+		ussl_err_set(&ctx->err, USSL_E_CONFIG, "an RSA key behind a "
+		    "sign callback needs TLS 1.2");
+		goto out;
+	}
+	r = own_install(ctx, leaf, w, chain);
+	leaf = NULL;
+	w = NULL;
+	chain = NULL;
+out:
+	ERR_clear_error();
+	X509_free(leaf);
+	EVP_PKEY_free(pub);
+	EVP_PKEY_free(w);
+	sk_X509_pop_free(chain, X509_free);
+	return r;
+}
+
+int eng_ctx_sign_update(ussl_ctx *ctx)
+{
+	struct eng_ctx *e = ctx->eng;
+	EVP_PKEY *w;
+	STACK_OF(X509) *chain;
+
+	/* A loaded EC key gets the method once a callback is set (the
+	   method asks the connection's context, so it stays after the
+	   callback is removed: it then signs with the key). */
+	if (ctx->sign_fn == NULL || e->pkey == NULL)
+		return eng_ctx_update(ctx);
+	if (oeng_sign_wrap(&ctx->err, e->pkey, 0, &w) != USSL_OK)
+		return USSL_ERROR;
+	if (w == NULL)
+		return eng_ctx_update(ctx);
+	if ((chain = X509_chain_up_ref(e->chain)) == NULL ||
+	    X509_up_ref(e->leaf) != 1) {
+		sk_X509_pop_free(chain, X509_free);
+		EVP_PKEY_free(w);
+		ERR_clear_error();
+		return ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+	}
+	return own_install(ctx, e->leaf, w, chain);
 }
 
 static int apply_suites(SSL_CTX *s, const char *l12, const char *l13);
@@ -615,7 +737,8 @@ int eng_ctx_dup(ussl_ctx *dst, const ussl_ctx *src)
 	/* The own chain and key, shared. */
 	if (s->leaf != NULL) {
 		if (SSL_CTX_use_cert_and_key(e->ssl, s->leaf, s->pkey,
-		    s->chain, 1) != 1 || X509_up_ref(s->leaf) != 1)
+		    s->chain, 1) != 1 || !sign_restrict(e->ssl, s->pkey) ||
+		    X509_up_ref(s->leaf) != 1)
 			goto nomem;
 		e->leaf = s->leaf;
 		if (EVP_PKEY_up_ref(s->pkey) != 1)
@@ -956,6 +1079,9 @@ static int fail(ussl_conn *conn, int ret, const char *during)
 		if (ERR_GET_REASON(code) == ERR_R_MALLOC_FAILURE)
 			nomem = 1;
 	}
+	if (conn->sign_why != NULL && se != SSL_ERROR_WANT_READ &&
+	    se != SSL_ERROR_WANT_WRITE)
+		return ussl_sign_fail(conn, during);
 	ussl_failure_init(&f, USSL_E_PROTOCOL);
 	if (e->empty_record) {
 		f.reason = USSL_FR_EMPTY_RECORD;
@@ -1019,7 +1145,9 @@ int eng_handshake(ussl_conn *conn)
 	if (conn->ctx->dtls && (ret = oeng_dtls_before_handshake(conn)) !=
 	    USSL_OK)
 		return ret;
+	ussl_sign_enter(conn);
 	ret = SSL_do_handshake(e->ssl);
+	ussl_sign_leave();
 	if (ret != 1 || e->empty_record)
 		return fail(conn, ret, "handshake");
 	/* Nothing to watch on the data path. */

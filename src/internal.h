@@ -75,6 +75,9 @@ struct ussl_ctx {
 	char *alpn[USSL_ALPN_MAX + 1];
 	ussl_verify_fn verify_fn;
 	void *verify_arg;
+	ussl_sign_fn sign_fn;     /* signing callback (sign.c), NULL: none */
+	void *sign_arg;
+	int keyless;          /* the chain was loaded without a private key */
 	ussl_sess_ctx sess;   /* the mutable part of a used context */
 	struct ussl_psk *psk; /* pre-shared keys (psk.c), NULL: none */
 	ussl_errstate err;
@@ -155,6 +158,8 @@ struct ussl_conn {
 	unsigned char *dtls_id;
 	size_t dtls_id_len;
 	uint32_t timer_start, timer_int, timer_fin;
+	const char *sign_why;    /* the sign callback failed, why (static
+	                            text; sign.c), NULL: it did not */
 	ussl_errstate err;
 	struct eng_conn *eng;
 };
@@ -332,6 +337,27 @@ int ussl_dtls_cookie_make(const ussl_ctx *ctx, const unsigned char *id,
     size_t id_len, unsigned char out[USSL_DTLS_COOKIE_LEN]);
 int ussl_dtls_cookie_check(const ussl_ctx *ctx, const unsigned char *id,
     size_t id_len, const unsigned char *cookie, size_t len);
+/*
+ * sign.c: the signing callback, shared by the engines.  An engine's key
+ * wrapper (mbedtls_sign.c, openssl_sign.c) learns which connection signs
+ * from ussl_sign_enter(), which the engine calls around each handshake
+ * step, and has the signature made by ussl_sign_run().
+ */
+void ussl_sign_enter(ussl_conn *conn);
+void ussl_sign_leave(void);
+/* The connection signing in this thread now, NULL if none. */
+ussl_conn *ussl_sign_current(void);
+/* Ask the callback of the current connection's context to sign hash with
+   alg; sig holds *sig_len bytes.  Returns 0 (signed; *sig_len set, the
+   length checked against want_len when that is not 0), USSL_SIGN_DECLINE
+   (the engine signs with the loaded key; only returned when the context
+   has one), or -1: failed, the reason kept in conn->sign_why. */
+int ussl_sign_run(int alg, const unsigned char *hash, size_t hash_len,
+    unsigned char *sig, size_t *sig_len, size_t want_len);
+/* The engine found the signature invalid: record it (returns -1). */
+int ussl_sign_bad(void);
+/* The handshake of conn failed after the callback did: word it. */
+int ussl_sign_fail(ussl_conn *conn, const char *during);
 
 /* Secure wipe that the compiler cannot drop. */
 void ussl_wipe(void *p, size_t n);

@@ -49,6 +49,8 @@ struct meng_own {
 	int refs;
 	mbedtls_x509_crt chain;
 	mbedtls_pk_context key;
+	struct meng_sign *sign;     /* key's signing table (mbedtls_sign.c),
+	                               NULL: mbedTLS's own */
 };
 
 struct eng_ctx {
@@ -127,6 +129,14 @@ void meng_drop_peer_chain(struct eng_conn *e, int role);
 int meng_dtls_ctx_init(ussl_ctx *ctx);
 /* The server sent a HelloVerifyRequest: reset, USSL_E_HELLO_VERIFY. */
 int meng_dtls_hello_verify(ussl_conn *conn);
+/* mbedtls_sign.c */
+/* Route o->key's signatures through the sign callback (keyless: o->key
+   holds only the leaf's public key). */
+int meng_sign_wrap(ussl_errstate *err, struct meng_own *o, int keyless);
+/* Give the key back its own table (before it is freed). */
+void meng_sign_unwrap(struct meng_own *o);
+/* 1 if o's key can sign through the callback in TLS 1.2 only. */
+int meng_sign_tls12_only(const struct meng_own *o);
 
 /* mbedtls_session.c */
 /* Keep the connection's current session, serialized (see the file). */

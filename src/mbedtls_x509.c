@@ -152,6 +152,7 @@ void meng_own_release(struct meng_own *o)
 	if (o == NULL || ussl_ref_dec(&o->refs) > 0)
 		return;
 	mbedtls_x509_crt_free(&o->chain);
+	meng_sign_unwrap(o);
 	mbedtls_pk_free(&o->key);
 	ussl_wipe(o, sizeof(*o));
 	USSL_FREE(o);
@@ -176,6 +177,8 @@ static int set_own_cert(struct eng_ctx *e, struct meng_own *o)
 	compat_conf_clear_own_cert(&e->conf);
 	return mbedtls_ssl_conf_own_cert(&e->conf, &o->chain, &o->key);
 }
+
+static int install_own(ussl_ctx *ctx, struct meng_own *o);
 
 int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
     size_t cert_len, const unsigned char *key, size_t key_len,
@@ -233,7 +236,19 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 		    "private key does not match the certificate");
 		goto fail;
 	}
-	/* Swap in only now, so a failure leaves the context as it was. */
+	if (meng_sign_wrap(&ctx->err, o, 0) != USSL_OK)
+		goto fail;
+	return install_own(ctx, o);
+fail:
+	meng_own_release(o);
+	return USSL_ERROR;
+}
+
+/* Swap o in (a failure leaves the context as it was). */
+static int install_own(ussl_ctx *ctx, struct meng_own *o)
+{
+	struct eng_ctx *e = ctx->eng;
+
 	if (set_own_cert(e, o) != 0) {
 		if (e->own != NULL)
 			(void)set_own_cert(e, e->own);
@@ -243,6 +258,47 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 	meng_own_release(e->own);
 	e->own = o;
 	return USSL_OK;
+fail:
+	meng_own_release(o);
+	return USSL_ERROR;
+}
+
+int eng_ctx_use_cert_signer(ussl_ctx *ctx, const unsigned char *cert,
+    size_t cert_len)
+{
+	struct meng_own *o;
+	int ret;
+
+	o = USSL_CALLOC(1, sizeof(*o));
+	if (o == NULL)
+		return ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+	o->refs = 1;
+	mbedtls_x509_crt_init(&o->chain);
+	mbedtls_pk_init(&o->key);
+	if (parse_certs(&ctx->err, &o->chain, cert, cert_len,
+	    "certificate") != USSL_OK)
+		goto fail;
+	/* The leaf's public key, parsed again: the key the callback signs
+	   for, with a table of our own. */
+	ret = mbedtls_pk_parse_public_key(&o->key,
+	    o->chain.pk_raw.p, o->chain.pk_raw.len);
+	if (ret != 0) {
+		ussl_err_set(&ctx->err, ret == MBEDTLS_ERR_PK_ALLOC_FAILED ?
+		    USSL_E_NOMEM : USSL_E_BADCERT,
+		    "the certificate's public key is not usable");
+		meng_append_detail(&ctx->err, ret);
+		goto fail;
+	}
+	if (meng_sign_wrap(&ctx->err, o, 1) != USSL_OK)
+		goto fail;
+	if (meng_sign_tls12_only(o) && ctx->min_version > USSL_TLS1_2) {
+		ussl_err_set(&ctx->err, USSL_E_CONFIG, "an RSA key behind a "
+		    "sign callback needs TLS 1.2 with %s", eng_version());
+		goto fail;
+	}
+	if (install_own(ctx, o) != USSL_OK)
+		return USSL_ERROR;
+	return eng_ctx_update(ctx);
 fail:
 	meng_own_release(o);
 	return USSL_ERROR;

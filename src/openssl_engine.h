@@ -90,6 +90,14 @@ const SSL_METHOD *oeng_dtls_method(int server);
 void oeng_dtls_ctx_setup(ussl_ctx *ctx, SSL_CTX *s);
 /* Timer and cookie turn before a handshake step: USSL_OK to go on. */
 int oeng_dtls_before_handshake(ussl_conn *conn);
+/* openssl_sign.c */
+/* A key whose signatures go through the sign callback, for pk (keyless:
+   the certificate's public key): *out is new, or NULL when pk stays. */
+int oeng_sign_wrap(ussl_errstate *err, EVP_PKEY *pk, int keyless,
+    EVP_PKEY **out);
+/* 1 if pk is an RSA key behind the sign callback (TLS 1.2, PKCS#1 v1.5
+   signatures only). */
+int oeng_sign_is_rsa(const EVP_PKEY *pk);
 
 /* openssl_session.c */
 

@@ -26,6 +26,8 @@ set(USSL_CORE_SOURCES
     ${USSL_ROOT}/src/mbedtls_psk.c
     ${USSL_ROOT}/src/psk.c
     ${USSL_ROOT}/src/mbedtls_dtls.c
+    ${USSL_ROOT}/src/mbedtls_sign.c
+    ${USSL_ROOT}/src/sign.c
     ${USSL_ROOT}/src/session.c
     ${USSL_ROOT}/src/session_cache.c
     ${USSL_ROOT}/src/session_leaf.c
@@ -50,6 +52,7 @@ target_sources(usermod_ussl INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/mod_tls_psk.c
     ${CMAKE_CURRENT_LIST_DIR}/sslsocket.c
     ${CMAKE_CURRENT_LIST_DIR}/errors.c
+    ${CMAKE_CURRENT_LIST_DIR}/signcb.c
     ${CMAKE_CURRENT_LIST_DIR}/mbedtls_glue.c
     ${USSL_CORE_SOURCES}
 )
@@ -58,6 +61,10 @@ target_include_directories(usermod_ussl INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}
     ${USSL_ROOT}/include
 )
+# The sign callback's key table (src/mbedtls_sign.c) is declared in
+# mbedTLS's library/pk_wrap.h.
+set_source_files_properties(${USSL_ROOT}/src/mbedtls_sign.c PROPERTIES
+    INCLUDE_DIRECTORIES ${MICROPY_DIR}/lib/mbedtls/library)
 
 # The stock module registers `tls` too: switch it off (ports whose
 # mpconfigport.h guards MICROPY_PY_SSL with #ifndef, such as rp2).

@@ -46,6 +46,7 @@ SRC_USERMOD_C += $(addprefix $(USSL_MP_DIR)/,\
 	mod_tls_psk.c \
 	sslsocket.c \
 	errors.c \
+	signcb.c \
 	)
 ifeq ($(USSL_SEED_MODULE),1)
 SRC_USERMOD_C += $(USSL_MP_DIR)/mod_ussl.c
@@ -72,6 +73,8 @@ USSL_CORE_C := $(addprefix $(USSL_ROOT)/src/,\
 	mbedtls_psk.c \
 	psk.c \
 	mbedtls_dtls.c \
+	mbedtls_sign.c \
+	sign.c \
 	session.c \
 	session_cache.c \
 	session_leaf.c \
@@ -105,6 +108,9 @@ USSL_MBEDTLS_DIR := lib/mbedtls
 ifeq ($(wildcard $(TOP)/$(USSL_MBEDTLS_DIR)/include/mbedtls/ssl.h),)
 $(error ussl: $(TOP)/$(USSL_MBEDTLS_DIR) has no mbedTLS source; fill it (make submodules, or a copy of mbedTLS 3.6) or build with USSL_MBEDTLS=system)
 endif
+# The sign callback's key table is declared in library/pk_wrap.h.
+$(BUILD)/$(USSL_ROOT)/src/mbedtls_sign.o: CFLAGS += \
+	-I$(TOP)/$(USSL_MBEDTLS_DIR)/library
 CFLAGS_USERMOD += -I$(TOP)/$(USSL_MBEDTLS_DIR)/include \
 	-DMBEDTLS_CONFIG_FILE='"ussl_mbedtls_config.h"' \
 	-DUSSL_MP_TLS13=$(USSL_TLS13) \

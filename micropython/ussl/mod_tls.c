@@ -189,6 +189,8 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
 	#endif
 	self->verify_cb = mp_const_none;
 	self->cb_exc = MP_OBJ_NULL;
+	self->ecdsa_sign_cb = mp_const_none;
+	self->sign_cb = mp_const_none;
 	self->max_frag = 0;
 	self->relax = USSL_MP_RELAX_DEFAULT;
 	ussl_mp_psk_init(self);
@@ -201,6 +203,8 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
 	#endif
 	(void)ussl_ctx_set_verify_relax(self->ctx, self->relax);
 	ussl_ctx_set_verify_cb(self->ctx, ussl_mp_verify_cb,
+	    ussl_mp_hide(self));
+	(void)ussl_ctx_set_sign_cb(self->ctx, ussl_mp_sign_cb,
 	    ussl_mp_hide(self));
 	return MP_OBJ_FROM_PTR(self);
 }
@@ -250,6 +254,10 @@ static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 			    ussl_ctx_verify(get_ctx(self_in)->ctx));
 		else if (attr == MP_QSTR_verify_callback)
 			dest[0] = self->verify_cb;
+		else if (attr == MP_QSTR_ecdsa_sign_callback)
+			dest[0] = self->ecdsa_sign_cb;
+		else if (attr == MP_QSTR_sign_callback)
+			dest[0] = self->sign_cb;
 		else if (attr == MP_QSTR_verify_relax)
 			dest[0] = MP_OBJ_NEW_SMALL_INT(self->relax);
 		else if (attr == MP_QSTR_max_fragment_length)
@@ -262,6 +270,14 @@ static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 		return;                      /* no deleting */
 	if (attr == MP_QSTR_verify_callback) {
 		self->verify_cb = dest[1];
+		dest[0] = MP_OBJ_NULL;
+		return;
+	}
+	/* signcb.c: read at each signature. */
+	if (attr == MP_QSTR_ecdsa_sign_callback ||
+	    attr == MP_QSTR_sign_callback) {
+		*(attr == MP_QSTR_sign_callback ? &self->sign_cb :
+		    &self->ecdsa_sign_cb) = dest[1];
 		dest[0] = MP_OBJ_NULL;
 		return;
 	}
@@ -350,14 +366,20 @@ static MP_DEFINE_CONST_FUN_OBJ_2(ssl_context_set_ciphers_obj,
 static void load_chain(ussl_ctx *ctx, void *arg)
 {
 	mp_obj_t *a = arg;
+	ussl_mp_context_t *self = MP_OBJ_TO_PTR(a[2]);
 
-	ussl_mp_load_chain(ctx, a[0], a[1], USSL_MP_COMPAT);
+	/* No key and a sign_callback: the callback signs (signcb.c). */
+	if (a[1] == mp_const_none && self->sign_cb != mp_const_none)
+		ussl_mp_load_signer(ctx, a[0], ussl_mp_hide(self),
+		    USSL_MP_COMPAT);
+	else
+		ussl_mp_load_chain(ctx, a[0], a[1], USSL_MP_COMPAT);
 }
 
 static mp_obj_t ssl_context_load_cert_chain(mp_obj_t self_in, mp_obj_t cert,
     mp_obj_t key)
 {
-	mp_obj_t a[2] = { cert, key };
+	mp_obj_t a[3] = { cert, key, self_in };
 
 	change(self_in, load_chain, a);
 	return mp_const_none;

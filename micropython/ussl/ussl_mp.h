@@ -34,6 +34,8 @@ typedef struct _ussl_mp_context_t {
 	ussl_ctx *ctx;          /* NULL once finalised */
 	mp_obj_t verify_cb;     /* None or a callable(cert, depth) */
 	mp_obj_t cb_exc;        /* what verify_cb raised, to re-raise later */
+	mp_obj_t ecdsa_sign_cb; /* None or a callable(key, digest) */
+	mp_obj_t sign_cb;       /* None or a callable(alg, digest) */
 	uint16_t max_frag;      /* max_fragment_length (the core has no
 	                           getters for these two) */
 	uint8_t relax;          /* verify_relax */
@@ -127,6 +129,14 @@ MP_NORETURN void ussl_mp_raise_ctx(ussl_ctx *ctx, int style);
 /* Verification callback installed on contexts (arg: ussl_mp_context_t). */
 int ussl_mp_verify_cb(void *arg, const unsigned char *der, size_t len,
     int depth, unsigned *flags);
+
+/* signcb.c: the sign callback installed on contexts (arg: hidden
+   ussl_mp_context_t), and loading a chain without a key (the callback
+   signs). */
+int ussl_mp_sign_cb(void *arg, int alg, const unsigned char *hash,
+    size_t hash_len, unsigned char *sig, size_t *sig_len);
+void ussl_mp_load_signer(ussl_ctx *ctx, mp_obj_t cert, void *hidden_self,
+    int style);
 
 /* tls.SSLContext's type; ssl.SSLContext (mod_ssl.c) derives from it. */
 extern const mp_obj_type_t ussl_mp_tls_context_type;

@@ -83,6 +83,7 @@ run_one test_policy.py
 run_one test_frozen.py
 run_one test_psk.py
 run_one test_dtls.py
+run_one test_signcb.py
 
 # The interop script needs openssl s_server on a free loopback port.
 if command -v openssl >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1
