@@ -212,7 +212,8 @@ USSL_API int ussl_ctx_role(const ussl_ctx *ctx);
  * A new, mutable context (not frozen; the caller owns one reference)
  * with every setting of ctx: role, verify mode and relaxations,
  * versions, own chain and key, trusted CAs, ALPN, cipher suites, verify
- * callback and its arg, max fragment length, ticket lifetime.  The
+ * callback and its arg, max fragment length, ticket lifetime, the
+ * bound of the client session cache (not its entries).  The
  * parsed CA store and chain + key are shared with ctx, not parsed or
  * copied again; changes are copy-on-write: adding a CA to the copy or
  * replacing its chain never changes ctx (nor the reverse), and the key
@@ -485,8 +486,10 @@ USSL_API int ussl_ctx_set_max_fragment(ussl_ctx *ctx, unsigned len);
 
 /*
  * Server: issue session tickets so that clients can resume, encrypted
- * with keys the context rotates every lifetime seconds (a ticket stays
- * valid for up to two lifetimes).  lifetime 0 turns tickets off.
+ * with keys the context rotates every lifetime seconds: a key encrypts
+ * new tickets for one lifetime, then only decrypts for one more, then
+ * is wiped; a ticket resumes for one lifetime after it was issued
+ * (tests/c/test_tickets.c).  lifetime 0 turns tickets off.
  * Server contexts start with tickets on (lifetime 7200); on a client
  * context this fails with USSL_E_BADARG.
  */
@@ -737,7 +740,8 @@ USSL_API int ussl_conn_set_session(ussl_conn *conn,
  * (used once, RFC 8446 C.4); a TLS 1.2 session stays until replaced, or
  * until a server declines it.  The cache is shared by every thread using
  * the context, and it is the one part of a context that changes after
- * connections were made; a copy made by ussl_ctx_dup() starts empty.
+ * connections were made; a copy made by ussl_ctx_dup() starts empty,
+ * with the same bound.
  *
  * ussl_ctx_set_session_cache: bound the cache (entries beyond it are
  * dropped); 0 empties it and turns it off.  USSL_E_BADARG on a server.

@@ -388,6 +388,9 @@ ussl_ctx *ussl_ctx_dup(const ussl_ctx *src)
 	ctx->n_ca = src->n_ca;
 	ctx->ca_id = src->ca_id;
 	ctx->tickets = src->tickets;
+	/* The cache's bound is a setting; its entries are not copied. */
+	ctx->sess.cache_max = src->sess.cache_max;
+	ctx->sess.cache_set = src->sess.cache_set;
 	if (eng_ctx_update(ctx) != USSL_OK || ussl_psk_dup(ctx, src) != USSL_OK)
 		goto fail;
 	return ctx;

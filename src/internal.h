@@ -39,8 +39,9 @@ struct ussl_sess_conn;
 struct ussl_psk;
 
 /* A client context's session state (session.c, session_cache.c).  A
-   copy made by ussl_ctx_dup() MUST start with this zeroed: its own empty
-   cache, its own digest of its CA set. */
+   copy made by ussl_ctx_dup() MUST start with this zeroed but for the
+   bound (cache_max, cache_set): its own empty cache, its own digest of
+   its CA set. */
 typedef struct ussl_sess_ctx {
 	struct ussl_scache *cache;   /* made when first used, NULL: none */
 	size_t cache_max;            /* bound set by the user, 0: default */

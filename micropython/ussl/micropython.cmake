@@ -51,6 +51,7 @@ target_sources(usermod_ussl INTERFACE
     ${CMAKE_CURRENT_LIST_DIR}/mod_tls.c
     ${CMAKE_CURRENT_LIST_DIR}/mod_tls_psk.c
     ${CMAKE_CURRENT_LIST_DIR}/sslsocket.c
+    ${CMAKE_CURRENT_LIST_DIR}/sslsession.c
     ${CMAKE_CURRENT_LIST_DIR}/errors.c
     ${CMAKE_CURRENT_LIST_DIR}/signcb.c
     ${CMAKE_CURRENT_LIST_DIR}/mbedtls_glue.c

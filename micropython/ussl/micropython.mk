@@ -27,6 +27,9 @@
 #   connection, see ussl_mbedtls_config.h).
 # USSL_SEED_MODULE=0: leave out the `ussl` module (the seed API), keeping
 #   only `tls`, for ports short of flash.
+# USSL_SESSION_CACHE=N: entries of a client SSLContext's automatic
+#   session cache (default 16 on unix, 2 elsewhere; 0: none), see
+#   ussl_mp.h.
 # USSL_SSL_MODULE=0: leave out the `ssl` module (MicroPython's documented
 #   ssl API over `tls`, for firmware without micropython-lib's ssl.py).
 
@@ -45,6 +48,7 @@ SRC_USERMOD_C += $(addprefix $(USSL_MP_DIR)/,\
 	mod_tls.c \
 	mod_tls_psk.c \
 	sslsocket.c \
+	sslsession.c \
 	errors.c \
 	signcb.c \
 	)
@@ -84,6 +88,9 @@ SRC_USERMOD_LIB_C += $(USSL_CORE_C) $(USSL_MP_DIR)/mbedtls_glue.c
 CFLAGS_USERMOD += -I$(USSL_ROOT)/include -I$(USSL_MP_DIR) -DUSSL_STATIC
 # DTLS timers run on the port's millisecond clock (mbedtls_glue.c).
 CFLAGS_USERMOD += -DUSSL_CLOCK_MS=ussl_mp_ticks_ms
+ifneq ($(USSL_SESSION_CACHE),)
+CFLAGS_USERMOD += -DUSSL_MP_SESSION_CACHE=$(USSL_SESSION_CACHE)
+endif
 
 # The core allocates through mbedTLS's allocator, so it lands wherever the
 # port puts mbedTLS (the MicroPython heap via m_tracked_calloc on ports

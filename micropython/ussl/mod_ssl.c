@@ -112,7 +112,7 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_context_load_verify_locations_obj, 1,
     ssl_context_load_verify_locations);
 
 /* Methods not listed here (wrap_socket, get_ciphers, set_ciphers,
-   __del__) are tls.SSLContext's, found by ssl_context_attr. */
+   set_alpn_protocols, session_stats, __del__) are tls.SSLContext's, found by ssl_context_attr. */
 static const mp_rom_map_elem_t ssl_context_locals_table[] = {
 	{ MP_ROM_QSTR(MP_QSTR_load_cert_chain),
 	  MP_ROM_PTR(&ssl_context_load_cert_chain_obj) },
@@ -188,6 +188,7 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_wrap_socket_obj, 1, ssl_wrap_socket);
 static const mp_rom_map_elem_t ssl_globals_table[] = {
 	{ MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_ssl) },
 	{ MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&ssl_context_type) },
+	{ MP_ROM_QSTR(MP_QSTR_SSLSession), MP_ROM_PTR(&ussl_mp_session_type) },
 	{ MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&ssl_wrap_socket_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_MBEDTLS_VERSION),
 	  MP_ROM_PTR(&ussl_mp_engine_version_obj) },

@@ -166,8 +166,7 @@ static void change(mp_obj_t self_in, change_fn fn, void *arg)
 	}
 }
 
-void ussl_mp_change(mp_obj_t self_in, void (*fn)(ussl_ctx *, void *),
-    void *arg)
+void ussl_mp_ctx_change(mp_obj_t self_in, ussl_mp_change_fn fn, void *arg)
 {
 	change(self_in, fn, arg);
 }
@@ -202,10 +201,14 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
 	ussl_mp_live_ctxs++;
 	#endif
 	(void)ussl_ctx_set_verify_relax(self->ctx, self->relax);
-	ussl_ctx_set_verify_cb(self->ctx, ussl_mp_verify_cb,
-	    ussl_mp_hide(self));
 	(void)ussl_ctx_set_sign_cb(self->ctx, ussl_mp_sign_cb,
 	    ussl_mp_hide(self));
+	ussl_mp_session_cache_init(self->ctx);
+	/* The core's verify callback is installed only while verify_callback
+	   is set: a session made under a callback resumes only in the
+	   context and process that made it (the core cannot know that
+	   another callback would judge alike), while one made without can
+	   be kept in flash and resumed after a reboot. */
 	return MP_OBJ_FROM_PTR(self);
 }
 
@@ -241,6 +244,15 @@ static void set_attr(ussl_ctx *ctx, void *arg)
 	}
 }
 
+/* Install (arg: the context object) or remove (NULL) the core's verify
+   callback. */
+static void set_cb(ussl_ctx *ctx, void *arg)
+{
+	if (ussl_ctx_set_verify_cb(ctx, arg != NULL ? ussl_mp_verify_cb : NULL,
+	    arg != NULL ? ussl_mp_hide(arg) : NULL) != USSL_OK)
+		ussl_mp_raise_ctx(ctx, USSL_MP_NATIVE);
+}
+
 static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 {
 	ussl_mp_context_t *self = MP_OBJ_TO_PTR(self_in);
@@ -269,6 +281,10 @@ static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 	if (dest[1] == MP_OBJ_NULL)
 		return;                      /* no deleting */
 	if (attr == MP_QSTR_verify_callback) {
+		if ((dest[1] == mp_const_none) != (self->verify_cb ==
+		    mp_const_none))
+			change(self_in, set_cb, dest[1] == mp_const_none ?
+			    NULL : self);
 		self->verify_cb = dest[1];
 		dest[0] = MP_OBJ_NULL;
 		return;
@@ -405,7 +421,7 @@ static mp_obj_t ssl_context_wrap_socket(size_t n_args,
     const mp_obj_t *pos_args, mp_map_t *kw_args)
 {
 	enum { ARG_server_side, ARG_do_handshake_on_connect,
-	       ARG_server_hostname, ARG_client_id };
+	       ARG_server_hostname, ARG_client_id, ARG_session };
 	static const mp_arg_t allowed[] = {
 		{ MP_QSTR_server_side, MP_ARG_KW_ONLY | MP_ARG_BOOL,
 		  { .u_bool = false } },
@@ -414,6 +430,8 @@ static mp_obj_t ssl_context_wrap_socket(size_t n_args,
 		{ MP_QSTR_server_hostname, MP_ARG_KW_ONLY | MP_ARG_OBJ,
 		  { .u_rom_obj = MP_ROM_NONE } },
 		{ MP_QSTR_client_id, MP_ARG_KW_ONLY | MP_ARG_OBJ,
+		  { .u_rom_obj = MP_ROM_NONE } },
+		{ MP_QSTR_session, MP_ARG_KW_ONLY | MP_ARG_OBJ,
 		  { .u_rom_obj = MP_ROM_NONE } },
 	};
 	mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
@@ -436,11 +454,12 @@ static mp_obj_t ssl_context_wrap_socket(size_t n_args,
 	if (!ussl_ctx_dtls(self->ctx) ||
 	    ussl_ctx_role(self->ctx) != USSL_SERVER)
 		return ussl_mp_wrap(self->ctx, MP_OBJ_FROM_PTR(self),
-		    pos_args[1], host, hs, USSL_MP_COMPAT);
+		    pos_args[1], host, hs, USSL_MP_COMPAT,
+		    args[ARG_session].u_obj);
 	/* A DTLS server binds its cookies to the client's address: set
 	   before the handshake. */
 	s = ussl_mp_wrap(self->ctx, MP_OBJ_FROM_PTR(self), pos_args[1], host,
-	    false, USSL_MP_COMPAT);
+	    false, USSL_MP_COMPAT, args[ARG_session].u_obj);
 	ussl_mp_dtls_server_start(s, args[ARG_client_id].u_obj, hs);
 	return s;
 }
@@ -461,6 +480,10 @@ static const mp_rom_map_elem_t ssl_context_locals_table[] = {
 	  MP_ROM_PTR(&ssl_context_load_verify_locations_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_wrap_socket),
 	  MP_ROM_PTR(&ssl_context_wrap_socket_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_set_alpn_protocols),
+	  MP_ROM_PTR(&ussl_mp_set_alpn_protocols_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_session_stats),
+	  MP_ROM_PTR(&ussl_mp_session_stats_obj) },
 };
 static MP_DEFINE_CONST_DICT(ssl_context_locals_dict, ssl_context_locals_table);
 
@@ -479,6 +502,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
 static const mp_rom_map_elem_t tls_globals_table[] = {
 	{ MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tls) },
 	{ MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&ssl_context_type) },
+	{ MP_ROM_QSTR(MP_QSTR_SSLSession), MP_ROM_PTR(&ussl_mp_session_type) },
 	{ MP_ROM_QSTR(MP_QSTR_MBEDTLS_VERSION),
 	  MP_ROM_PTR(&ussl_mp_engine_version_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT),

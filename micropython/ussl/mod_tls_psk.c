@@ -117,7 +117,7 @@ bool ussl_mp_psk_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 	/* A client's table or a server's identity is kept, not used. */
 	if ((attr == MP_QSTR_server_psk_keys) ==
 	    (ussl_ctx_role(self->ctx) == USSL_SERVER))
-		ussl_mp_change(self_in, apply, &a);
+		ussl_mp_ctx_change(self_in, apply, &a);
 	self->psk_identity = a.id;
 	self->psk_key = a.key;
 	self->server_psk_keys = a.keys;

@@ -25,7 +25,7 @@ static void configure(ussl_ctx *ctx, const mp_arg_val_t *a);
 
 enum { ARG_sock, ARG_server_side, ARG_keyfile, ARG_certfile, ARG_cert_reqs,
        ARG_ca_certs, ARG_server_hostname, ARG_do_handshake, ARG_key,
-       ARG_cert, ARG_cadata, ARG_verify_relax };
+       ARG_cert, ARG_cadata, ARG_verify_relax, ARG_session };
 
 static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args,
     mp_map_t *kw_args)
@@ -49,6 +49,8 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args,
 		  { .u_rom_obj = MP_ROM_NONE } },
 		{ MP_QSTR_verify_relax, MP_ARG_KW_ONLY | MP_ARG_INT,
 		  { .u_int = USSL_MP_RELAX_DEFAULT } },
+		{ MP_QSTR_session, MP_ARG_KW_ONLY | MP_ARG_OBJ,
+		  { .u_rom_obj = MP_ROM_NONE } },
 	};
 	mp_arg_val_t a[MP_ARRAY_SIZE(allowed)];
 	const char *host = NULL;
@@ -72,7 +74,7 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args,
 	}
 	configure(ctx, a);
 	s = ussl_mp_wrap(ctx, MP_OBJ_NULL, a[ARG_sock].u_obj, host,
-	    a[ARG_do_handshake].u_bool, USSL_MP_NATIVE);
+	    a[ARG_do_handshake].u_bool, USSL_MP_NATIVE, a[ARG_session].u_obj);
 	nlr_pop();
 	ussl_ctx_free(ctx);
 	return s;

@@ -409,6 +409,8 @@ static const mp_rom_map_elem_t sock_locals_table[] = {
 	#endif
 	{ MP_ROM_QSTR(MP_QSTR_getpeercert), MP_ROM_PTR(&sock_getpeercert_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_cipher), MP_ROM_PTR(&sock_cipher_obj) },
+	{ MP_ROM_QSTR(MP_QSTR_selected_alpn_protocol),
+	  MP_ROM_PTR(&ussl_mp_selected_alpn_protocol_obj) },
 };
 static MP_DEFINE_CONST_DICT(sock_locals_dict, sock_locals_table);
 
@@ -417,6 +419,7 @@ MP_DEFINE_CONST_OBJ_TYPE(
 	MP_QSTR_SSLSocket,
 	MP_TYPE_FLAG_NONE,
 	protocol, &sock_stream_p,
+	attr, ussl_mp_socket_attr,
 	locals_dict, &sock_locals_dict
 	);
 
@@ -446,9 +449,21 @@ static void wait_stream(mp_obj_t sock, mp_uint_t flag, int timeout_ms)
 	}
 }
 
-static void handshake_now(ussl_mp_socket_t *self)
+/* A socket not handed out failed: free the TLS state now rather than at
+   the next collection, then raise the connection's error. */
+static MP_NORETURN void fail_new(ussl_mp_socket_t *self)
 {
 	nlr_buf_t nlr;
+
+	if (nlr_push(&nlr) == 0)
+		raise_conn_error(self);
+	drop_conn(self, false);
+	self->sock = MP_OBJ_NULL;
+	nlr_jump(nlr.ret_val);
+}
+
+static void handshake_now(ussl_mp_socket_t *self)
+{
 	long r;
 
 	for (;;) {
@@ -461,17 +476,11 @@ static void handshake_now(ussl_mp_socket_t *self)
 		    MP_STREAM_POLL_RD : MP_STREAM_POLL_WR,
 		    ussl_conn_timeout_ms(self->conn));
 	}
-	/* The object is not handed out: free the TLS state now rather than
-	   at the next collection, then raise. */
-	if (nlr_push(&nlr) == 0)
-		raise_conn_error(self);
-	drop_conn(self, false);
-	self->sock = MP_OBJ_NULL;
-	nlr_jump(nlr.ret_val);
+	fail_new(self);
 }
 
 mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
-    const char *hostname, bool do_handshake, int style)
+    const char *hostname, bool do_handshake, int style, mp_obj_t session)
 {
 	ussl_mp_socket_t *self;
 	ussl_transport tr;
@@ -479,6 +488,7 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 
 	mp_get_stream_raise(sock, MP_STREAM_OP_READ | MP_STREAM_OP_WRITE |
 	    MP_STREAM_OP_IOCTL);
+	ussl_mp_session_check_arg(session);
 	#if MICROPY_PY_SSL_FINALISER
 	self = mp_obj_malloc_with_finaliser(ussl_mp_socket_t,
 	    &ussl_mp_socket_type);
@@ -555,6 +565,14 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 	tr.send = tr_send;
 	tr.recv = tr_recv;
 	ussl_conn_set_transport(self->conn, &tr);
+	/* A session given, or the context's cache.  A session the core
+	   refuses (damaged, or offered by a server) is a ValueError with
+	   its message, in both modules (the stock module has none). */
+	if (ussl_mp_session_offer(self->conn, session, hostname,
+	    context != MP_OBJ_NULL) != USSL_OK) {
+		self->style = USSL_MP_NATIVE;
+		fail_new(self);
+	}
 	if (do_handshake)
 		handshake_now(self);
 	return MP_OBJ_FROM_PTR(self);

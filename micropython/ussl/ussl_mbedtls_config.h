@@ -95,11 +95,12 @@
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
 #define MBEDTLS_SSL_ENCRYPT_THEN_MAC
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
-/* No session tickets: neither module can save or offer a session, so a
-   ticket would only cost RAM (TLS 1.3 tickets are then ignored).  No
-   ALPN: neither module has a way to set it. */
-#undef MBEDTLS_SSL_SESSION_TICKETS
-#undef MBEDTLS_SSL_ALPN
+/* Session tickets (tls.SSLSession, the context's session cache, a
+   server's tickets with rotating keys) and ALPN
+   (SSLContext.set_alpn_protocols()). */
+#define MBEDTLS_SSL_SESSION_TICKETS
+#define MBEDTLS_SSL_TICKET_C
+#define MBEDTLS_SSL_ALPN
 
 /*
  * PSA crypto: TLS 1.3 runs on it, and with MBEDTLS_USE_PSA_CRYPTO

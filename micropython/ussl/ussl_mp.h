@@ -44,10 +44,6 @@ typedef struct _ussl_mp_context_t {
 	mp_obj_t server_psk_keys;
 } ussl_mp_context_t;
 
-/* mod_tls.c: apply fn to the context's ussl_ctx (a copy when it is in
-   use); raises on failure, changing nothing. */
-void ussl_mp_change(mp_obj_t self_in, void (*fn)(ussl_ctx *, void *),
-    void *arg);
 /* mod_tls_psk.c: the PSK attributes (psk_identity, psk_key,
    server_psk_keys); true when attr is one of them (handled). */
 void ussl_mp_psk_init(ussl_mp_context_t *self);
@@ -102,7 +98,7 @@ static inline void *ussl_mp_hide(void *p)
  * stock module, which only fails at the handshake).
  */
 mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
-    const char *hostname, bool do_handshake, int style);
+    const char *hostname, bool do_handshake, int style, mp_obj_t session);
 
 /*
  * DTLS server: give the socket sock (from ussl_mp_wrap, made with
@@ -148,6 +144,43 @@ mp_obj_t ussl_mp_read_file(mp_obj_t path);
 void ussl_mp_load_chain(ussl_ctx *ctx, mp_obj_t cert, mp_obj_t key,
     int style);
 void ussl_mp_load_ca(ussl_ctx *ctx, mp_obj_t cadata, int style);
+
+/* Apply fn to a tls.SSLContext's settings (on a copy once the ussl_ctx
+   is frozen; see mod_tls.c); fn raises on failure, changing nothing. */
+typedef void (*ussl_mp_change_fn)(ussl_ctx *ctx, void *arg);
+void ussl_mp_ctx_change(mp_obj_t self_in, ussl_mp_change_fn fn, void *arg);
+
+/* --- sslsession.c: sessions, the session cache and ALPN --------------- */
+
+/*
+ * Entries of a client context's automatic session cache (sessions kept
+ * per server name and offered again, under the core's binding rules); 0
+ * turns it off.  Each holds about 1 to 2 KB (the server's certificate
+ * and the session's secret).  make USSL_SESSION_CACHE=N sets it.
+ */
+#ifndef USSL_MP_SESSION_CACHE
+#if defined(__unix__) || defined(__APPLE__)
+#define USSL_MP_SESSION_CACHE 16
+#else
+#define USSL_MP_SESSION_CACHE 2
+#endif
+#endif
+
+extern const mp_obj_type_t ussl_mp_session_type;
+/* Raise TypeError unless session is MP_OBJ_NULL, None or an SSLSession. */
+void ussl_mp_session_check_arg(mp_obj_t session);
+/* Offer session (an SSLSession; MP_OBJ_NULL or None: none) on a new
+   client connection, or else, if cache, the context's cached session
+   for hostname.  USSL_OK, or USSL_ERROR with the connection's error. */
+int ussl_mp_session_offer(ussl_conn *conn, mp_obj_t session,
+    const char *hostname, bool cache);
+/* Bound a new client context's cache to USSL_MP_SESSION_CACHE. */
+void ussl_mp_session_cache_init(ussl_ctx *ctx);
+/* SSLSocket's attr slot: session, session_reused; else its locals. */
+void ussl_mp_socket_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest);
+MP_DECLARE_CONST_FUN_OBJ_1(ussl_mp_selected_alpn_protocol_obj);
+MP_DECLARE_CONST_FUN_OBJ_2(ussl_mp_set_alpn_protocols_obj);
+MP_DECLARE_CONST_FUN_OBJ_1(ussl_mp_session_stats_obj);
 
 /* --- mbedtls_glue.c: what the stock module exposed of mbedTLS -------- */
 

@@ -61,6 +61,15 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# Wait (at most about 5 s) until a server accepts on the loopback port.
+wait_port() {
+	local i=0
+	until python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1).close()" 2>/dev/null
+	do
+		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+	done
+}
+
 # A certificate of the form MicroPython's own tests use (self-signed,
 # CA:TRUE, CN only, no extendedKeyUsage), for test_policy.py.
 mpcerts=$work/mpcerts
@@ -84,6 +93,7 @@ run_one test_frozen.py
 run_one test_psk.py
 run_one test_dtls.py
 run_one test_signcb.py
+run_one test_sessions.py
 
 # The interop script needs openssl s_server on a free loopback port.
 if command -v openssl >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1
@@ -95,11 +105,7 @@ then
 	    -key "$certs/server-ec.key" \
 	    >"$work/s_server.log" 2>&1 &
 	server_pid=$!
-	i=0
-	until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" 2>/dev/null
-	do
-		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
-	done
+	wait_port "$port"
 	USSL_PORT=$port run_one test_openssl.py
 	kill "$server_pid" 2>/dev/null
 	wait "$server_pid" 2>/dev/null
@@ -117,17 +123,39 @@ then
 	    -nocert -psk 7365637265742d7368617265642d6b6579 \
 	    -psk_identity micropython >"$work/s_server_psk.log" 2>&1 &
 	server_pid=$!
-	i=0
-	until python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" 2>/dev/null
-	do
-		i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
-	done
+	wait_port "$port"
 	USSL_PORT=$port run_one test_psk_openssl.py
 	kill "$server_pid" 2>/dev/null
 	wait "$server_pid" 2>/dev/null
 	server_pid=""
 else
 	echo "  SKIP test_psk_openssl.py: no openssl/python3"
+	skipped=$((skipped + 1))
+fi
+
+# ALPN and sessions against openssl s_server, the session kept in a file
+# by one MicroPython process and resumed by another.
+if command -v openssl >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1
+then
+	port=$(free_port)
+	openssl s_server -quiet -rev -accept "127.0.0.1:$port" \
+	    -alpn x-amzn-mqtt-ca,http/1.1 \
+	    -cert "$certs/server-ec.pem" -cert_chain "$certs/int.pem" \
+	    -key "$certs/server-ec.key" \
+	    >"$work/s_server_sess.log" 2>&1 &
+	server_pid=$!
+	wait_port "$port"
+	for phase in save resume; do
+		out=$(cd "$work" && USSL_PORT=$port USSL_PHASE=$phase \
+		    USSL_SESSION_FILE="$work/session.bin" timeout 60 \
+		    "$MICROPY" "$here/test_openssl_sessions.py" 2>&1)
+		count "test_openssl_sessions.py ($phase)" $? "$out"
+	done
+	kill "$server_pid" 2>/dev/null
+	wait "$server_pid" 2>/dev/null
+	server_pid=""
+else
+	echo "  SKIP test_openssl_sessions.py: no openssl/python3"
 	skipped=$((skipped + 1))
 fi
 

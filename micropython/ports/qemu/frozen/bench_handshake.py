@@ -9,7 +9,8 @@
 # both modules parse (MicroPython 1.26's configuration has no PEM).
 # Prints "BENCH key value" lines; no timing is asserted.
 # handshake_insns: from the first wrap_socket to the 4 bytes read (close
-# not included).  heap_pair_bytes: the heap a connected pair keeps.
+# not included); resumed_insns (ussl only): the same for a handshake that
+# resumes a saved session (tls.SSLSession).  heap_pair_bytes: the heap a connected pair keeps.
 import gc
 
 import qemuport
@@ -33,14 +34,25 @@ def insns(t0, t1):
 # The same random numbers in every firmware and run (test-only PRNG).
 qemuport.rng_seed(1)
 t0 = qemuport.ticks()
-cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
-cctx.verify_mode = tls.CERT_REQUIRED
-cctx.load_verify_locations(der("int.der"))
+
+
+def client_ctx():
+    # A context per handshake: ussl's contexts keep sessions (a second
+    # handshake of one context to the same name would be a resumed one).
+    cctx = tls.SSLContext(tls.PROTOCOL_TLS_CLIENT)
+    cctx.verify_mode = tls.CERT_REQUIRED
+    cctx.load_verify_locations(der("int.der"))
+    return cctx
+
+
+cctx = client_ctx()
 sctx = tls.SSLContext(tls.PROTOCOL_TLS_SERVER)
 sctx.load_cert_chain(der("server-ec.der"), der("server-ec.key.der"))
 print("BENCH contexts_insns", insns(t0, qemuport.ticks()))
 
 for i in range(N):
+    if i > 0:
+        cctx = client_ctx()
     gc.collect()
     free0 = gc.mem_free()
     t0 = qemuport.ticks()
@@ -64,4 +76,43 @@ for i in range(N):
     c.close()
     s.close()
     c = s = cio = sio = None
+
+
+def pair(cctx, session=None):
+    # A wrapped pair, handshake driven by the 4 bytes; (client, server,
+    # whether the bytes arrived).
+    cio, sio = Pipe.pair()
+    kw = {} if session is None else {"session": session}
+    c = cctx.wrap_socket(cio, server_hostname="localhost",
+                         do_handshake_on_connect=False, **kw)
+    s = sctx.wrap_socket(sio, server_side=True, do_handshake_on_connect=False)
+    got = None
+    for r in range(20):
+        n = c.write(b"ping")
+        got = s.read(4)
+        if got:
+            break
+    return c, s, n == 4 and got == b"ping"
+
+
+# Resumed handshakes (ussl's tls.SSLSession; the stock module has none):
+# the session of a full handshake offered by a fresh context each time,
+# so that neither a cache nor a parsed context helps.
+# resumed_insns: as handshake_insns, -1 if the handshake did not resume.
+if hasattr(tls, "SSLSession"):
+    c, s, ok = pair(client_ctx())
+    sess = c.session
+    c.close()
+    s.close()
+    for i in range(N):
+        cctx = client_ctx()
+        gc.collect()
+        t0 = qemuport.ticks()
+        c, s, ok = pair(cctx, sess)
+        t1 = qemuport.ticks()
+        print("BENCH resumed_insns",
+              insns(t0, t1) if ok and c.session_reused else -1)
+        c.close()
+        s.close()
+        c = s = None
 print("BENCH done")
