@@ -26,6 +26,7 @@ static ussl_ctx *sctx, *cctx[2];
 typedef struct pair {
 	mt_link l;
 	ussl_conn *c, *s;
+	size_t left;    /* accepted by the server, not yet read */
 } pair;
 
 static unsigned seed_state = 777;
@@ -150,7 +151,14 @@ static void run(int tls13)
 				break;
 			case 3:     /* a write cut short, left so, resumed */
 				q->l.budget_server = 1000;
-				CHECK(ussl_write(q->s, big, 16384) == 16384);
+				{
+					/* One record or more: whatever
+					   the engine's records hold. */
+					long w = ussl_write(q->s, big, 16384);
+
+					CHECK(w > 1000);
+					q->left = w > 0 ? (size_t)w : 0;
+				}
 				CHECK(ussl_flush(q->s) == USSL_WANT_WRITE);
 				q->l.budget_server = MT_UNLIMITED;
 				break;
@@ -190,7 +198,8 @@ static void run(int tls13)
 		for (i = 0; i < PAIRS; i++) {
 			int mode = (i + k) % 6;
 			static unsigned char rd[16384];
-			size_t want = mode == 3 ? 16384 : mode == 4 ? 4000 : 0;
+			size_t want = mode == 3 ? p[i].left :
+			    mode == 4 ? 4000 : 0;
 			size_t got = 0;
 			long r;
 			int j;
