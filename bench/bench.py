@@ -384,9 +384,44 @@ def table(a, trees, med, failed, info, hows):
         p("heap, KiB (1024 bytes) per connection, measured by")
         for k, v in sorted(hows.items()):
             p("  %s: %s" % (k, ", ".join(sorted(v))))
-        p("  (the Python rows: client steady state only, PYTHONMALLOC=malloc so that "
-          "Python's objects count too)")
+        p("  (the Python rows: steady state of 50 connections held idle, client and server "
+          "process each, PYTHONMALLOC=malloc so that Python's objects count too)")
+    summary(a, trees, med, p)
     return "\n".join(lines) + "\n"
+
+
+def summary(a, trees, med, p):
+    """Our CPython module against CPython's ssl, per tree: the range of the
+    handshake and bulk ratios (higher is better) and heap per held idle
+    connection (lower is better), from the medians above."""
+    rows = []
+    for t in trees:
+        if "ctx" not in t.cols():
+            continue
+        r = {"hs": [], "bulk": [], "heap": []}
+        for m in metric_order(a):
+            if m[0] == "heap" and m[3] != "steady":
+                continue
+            if m[2] == "13" and not t.tls13:
+                continue
+            x, y = med.get((t.path, "ctx", m)), med.get((None, "cpython", m))
+            if isinstance(x, (int, float)) and isinstance(y, (int, float)) and y:
+                r[m[0]].append((m, x / y))
+        rows.append((t, r))
+    if not rows:
+        return
+    p("")
+    p("py-ctx / cpython (CPython's ssl), same run:")
+    for t, r in rows:
+        for kind, what in (("hs", "handshakes/s"), ("bulk", "bulk MB/s")):
+            v = [x for _, x in r[kind]]
+            if v:
+                p("  %-12s %-13s %.2fx .. %.2fx (%d rows; higher is better)" % (
+                    t.label, what, min(v), max(v), len(v)))
+        for m, x in r["heap"]:
+            p("  %-12s heap held idle %s TLS1.%s  %.2fx (%.1f / %.1f KiB; lower is better)" % (
+                t.label, "client" if m[1] == "client" else "server", m[2][1], x,
+                med[(t.path, "ctx", m)] / 1024.0, med[(None, "cpython", m)] / 1024.0))
 
 
 def chart(a, trees, med, path):
@@ -493,7 +528,7 @@ def main():
                         if m[0] != test or not all(m[i] == v for i, v in
                                                    _metric_params(test, p, m)):
                             continue
-                        if col in PY_COLS and m[0] == "heap" and m[1:4:2] != ("client", "steady"):
+                        if col in PY_COLS and m[0] == "heap" and m[3] != "steady":
                             continue    # the Python rows measure only these
                         failed[(tp, col, m)] = "FAIL"
                 vals = [r["value"] for r in recs if "value" in r] or \

@@ -24,11 +24,14 @@ session cache off with OP_NO_TICKET; CPython: no session=).  Resumed runs
 check every connection after the first really resumed (exit 1 if not).
 Closing: both close_notify alerts are processed, as in the C programs.
 
-Heap: glibc's mallinfo2() (uordblks + hblkhd) in the client before and after
-opening 50 connections that each received one 16 KiB record; the delta / 50
-is printed.  Run with PYTHONMALLOC=malloc (bench.py does) to count Python's
-own objects too; otherwise those live in pymalloc arenas mallinfo2 does not
-see.
+Heap: glibc's mallinfo2() (uordblks + hblkhd), after gc.collect(), in each
+process: the client before and after opening 50 connections that each
+received one 16 KiB record, the server before and after accepting them and
+sending that record on each; the delta / 50 is printed for each role (the
+server's figure comes to the client on the server's stdout).  The
+connections then sit idle, as a server's many held connections do.  Run
+with PYTHONMALLOC=malloc (bench.py does) to count Python's own objects too;
+otherwise those live in pymalloc arenas mallinfo2 does not see.
 """
 import argparse
 import ctypes
@@ -316,6 +319,14 @@ def serve(impl, a):
         else:                           # heap: send one record, hold
             impl.write(t, data)
             held.append(t)
+            # The first connection is the warm-up (see test_heap); the
+            # figure covers the HELD after it.
+            if len(held) == 1:
+                base = heap_now()
+            elif len(held) == HELD + 1:
+                steady = (heap_now() - base) // HELD
+                print(json.dumps({"role": "server", "steady": steady}),
+                      flush=True)
 
 
 # --- client tests ------------------------------------------------------------
@@ -435,9 +446,19 @@ def test_heap(impl, a, port, out):
         held.append(t)
     steady = (heap_now() - base) // HELD
     extra = {"max_fragment": a.max_fragment} if a.max_fragment else {}
+    how = "mallinfo2 over %d held connections" % HELD
     out(test="heap", role="client", key=a.key, tls=a.tls, hs_peak=None,
-        steady=steady, unit="bytes", how="mallinfo2 over %d held connections" % HELD,
-        **extra)
+        steady=steady, unit="bytes", how=how, **extra)
+    # The server's figure (same method, its own process), once it has
+    # written to every connection.
+    r, _, _ = select.select([SERVER.stdout], [], [], IO_TIMEOUT)
+    line = SERVER.stdout.readline() if r else b""
+    try:
+        srv = json.loads(line)["steady"]
+    except (ValueError, KeyError, TypeError):
+        raise BenchError("the server sent no heap figure")
+    out(test="heap", role="server", key=a.key, tls=a.tls, hs_peak=None,
+        steady=srv, unit="bytes", how=how, **extra)
     # No TLS closing, for the same reason: the sockets go with the process.
     del warm
 

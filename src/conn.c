@@ -599,7 +599,9 @@ long ussl_write(ussl_conn *conn, const void *buf, size_t len)
 			break;
 	}
 	conn->out_gather = 0;
-	if (r >= 0 && out_pending(conn) > 0)
+	/* The rest goes out; an empty buffer kept for gathering is freed
+	   (an idle connection holds none). */
+	if (r >= 0)
 		r = out_push(conn);
 	if (conn->send_failed)
 		return send_failure(conn, "write", 1);

@@ -316,8 +316,9 @@ static SSL_CTX *new_ssl_ctx(ussl_ctx *ctx)
 	    SSL_OP_ENABLE_KTLS);
 	SSL_CTX_set_options(s, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
 	    (server ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
+	/* Record buffers are freed while empty (see idle_buffers). */
 	SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	/* Resumption by tickets only (oeng_tickets_apply), no server-side
 	   session cache, as with mbedTLS.  The id context lets a session
 	   with a client certificate be resumed. */
@@ -1134,6 +1135,20 @@ out:
 	return ussl_fail(&conn->err, &f, during, conn->state == ST_HANDSHAKE);
 }
 
+/*
+ * Record buffers while nothing is buffered: SSL_MODE_RELEASE_BUFFERS
+ * (set on every SSL_CTX) frees the write buffer once a record is out and
+ * the read buffer when a read finds nothing; a read that empties the
+ * buffer leaves it allocated (16 KiB and more), so it is freed here.  An
+ * idle connection then holds no record buffer; the next record allocates
+ * one again.  SSL_free_buffers refuses while anything is buffered.
+ */
+static void idle_buffers(struct eng_conn *e)
+{
+	if (!SSL_has_pending(e->ssl))
+		(void)SSL_free_buffers(e->ssl);
+}
+
 int eng_handshake(ussl_conn *conn)
 {
 	struct eng_conn *e = conn->eng;
@@ -1152,6 +1167,7 @@ int eng_handshake(ussl_conn *conn)
 		return fail(conn, ret, "handshake");
 	/* Nothing to watch on the data path. */
 	SSL_set_msg_callback(e->ssl, NULL);
+	idle_buffers(e);
 	/* Kept here so the getters neither copy nor allocate later. */
 	SSL_get0_alpn_selected(e->ssl, &p, &n);
 	if (n > 0 && n < sizeof(e->alpn)) {
@@ -1178,8 +1194,10 @@ long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
 	begin(e);
 	/* TLS 1.3 tickets and key updates are handled inside. */
 	ret = SSL_read(e->ssl, buf, (int)len);
-	if (ret > 0)
+	if (ret > 0) {
+		idle_buffers(e);
 		return ret;
+	}
 	/* 0 only for the peer's close_notify; a bare end of stream is
 	   truncation (see bio_read). */
 	if (!e->io_err && !e->io_eof &&
