@@ -316,9 +316,12 @@ static SSL_CTX *new_ssl_ctx(ussl_ctx *ctx)
 	    SSL_OP_ENABLE_KTLS);
 	SSL_CTX_set_options(s, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
 	    (server ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
-	/* Record buffers are freed while empty (see idle_buffers). */
+	/* Record buffers are freed while empty (see idle_buffers); not with
+	   DTLS, whose write path in OpenSSL 3.0 does not allocate a freed
+	   buffer again (SSL_write crashed). */
 	SSL_CTX_set_mode(s, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	    (ctx->dtls ? 0 : SSL_MODE_RELEASE_BUFFERS));
 	/* Resumption by tickets only (oeng_tickets_apply), no server-side
 	   session cache, as with mbedTLS.  The id context lets a session
 	   with a client certificate be resumed. */
@@ -1145,7 +1148,7 @@ out:
  */
 static void idle_buffers(struct eng_conn *e)
 {
-	if (!SSL_has_pending(e->ssl))
+	if (!SSL_is_dtls(e->ssl) && !SSL_has_pending(e->ssl))
 		(void)SSL_free_buffers(e->ssl);
 }
 
