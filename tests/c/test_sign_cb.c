@@ -447,6 +447,25 @@ static void test_loaded_key(void)
 	signer_free(&s);
 }
 
+/* Chain and key first, callback after (the OpenSSL engine then gives
+   the loaded key its method). */
+static void test_callback_after_chain(void)
+{
+	struct signer s;
+	struct outcome o;
+	ussl_ctx *cctx = tu_client_ctx("ca.pem", USSL_VERIFY_REQUIRED);
+	ussl_ctx *sctx = tu_server_ctx("server-ec-chain.pem", "server-ec.key",
+	    USSL_VERIFY_NONE);
+
+	signer_init(&s, "server-ec.key");
+	CHECK(ussl_ctx_set_sign_cb(sctx, sign_cb, &s) == USSL_OK);
+	run(cctx, sctx, &o);
+	CHECK(o.ok && s.calls == 1);
+	ussl_ctx_free(cctx);
+	ussl_ctx_free(sctx);
+	signer_free(&s);
+}
+
 static void test_args(void)
 {
 	struct signer s;
@@ -490,5 +509,6 @@ int main(void)
 	}
 	test_rsa();
 	test_loaded_key();
+	test_callback_after_chain();
 	return tu_report("test_sign_cb");
 }
