@@ -121,7 +121,7 @@ def go_server(peers, certs, work):
     exe = os.path.join(work, "nomfl_server")
     if not os.path.exists(exe):
         env = dict(os.environ, GOCACHE=os.path.join(work, "gocache"),
-                   GO111MODULE="off")
+                   GOPATH=os.path.join(work, "gopath"), GO111MODULE="off")
         subprocess.run(["go", "build", "-o", exe, GO_SERVER], check=True,
                        env=env, capture_output=True)
     p = peers.start([exe, certs[0], certs[1], str(BYTES)],

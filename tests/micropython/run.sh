@@ -144,9 +144,16 @@ then
 	start_s_server "$p1" "$work/fifo1" "$work/s_server1.log" 8
 	cat "$work/mfl.pattern" >&8
 	ignore_port=""
+	# Go's build cache: the user's if there is a home, else a fresh one.
+	gocache=${GOCACHE:-}
+	if [ -z "$gocache" ]; then
+		if [ -n "${HOME:-}" ]; then gocache=$HOME/.cache/go-build
+		else gocache=$work/gocache; fi
+	fi
 	if command -v go >/dev/null 2>&1 &&
-	    GOCACHE="$work/gocache" GO111MODULE=off go build -o "$work/nomfl" \
-	    "$here/nomfl_server.go" 2>"$work/go.err"; then
+	    GOCACHE="$gocache" GOPATH="$work/gopath" GO111MODULE=off \
+	    timeout 300 go build -o "$work/nomfl" "$here/nomfl_server.go" \
+	    2>"$work/go.err"; then
 		mkfifo "$work/fifo2"
 		"$work/nomfl" "$certs/server-ec.pem" "$certs/server-ec.key" \
 		    <"$work/fifo2" >"$work/nomfl.out" 2>&1 &
