@@ -113,10 +113,11 @@ check: deps
 check-micropython: deps
 	bash scripts/micropython/check.sh
 
-# The firmware's handshake benchmark (instructions under QEMU -icount,
-# ours and the stock module), with the check's firmware builds.
+# Ours and the stock module side by side (scripts/micropython/bench.sh):
+# RAM per connection and handshake peak on the unix port, and the
+# firmware under QEMU (flash, static RAM, instructions per handshake).
 bench-micropython: deps
-	USSL_QEMU_BENCH=1 bash scripts/micropython/qemu.sh
+	bash scripts/micropython/bench.sh
 
 # Install (cmake/UsslInstall.cmake says what goes where).  The manifest of
 # the last install, DESTDIR included, is $(BUILD_DIR)/install_manifest.txt.

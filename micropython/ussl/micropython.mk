@@ -13,10 +13,13 @@
 # change structure layouts: use a fresh build directory when changing them.
 # USSL_TLS13=1: TLS 1.3 as well as 1.2 (default 0: TLS 1.2 only, as the
 #   stock module; less RAM per connection).
-# USSL_SMALL_RECORDS=1: variable buffer lengths; with a client's
-#   max_fragment_length the buffers shrink to it after the handshake, but
-#   only peers that honour that request (or never send records over 4 KB)
-#   can then be talked to.
+# USSL_VARIABLE_BUFFERS=1 (default): record buffers shrink after the
+#   handshake (mbedTLS variable buffer lengths, with mbedtls_patch.py's
+#   fixes of 3.6's sizing): the input buffer to the max_fragment_length
+#   the server agreed to (full size if it ignored the request), the output
+#   buffer to USSL_OUT_RECORD.  0: fixed 16 KB + 4 KB buffers.
+# USSL_OUT_RECORD=N: with variable buffers, the largest record we send
+#   once the handshake is over (default 512; 4096 = the handshake's).
 # USSL_USE_PSA=1: TLS 1.2 record keys in PSA key slots instead of
 #   mbedTLS's cipher contexts: about 1.6 KB less RAM per connection, but
 #   about 20 KB more flash, 40 bytes of static RAM per slot and a fixed
@@ -37,7 +40,8 @@ USSL_MP_DIR := $(USERMOD_DIR)
 USSL_ROOT := $(abspath $(USSL_MP_DIR)/../..)
 USSL_MBEDTLS ?= bundled
 USSL_TLS13 ?= 0
-USSL_SMALL_RECORDS ?= 0
+USSL_VARIABLE_BUFFERS ?= 1
+USSL_OUT_RECORD ?= 512
 USSL_USE_PSA ?= 0
 USSL_PSA_KEY_SLOTS ?=
 USSL_SEED_MODULE ?= 1
@@ -121,15 +125,35 @@ $(BUILD)/$(USSL_ROOT)/src/mbedtls_sign.o: CFLAGS += \
 CFLAGS_USERMOD += -I$(TOP)/$(USSL_MBEDTLS_DIR)/include \
 	-DMBEDTLS_CONFIG_FILE='"ussl_mbedtls_config.h"' \
 	-DUSSL_MP_TLS13=$(USSL_TLS13) \
-	-DUSSL_MP_SMALL_RECORDS=$(USSL_SMALL_RECORDS) \
 	-DUSSL_MP_USE_PSA=$(USSL_USE_PSA)
 ifneq ($(USSL_PSA_KEY_SLOTS),)
 CFLAGS_USERMOD += -DMBEDTLS_PSA_KEY_SLOT_COUNT=$(USSL_PSA_KEY_SLOTS)
 endif
 # Every library source; those the configuration does not enable compile
 # to nothing.  Paths are relative to $(TOP), like the port's own.
-SRC_USERMOD_LIB_C += $(patsubst $(TOP)/%,%,\
+USSL_MBEDTLS_LIB_C := $(patsubst $(TOP)/%,%,\
 	$(wildcard $(TOP)/$(USSL_MBEDTLS_DIR)/library/*.c))
+# Variable buffer lengths need two of them patched (mbedtls_patch.py,
+# run when this makefile is read; it prints 0 and patches nothing when
+# this mbedTLS differs, and the buffers then keep their size).
+USSL_VARBUF := 0
+ifeq ($(USSL_VARIABLE_BUFFERS),1)
+USSL_PATCH_DIR := $(abspath $(BUILD))/ussl-mbedtls
+USSL_VARBUF := $(shell python3 $(USSL_MP_DIR)/mbedtls_patch.py \
+	$(TOP)/$(USSL_MBEDTLS_DIR)/library $(USSL_PATCH_DIR))
+ifeq ($(USSL_VARBUF),1)
+USSL_PATCHED_C := $(USSL_PATCH_DIR)/ssl_tls.c $(USSL_PATCH_DIR)/ssl_tls12_client.c
+USSL_MBEDTLS_LIB_C := $(filter-out $(USSL_MBEDTLS_DIR)/library/ssl_tls.c \
+	$(USSL_MBEDTLS_DIR)/library/ssl_tls12_client.c,$(USSL_MBEDTLS_LIB_C)) \
+	$(USSL_PATCHED_C)
+$(addprefix $(BUILD)/,$(USSL_PATCHED_C:.c=.o)): CFLAGS += -I$(TOP)/$(USSL_MBEDTLS_DIR)/library
+else
+$(warning ussl: mbedTLS in $(USSL_MBEDTLS_DIR) is not the 3.6 that mbedtls_patch.py knows: fixed-size record buffers)
+endif
+endif
+CFLAGS_USERMOD += -DUSSL_MP_VARIABLE_BUFFERS=$(USSL_VARBUF) \
+	-DUSSL_MP_OUT_RECORD=$(USSL_OUT_RECORD)
+SRC_USERMOD_LIB_C += $(USSL_MBEDTLS_LIB_C)
 # mbedTLS is part of this firmware (ours), whatever the make variable
 # MICROPY_SSL_MBEDTLS says: the C macro of that name is what ports key
 # their mbedTLS support on (MICROPY_TRACKED_ALLOC, which the port's

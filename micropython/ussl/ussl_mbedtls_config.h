@@ -14,7 +14,7 @@
  *
  * Knobs (set by micropython.mk from make variables of the same meaning):
  *   USSL_MP_TLS13          1: TLS 1.3 as well (USSL_TLS13=1)
- *   USSL_MP_SMALL_RECORDS  1: variable buffer lengths (USSL_SMALL_RECORDS=1)
+ *   USSL_MP_VARIABLE_BUFFERS, USSL_MP_OUT_RECORD: record buffers, below
  *   USSL_MP_USE_PSA        1: TLS 1.2 record keys in PSA key slots
  *                          (USSL_USE_PSA=1; default 0: the legacy cipher
  *                          layer, and no PSA at all without TLS 1.3)
@@ -27,41 +27,51 @@
 #ifndef USSL_MP_TLS13
 #define USSL_MP_TLS13 0
 #endif
-#ifndef USSL_MP_SMALL_RECORDS
-#define USSL_MP_SMALL_RECORDS 0
-#endif
 #ifndef USSL_MP_USE_PSA
 #define USSL_MP_USE_PSA 0
 #endif
 
-/*
- * Record buffers.  A peer may always send 16 KB records (unless it agreed
- * to a smaller maximum fragment length), so the input buffer must hold
- * that; what we send is our choice, and 4 KB records cost little.
+/* ---- ussl: record buffers (RAM per connection) -------------------
+ * Kept in this one block: the rest of the file is about features and
+ * flash.
  *
- * Variable buffer lengths are opt-in (make USSL_SMALL_RECORDS=1): after a
- * TLS 1.2 handshake the mbedTLS 3.6 that MicroPython bundles shrinks the
- * input buffer to the smaller of the two sizes (4 KB) when no fragment
- * length was negotiated, and a TLS 1.2 client shrinks it to the length it
- * asked for even when the server ignored the request; a larger record
- * from the peer then fails the connection (-0x7100).  With it, a client
- * that asks for a maximum fragment length (SSLContext.max_fragment_length)
- * keeps only buffers of that size once the handshake is over; it is safe
- * only with peers that honour the request or never send records over
- * 4 KB.  (ussl's own build patches mbedTLS so that this cannot happen;
- * MicroPython's lib/mbedtls is used as it is.)
- */
+ * A peer may always send 16 KB records unless it agreed to a smaller
+ * maximum fragment length (RFC 6066), so during the handshake and
+ * afterwards, unless agreed otherwise, the input buffer holds 16 KB; the
+ * output buffer holds 4 KB during the handshake (our certificate chain).
+ *
+ * USSL_MP_VARIABLE_BUFFERS (micropython.mk sets it to 1 when it compiled
+ * mbedtls_patch.py's copies of ssl_tls.c and ssl_tls12_client.c, the
+ * default): mbedTLS's variable buffer lengths.  After the handshake the
+ * input buffer shrinks to the length the server agreed to, if it agreed
+ * (a client's SSLContext.max_fragment_length, or a client's request to
+ * our server), else stays at 16 KB; the output buffer shrinks to
+ * USSL_MP_OUT_RECORD (records of ours after the handshake, make
+ * USSL_OUT_RECORD=N) or the agreed length if smaller.  The patch fixes
+ * mbedTLS 3.6's sizing, which unpatched cut the input buffer to the
+ * requested length even when the server ignored the request, and to 4 KB
+ * when nothing was asked; with MicroPython's lib/mbedtls unpatched (a
+ * version the patch does not know) this stays 0: fixed buffers.
+ * ---------------------------------------------------------------------- */
+#ifndef USSL_MP_VARIABLE_BUFFERS
+#define USSL_MP_VARIABLE_BUFFERS 0
+#endif
 #undef MBEDTLS_SSL_MAX_CONTENT_LEN
 #undef MBEDTLS_SSL_IN_CONTENT_LEN
 #undef MBEDTLS_SSL_OUT_CONTENT_LEN
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384
 #define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
-#if USSL_MP_SMALL_RECORDS
+#if USSL_MP_VARIABLE_BUFFERS
 #define MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
+#if defined(USSL_MP_OUT_RECORD) && USSL_MP_OUT_RECORD > 0 && \
+    USSL_MP_OUT_RECORD < MBEDTLS_SSL_OUT_CONTENT_LEN
+#define USSL_OUT_RECORD_AFTER_HANDSHAKE USSL_MP_OUT_RECORD
+#endif
 #endif
 /* Ask for smaller records as a client, honour a client's request as a
    server (RFC 6066). */
 #define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
+/* ---- end of ussl: record buffers ------------------------------------- */
 
 /*
  * Protocol versions.  TLS 1.2 only by default, as the stock module: every

@@ -17,7 +17,8 @@
 # Builds are incremental (build-micropython/unix-*/build); a build whose
 # make arguments or module makefile changed starts afresh.
 #
-# Usage: scripts/micropython/unix.sh      (JOBS=N for make -j, default 2)
+# Usage: scripts/micropython/unix.sh      (JOBS=N for make -j, default 2;
+#        USSL_MP_BUILD_ONLY="unix-bundled unix-stock": only build those)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/build-micropython
@@ -87,11 +88,19 @@ if ! make -C "$tree/mpy-cross" -j"$jobs" >"$out/mpy-cross.log" 2>&1; then
 fi
 ours=(USER_C_MODULES="$root/micropython" MICROPY_PY_SSL=0
 	FROZEN_MANIFEST="$root/scripts/micropython/coverage_manifest.py")
-build unix-bundled "${ours[@]}"
-build unix-system "${ours[@]}" USSL_MBEDTLS=system
+# USSL_MP_BUILD_ONLY="unix-bundled unix-stock ...": build those and stop
+# (bench.sh uses it).
+only=${USSL_MP_BUILD_ONLY:-}
+want() { [ -z "$only" ] || [[ " $only " == *" $1 "* ]]; }
+want unix-bundled && build unix-bundled "${ours[@]}"
+want unix-system && build unix-system "${ours[@]}" USSL_MBEDTLS=system
 # Stock: the variant's own user modules (MicroPython's examples), as its
 # CI builds it.
-build unix-stock FROZEN_MANIFEST="$out/stock_manifest.py"
+want unix-stock && build unix-stock FROZEN_MANIFEST="$out/stock_manifest.py"
+if [ -n "$only" ]; then
+	[ $failed_parts -eq 0 ]
+	exit
+fi
 
 B=$out/unix-bundled/micropython
 S=$out/unix-system/micropython

@@ -159,6 +159,83 @@ else
 	skipped=$((skipped + 1))
 fi
 
+# max_fragment_length against a server that honours it (openssl s_server,
+# one connection, answering with 16 KB from its stdin, a FIFO) and one
+# that ignores it (nomfl_server.go, Go's crypto/tls).  Both premises are
+# checked with openssl s_client -tlsextdebug first.
+mfl_ext() { # mfl_ext PORT: does the server's hello carry max_fragment_length?
+	echo | timeout 10 openssl s_client -connect "127.0.0.1:$1" -tls1_2 \
+	    -maxfraglen 512 -tlsextdebug 2>/dev/null |
+	    grep -c 'TLS server extension "max fragment length"'
+}
+start_s_server() { # start_s_server PORT FIFO LOG FD: one connection,
+	# stdin from FIFO, which this shell then holds open as fd FD
+	openssl s_server -naccept 1 -accept "127.0.0.1:$1" -tls1_2 \
+	    -cert "$certs/server-ec.pem" -key "$certs/server-ec.key" \
+	    <"$2" >"$3" 2>&1 &
+	mfl_pids="$mfl_pids $!"
+	eval "exec $4>\"\$2\""
+	i=0
+	until grep -q ACCEPT "$3" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
+	done
+}
+if command -v openssl >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1
+then
+	mfl_pids=""
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes(i % 251 for i in range(16384)))' \
+	    >"$work/mfl.pattern"
+	# Premise: s_server answers the request.
+	mkfifo "$work/fifo0" "$work/fifo1"
+	p0=$(free_port)
+	start_s_server "$p0" "$work/fifo0" "$work/s_server0.log" 7
+	check "mfl premise: openssl s_server agrees to max_fragment_length" \
+	    "$([ "$(mfl_ext "$p0")" = 1 ]; echo $?)" "no extension in its hello"
+	exec 7>&-
+	# The test's server: 16 KB from the FIFO, held open until the end.
+	p1=$(free_port)
+	start_s_server "$p1" "$work/fifo1" "$work/s_server1.log" 8
+	cat "$work/mfl.pattern" >&8
+	ignore_port=""
+	# Go's build cache: the user's if there is a home, else a fresh one.
+	gocache=${GOCACHE:-}
+	if [ -z "$gocache" ]; then
+		if [ -n "${HOME:-}" ]; then gocache=$HOME/.cache/go-build
+		else gocache=$work/gocache; fi
+	fi
+	if command -v go >/dev/null 2>&1 &&
+	    GOCACHE="$gocache" GOPATH="$work/gopath" GO111MODULE=off \
+	    timeout 300 go build -o "$work/nomfl" "$here/nomfl_server.go" \
+	    2>"$work/go.err"; then
+		mkfifo "$work/fifo2"
+		"$work/nomfl" "$certs/server-ec.pem" "$certs/server-ec.key" \
+		    <"$work/fifo2" >"$work/nomfl.out" 2>&1 &
+		mfl_pids="$mfl_pids $!"
+		exec 9>"$work/fifo2"
+		i=0
+		until grep -q '^PORT ' "$work/nomfl.out" 2>/dev/null; do
+			i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
+		done
+		ignore_port=$(sed -n 's/^PORT //p' "$work/nomfl.out")
+		check "mfl premise: Go's crypto/tls ignores max_fragment_length" \
+		    "$([ "$(mfl_ext "$ignore_port")" = 0 ]; echo $?)" \
+		    "extension in its hello"
+	else
+		echo "  SKIP mfl: server that ignores max_fragment_length: go not installed or failed ($(head -c 200 "$work/go.err" 2>/dev/null))"
+		skipped=$((skipped + 1))
+	fi
+	USSL_HONOUR_PORT=$p1 USSL_IGNORE_PORT=$ignore_port run_one test_mfl_peers.py
+	exec 8>&- 9>&- 2>/dev/null
+	# s_server printed what the client sent: the 16 KB pattern.
+	check "mfl: s_server received the client's 16 KB intact" \
+	    "$(python3 -c 'import sys; a = open(sys.argv[1], "rb").read(); b = open(sys.argv[2], "rb").read(); sys.exit(0 if b in a else 1)' \
+	    "$work/s_server1.log" "$work/mfl.pattern"; echo $?)"
+	for p in $mfl_pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+else
+	echo "  SKIP test_mfl_peers.py: no openssl/python3"
+	skipped=$((skipped + 1))
+fi
+
 # A MicroPython server against the TLS clients people use, with their
 # default protocol versions (TLS 1.3 and 1.2 offered): openssl s_client,
 # curl (when installed) and CPython's ssl default context.
