@@ -128,10 +128,9 @@ kind_args() { # KIND -> make variables
 
 build() { # BOARD KIND -> $out/BOARD-KIND/firmware.elf
 	local board=$1 kind=$2 dir=$out/$1-$2 key
-	# make does not rebuild when flags change, and an incremental
-	# rebuild after the frozen modules changed was seen to give a
-	# firmware that crashed at once (HardFault): a new key, a clean tree.
-	key="$(kind_args "$kind") $(cat "$glue"/*/micropython.mk \
+	# make does not rebuild when flags or the linker script change:
+	# a new key, a clean tree.
+	key="$(kind_args "$kind") $(cat "$glue"/*/micropython.mk "$glue"/mps2.ld \
 	    "$root/micropython/ussl/micropython.mk" "$glue"/manifest.py \
 	    "$glue"/frozen/*.py "$root"/tests/micropython/*.py \
 	    "$files/qemu_files.py" | md5sum)"
