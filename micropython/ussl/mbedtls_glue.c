@@ -7,6 +7,7 @@
 #include "py/mpconfig.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <mbedtls/ssl.h>
@@ -46,6 +47,53 @@ static const struct {
 	{ USSL_VFY_OTHER, MBEDTLS_X509_BADCERT_OTHER },
 };
 
+#if defined(MBEDTLS_X509_REMOVE_INFO)
+/*
+ * Without mbedtls_x509_crt_verify_info() (MBEDTLS_X509_REMOVE_INFO, which
+ * also drops the OID descriptions and certificate dumps nothing here
+ * uses), the same texts from mbedTLS's public list, only for the flags
+ * vflag_map can produce (the compiler drops the other strings).
+ */
+#define USSL_MP_MAPPED_FLAGS (MBEDTLS_X509_BADCERT_EXPIRED | \
+	MBEDTLS_X509_BADCERT_FUTURE | MBEDTLS_X509_BADCERT_NOT_TRUSTED | \
+	MBEDTLS_X509_BADCERT_CN_MISMATCH | MBEDTLS_X509_BADCERT_EXT_KEY_USAGE | \
+	MBEDTLS_X509_BADCERT_MISSING | MBEDTLS_X509_BADCERT_REVOKED | \
+	MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_KEY | \
+	MBEDTLS_X509_BADCERT_OTHER)
+#define X509_CRT_ERROR_INFO(err, name, info) \
+	{ (err) & USSL_MP_MAPPED_FLAGS, \
+	  ((err) & USSL_MP_MAPPED_FLAGS) ? (info) : NULL },
+static const struct {
+	uint32_t code;
+	const char *text;
+} verify_texts[] = {
+	MBEDTLS_X509_CRT_ERROR_INFO_LIST
+};
+#undef X509_CRT_ERROR_INFO
+
+static int verify_info(char *buf, size_t size, uint32_t f)
+{
+	size_t i, n = 0;
+	int r;
+
+	for (i = 0; i < sizeof(verify_texts) / sizeof(verify_texts[0]); i++) {
+		if (!(f & verify_texts[i].code))
+			continue;
+		/* mbedTLS's format: prefix, text, newline. */
+		r = snprintf(buf + n, size - n, "\n%s\n", verify_texts[i].text);
+		if (r < 0 || (size_t)r >= size - n)
+			return (int)(size - 1);
+		n += (size_t)r;
+	}
+	return (int)n;
+}
+#else
+static int verify_info(char *buf, size_t size, uint32_t f)
+{
+	return mbedtls_x509_crt_verify_info(buf, size, "\n", f);
+}
+#endif
+
 int ussl_mp_verify_text(unsigned vflags, char *buf, size_t size)
 {
 	uint32_t f = 0;
@@ -57,7 +105,7 @@ int ussl_mp_verify_text(unsigned vflags, char *buf, size_t size)
 			f |= vflag_map[i].theirs;
 	if (f == 0 || size == 0)
 		return 0;
-	n = mbedtls_x509_crt_verify_info(buf, size, "\n", f);
+	n = verify_info(buf, size, f);
 	return n < 0 ? 0 : n;
 }
 

@@ -36,6 +36,12 @@
 # USSL_SSL_MODULE=0: leave out the `ssl` module (MicroPython's documented
 #   ssl API over `tls`, for firmware without micropython-lib's ssl.py).
 
+# USSL_PROFILE=small: the smallest firmware (TLS 1.2, ECDSA P-256 only,
+#   see ussl_mbedtls_profile.h); leaves the `ussl` and `ssl` modules out
+#   unless USSL_SEED_MODULE / USSL_SSL_MODULE say otherwise.
+# USSL_NIST_OPTIM=0: no fast NIST-prime reduction (about 2.7 KB less
+#   flash on Cortex-M3, about ten times the instructions per handshake).
+
 USSL_MP_DIR := $(USERMOD_DIR)
 USSL_ROOT := $(abspath $(USSL_MP_DIR)/../..)
 USSL_MBEDTLS ?= bundled
@@ -44,6 +50,17 @@ USSL_VARIABLE_BUFFERS ?= 1
 USSL_OUT_RECORD ?= 512
 USSL_USE_PSA ?= 0
 USSL_PSA_KEY_SLOTS ?=
+USSL_PROFILE ?= default
+USSL_NIST_OPTIM ?= 1
+ifeq ($(USSL_PROFILE),small)
+USSL_SEED_MODULE ?= 0
+USSL_SSL_MODULE ?= 0
+USSL_MP_PROFILE_SMALL := 1
+else ifeq ($(USSL_PROFILE),default)
+USSL_MP_PROFILE_SMALL := 0
+else
+$(error USSL_PROFILE must be "default" or "small")
+endif
 USSL_SEED_MODULE ?= 1
 USSL_SSL_MODULE ?= 1
 
@@ -125,7 +142,9 @@ $(BUILD)/$(USSL_ROOT)/src/mbedtls_sign.o: CFLAGS += \
 CFLAGS_USERMOD += -I$(TOP)/$(USSL_MBEDTLS_DIR)/include \
 	-DMBEDTLS_CONFIG_FILE='"ussl_mbedtls_config.h"' \
 	-DUSSL_MP_TLS13=$(USSL_TLS13) \
-	-DUSSL_MP_USE_PSA=$(USSL_USE_PSA)
+	-DUSSL_MP_USE_PSA=$(USSL_USE_PSA) \
+	-DUSSL_MP_PROFILE_SMALL=$(USSL_MP_PROFILE_SMALL) \
+	-DUSSL_MP_NIST_OPTIM=$(USSL_NIST_OPTIM)
 ifneq ($(USSL_PSA_KEY_SLOTS),)
 CFLAGS_USERMOD += -DMBEDTLS_PSA_KEY_SLOT_COUNT=$(USSL_PSA_KEY_SLOTS)
 endif

@@ -188,4 +188,8 @@
  */
 #undef MBEDTLS_ERROR_C
 
+/* ---- Flash profile (kept in its own header): AES tables, SHA loops,
+   no X.509 info texts, NIST reduction, the small profile. ---- */
+#include "ussl_mbedtls_profile.h"
+
 #endif /* USSL_MBEDTLS_CONFIG_H */

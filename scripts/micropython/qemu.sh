@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# qemu.sh - MicroPython firmware under QEMU (part of make check-micropython).
+# qemu.sh - MicroPython firmware under QEMU (part of make check-micropython,
+# and of make bench-micropython with USSL_QEMU_BENCH=1).
 #
 # Builds MicroPython's ports/qemu firmware for the boards MPS2_AN385
 # (Cortex-M3, qemu-system-arm) and VIRT_RV32 (RISC-V, qemu-system-riscv32)
-# from Debian's MicroPython source (scripts/micropython/prepare.sh), three
-# ways each, with the port glue of micropython/ports/qemu:
+# from Debian's MicroPython source (scripts/micropython/prepare.sh), up to
+# three ways each, with the port glue of micropython/ports/qemu:
 #   ours   with the ussl module (MICROPY_PY_SSL=0)
 #   stock  with MicroPython's own `tls` module (MICROPY_PY_SSL=1
 #          MICROPY_SSL_MBEDTLS=1) on the same mbedTLS and port configuration
@@ -14,29 +15,52 @@
 #     test_errors, test_policy) and the port's own (frozen/test_port.py) in
 #     the firmware with ussl;
 #   - MicroPython's test runner (tests/run-tests.py) on its no-network
-#     ssl/tls tests (extmod/ssl_*, extmod/tls_*) with ours and stock, and on
-#     a basic sanity set (basics/, micropython/ subsets) with each firmware;
-#   - the handshake benchmark (frozen/bench_handshake.py) with ours and
-#     stock under -icount shift=0: instructions per full handshake (printed,
-#     never asserted);
+#     ssl/tls tests (extmod/ssl_*, extmod/tls_*) with ours;
 # and prints flash (.text + .data) and static RAM (.data + .bss) of each
-# firmware.  Ends with "N passed, N failed, N skipped"; exits 1 on failure.
+# firmware.  That is the check (USSL_QEMU_BENCH=0, the default): the
+# stock and no-TLS firmware are built there only for the size comparison.
+# With USSL_QEMU_BENCH=1 (make bench-micropython) also:
+#   - MicroPython's runner on the ssl/tls tests with stock, and on a
+#     basic sanity set (basics/, micropython/ subsets) with each firmware;
+#   - the handshake benchmark (frozen/bench_handshake.py) with ours and
+#     stock under -icount shift=0: instructions per full handshake (never
+#     asserted);
+#   - build-micropython/qemu/bench.json (below).
+# Ends with "N passed, N failed, N skipped"; exits 1 on failure.
+#
+# bench.json (USSL_QEMU_BENCH=1), one object:
+#   {"boards": {BOARD: {KIND: {"text": N, "data": N, "bss": N,
+#     "handshake_insns": N|null, "resumed_insns": N|null}}}}
+# BOARD: MPS2_AN385, VIRT_RV32; KIND: ours, stock, none (each present when
+# it was built).  text/data/bss: bytes, Berkeley `size` of firmware.elf
+# (.text includes .rodata).  handshake_insns: guest instructions per full
+# handshake (QEMU -icount shift=0, median of 5, repeatable to the tick):
+# TLS 1.2 ECDHE-ECDSA P-256, client and server in the one firmware over an
+# in-memory pipe, the same DER certificates for ours and stock; null for
+# none or when the benchmark failed.  resumed_insns: the same for a
+# resumed handshake, null while the firmware's `tls` module has no session
+# API (neither module has one in MicroPython).
 # The firmware's entropy is a TEST-ONLY PRNG (micropython/ports/qemu/
 # qemuport/test_rng.c): these machines have no RNG.
 #
 # Environment: JOBS (default 2), USSL_QEMU_BOARDS (default
-# "MPS2_AN385 VIRT_RV32"), USSL_QEMU_BENCH=0 to skip the benchmark.
+# "MPS2_AN385 VIRT_RV32"), USSL_QEMU_BENCH (default 0, see above).
 # Output in build-micropython/qemu/ (logs, firmware, results).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=$root/build-micropython/qemu
 jobs=${JOBS:-2}
 boards=${USSL_QEMU_BOARDS:-MPS2_AN385 VIRT_RV32}
-bench=${USSL_QEMU_BENCH:-1}
+bench=${USSL_QEMU_BENCH:-0}
 glue=$root/micropython/ports/qemu
 runner=$root/scripts/micropython/qemu_run.py
 # Debian's python3 (python3-serial, which MicroPython's runner needs).
 py=/usr/bin/python3
+# The GC heap of every firmware (the port's default is 143360): the
+# in-memory tests keep client and server of a connection (16 KB input
+# buffer each) beside previously dropped ones, which 140 KB does not
+# hold without fragmenting; the sizes below subtract it.
+heap=262144
 started=$(date +%s)
 
 passed=0 failed=0 skipped=0
@@ -128,10 +152,9 @@ kind_args() { # KIND -> make variables
 
 build() { # BOARD KIND -> $out/BOARD-KIND/firmware.elf
 	local board=$1 kind=$2 dir=$out/$1-$2 key
-	# make does not rebuild when flags change, and an incremental
-	# rebuild after the frozen modules changed was seen to give a
-	# firmware that crashed at once (HardFault): a new key, a clean tree.
-	key="$(kind_args "$kind") $(cat "$glue"/*/micropython.mk \
+	# make does not rebuild when flags or the linker script change:
+	# a new key, a clean tree.
+	key="$(kind_args "$kind") heap=$heap $(cat "$glue"/*/micropython.mk "$glue"/mps2.ld \
 	    "$root/micropython/ussl/micropython.mk" "$glue"/manifest.py \
 	    "$glue"/frozen/*.py "$root"/tests/micropython/*.py \
 	    "$files/qemu_files.py" | md5sum)"
@@ -144,7 +167,8 @@ build() { # BOARD KIND -> $out/BOARD-KIND/firmware.elf
 	if timeout 1800 make -C "$tree/ports/qemu" BOARD="$board" BUILD="$dir" \
 	    USER_C_MODULES="$glue" MICROPY_MPYCROSS="$out/mpy-cross/mpy-cross" \
 	    MPY_LIB_DIR="$out/no-micropython-lib" \
-	    FROZEN_MANIFEST="$glue/manifest.py" $(kind_args "$kind") \
+	    FROZEN_MANIFEST="$glue/manifest.py" MICROPY_HEAP_SIZE=$heap \
+	    $(kind_args "$kind") \
 	    -j"$jobs" >"$out/$board-$kind.log" 2>&1; then
 		ok "build $board $kind"
 		return 0
@@ -233,34 +257,55 @@ sanity_tests() {
 	    extmod/hashlib_sha256.py extmod/json_loads.py 2>/dev/null)
 }
 
+step() { # print the seconds the previous step took
+	local now
+	now=$(date +%s)
+	echo "  ($1: $((now - step_t)) s)"
+	step_t=$now
+}
+
+# The check tests the firmware with ussl and builds the others for their
+# sizes; the benchmark runs them too (ssl/tls and sanity tests,
+# handshakes).
+kinds="ours stock none"
+if [ "$bench" = 1 ]; then
+	tls_kinds="ours stock"
+else
+	tls_kinds=ours
+fi
 declare -A bench_hs bench_heap bench_cipher
+step_t=$(date +%s)
 for board in $boards; do
 	echo "== $board"
 	if [ "$board" = VIRT_RV32 ] && [ -n "$rv_why" ]; then
 		skip "$board: cannot be built from Debian's packages here: $rv_why"
 		continue
 	fi
-	for kind in ours stock none; do
+	for kind in $kinds; do
 		build "$board" "$kind"
+		step "build $board $kind"
 	done
 	fw=$out/$board-ours/firmware.elf
 	if [ -f "$fw" ]; then
 		for t in test_memio test_errors test_policy test_port; do
 			run_script "$board" ours "$t"
 		done
+		step "$board test scripts"
 	fi
-	for kind in ours stock; do
+	for kind in $tls_kinds; do
 		[ -f "$out/$board-$kind/firmware.elf" ] || continue
 		# shellcheck disable=SC2046
 		run_mptests "$board" "$kind" ssl $(ssl_tests)
 		skip "$board $kind extmod/tls_noleak.py, tls_threads.py: need unittest (micropython-lib, not in Debian's source)"
+		step "$board $kind run-tests.py ssl"
 	done
-	for kind in ours stock none; do
+	[ "$bench" = 1 ] || continue
+	for kind in $kinds; do
 		[ -f "$out/$board-$kind/firmware.elf" ] || continue
 		# shellcheck disable=SC2046
 		run_mptests "$board" "$kind" sanity $(sanity_tests)
 	done
-	[ "$bench" = 1 ] || continue
+	step "$board run-tests.py sanity"
 	for kind in ours stock; do
 		[ -f "$out/$board-$kind/firmware.elf" ] || continue
 		log=$out/$board-$kind-bench.out
@@ -280,9 +325,11 @@ for board in $boards; do
 		bench_heap[$board-$kind]=$(awk '/^BENCH heap_pair_bytes/ { print $3 }' "$log")
 		bench_cipher[$board-$kind]=$(awk '/^BENCH cipher/ { print $3 }' "$log")
 	done
+	step "$board benchmark"
 done
 
 # --- sizes --------------------------------------------------------------------
+declare -A sizes
 echo "== firmware size (bytes; frozen test payload included alike in each)"
 printf '%-11s %-6s %9s %7s %8s %9s %10s %12s\n' board tls text data bss \
 	flash "static RAM" "RAM - heap"
@@ -291,24 +338,48 @@ for board in $boards; do
 	MPS2_AN385) size=arm-none-eabi-size ;;
 	*) size=riscv64-unknown-elf-size ;;
 	esac
-	for kind in ours stock none; do
+	for kind in $kinds; do
 		fw=$out/$board-$kind/firmware.elf
 		[ -f "$fw" ] || continue
 		read -r text data bss _ < <($size "$fw" | tail -n 1)
+		sizes[$board-$kind]="$text $data $bss"
 		printf '%-11s %-6s %9d %7d %8d %9d %10d %12d\n' "$board" "$kind" \
 		    "$text" "$data" "$bss" $((text + data)) $((data + bss)) \
-		    $((data + bss - 143360))
+		    $((data + bss - heap))
 	done
-	fz=$out/$board-none/frozen_content.o
+	fz=$out/$board-ours/frozen_content.o
 	[ -f "$fz" ] && read -r text data _ < <($size "$fz" | tail -n 1) &&
 		echo "  $board frozen test payload (frozen_content.o): $((text + data)) bytes of flash"
 done
-echo "  flash = .text + .data; static RAM = .data + .bss, which holds the 143360-byte GC heap"
+echo "  flash = .text + .data; static RAM = .data + .bss, which holds the $heap-byte GC heap"
 
 if [ "$bench" = 1 ]; then
 	echo "== handshake benchmark (-icount shift=0; median of 5; both ends in one firmware)"
 	for k in "${!bench_hs[@]}"; do
 		echo "  $k: ${bench_hs[$k]} instructions per full handshake (${bench_cipher[$k]}), connected pair keeps ${bench_heap[$k]} bytes of heap"
 	done | sort
+	# bench.json: see the header.
+	{
+		echo '{"boards": {'
+		bsep=""
+		for board in $boards; do
+			echo "$bsep  \"$board\": {"
+			bsep=","
+			ksep=""
+			for kind in $kinds; do
+				[ -n "${sizes[$board-$kind]:-}" ] || continue
+				read -r text data bss <<<"${sizes[$board-$kind]}"
+				printf '%s    "%s": {"text": %d, "data": %d, "bss": %d, "handshake_insns": %s, "resumed_insns": null}\n' \
+				    "$ksep" "$kind" "$text" "$data" "$bss" \
+				    "${bench_hs[$board-$kind]:-null}"
+				ksep=","
+			done
+			echo "  }"
+		done
+		echo "}}"
+	} >"$out/bench.json.tmp" && mv "$out/bench.json.tmp" "$out/bench.json"
+	$py -c "import json, sys; json.load(open(sys.argv[1]))" "$out/bench.json" ||
+		bad "bench.json is not JSON"
+	echo "qemu: figures in $out/bench.json"
 fi
 finish

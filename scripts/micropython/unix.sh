@@ -27,7 +27,7 @@ start=$(date +%s)
 
 tree=$(bash "$root/scripts/micropython/prepare.sh" "$out" | tail -n 1) || {
 	echo "unix: cannot prepare MicroPython's source"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 }
 # MicroPython's make checks that micropython-lib is there before it
@@ -83,7 +83,7 @@ build() {
 echo "== unix: mpy-cross"
 if ! make -C "$tree/mpy-cross" -j"$jobs" >"$out/mpy-cross.log" 2>&1; then
 	tail -n 30 "$out/mpy-cross.log"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 ours=(USER_C_MODULES="$root/micropython" MICROPY_PY_SSL=0
@@ -119,7 +119,7 @@ part_own() {
 	echo "== unix: tests/micropython on $name"
 	if [ ! -x "$bin" ]; then
 		fail_part "no binary for $name"
-		echo "0 passed, 1 failed"
+		echo "0 passed, 1 failed, 0 skipped"
 		return
 	fi
 	# 40 connections alive at once in one process (test_memio.py).

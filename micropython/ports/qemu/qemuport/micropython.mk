@@ -12,8 +12,8 @@
 #   atomic64.c                     64-bit atomic add for the core's
 #                                  identities (no libatomic here)
 #
-# and a linker script without unwind tables (libgcc's 64-bit division
-# brings .ARM.exidx, which mps2.ld has no place for).
+# and MPS2_AN385's linker script (../mps2.ld: .data loaded where it runs,
+# no unwind tables; the port's own can load .data 4 bytes off, see there).
 #
 # USSL_QEMU_EPOCH (default: the time of the build) is the Unix time the
 # firmware's clock starts from; certificates are checked against it.
@@ -58,8 +58,8 @@ RV32_ARCH := rv32imac
 AFLAGS += -misa-spec=2.2
 endif
 
-# MPS2_AN385's linker script, wrapped (../mps2.ld); the RISC-V one needs
-# nothing.  Other ARM boards are not built here.
+# MPS2_AN385's linker script is ours (../mps2.ld); the RISC-V one
+# (mcu/rv32/virt.ld) runs .data where QEMU loads it and needs nothing.  Other ARM boards are not built here.
 ifeq ($(LDSCRIPT),mcu/arm/mps2.ld)
 LDSCRIPT := $(abspath $(QEMUPORT_DIR)/../mps2.ld)
 endif

@@ -13,13 +13,4 @@ ifeq ($(USSL_MODULE),1)
 USSL_QEMU_MODULE_DIR := $(abspath $(USERMOD_DIR)/../../../ussl)
 USERMOD_DIR := $(USSL_QEMU_MODULE_DIR)
 include $(USSL_QEMU_MODULE_DIR)/micropython.mk
-# For module sources that predate their own fixes (harmless after them):
-# MicroPython 1.26 declares mp_hal_get_random() on unix and windows only,
-# and the module's entropy hook calls it (qemuport/test_rng.c defines it);
-# the tests' certificates are PEM, which MicroPython 1.26's mbedTLS
-# configuration leaves out (empty definitions, identical to the
-# configuration's own where it has them).
-$(addprefix $(BUILD)/,$(USSL_QEMU_MODULE_DIR)/mbedtls_glue.o): \
-	CFLAGS += -include $(USSL_QEMU_MODULE_DIR)/../ports/qemu/qemuport/qemuport.h
-CFLAGS_USERMOD += -DMBEDTLS_PEM_PARSE_C= -DMBEDTLS_BASE64_C=
 endif
