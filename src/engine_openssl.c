@@ -427,21 +427,34 @@ int eng_ctx_update(ussl_ctx *ctx)
 static int own_install(ussl_ctx *ctx, X509 *leaf, EVP_PKEY *pk,
     STACK_OF(X509) *chain);
 
+/* The certificates of cert, parsed into a new stack; NULL: error set. */
+static STACK_OF(X509) *parse_chain(ussl_ctx *ctx, const unsigned char *cert,
+    size_t cert_len)
+{
+	STACK_OF(X509) *chain = sk_X509_new_null();
+
+	if (chain == NULL) {
+		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (oeng_parse_certs(&ctx->err, cert, cert_len, "certificate",
+	    chain) != USSL_OK) {
+		sk_X509_pop_free(chain, X509_free);
+		return NULL;
+	}
+	return chain;
+}
+
 int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
     size_t cert_len, const unsigned char *key, size_t key_len,
     const char *password)
 {
-	STACK_OF(X509) *chain = sk_X509_new_null();
+	STACK_OF(X509) *chain = parse_chain(ctx, cert, cert_len);
 	EVP_PKEY *pk = NULL;
 	X509 *leaf = NULL;
 	int r = USSL_ERROR;
 
-	if (chain == NULL) {
-		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if (oeng_parse_certs(&ctx->err, cert, cert_len, "certificate",
-	    chain) != USSL_OK)
+	if (chain == NULL)
 		goto out;
 	/* Without a separate key, the key is in the certificate data. */
 	if (key == NULL) {
@@ -544,17 +557,12 @@ out:
 int eng_ctx_use_cert_signer(ussl_ctx *ctx, const unsigned char *cert,
     size_t cert_len)
 {
-	STACK_OF(X509) *chain = sk_X509_new_null();
+	STACK_OF(X509) *chain = parse_chain(ctx, cert, cert_len);
 	EVP_PKEY *pub = NULL, *w = NULL;
 	X509 *leaf = NULL;
 	int r = USSL_ERROR;
 
-	if (chain == NULL) {
-		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if (oeng_parse_certs(&ctx->err, cert, cert_len, "certificate",
-	    chain) != USSL_OK)
+	if (chain == NULL)
 		goto out;
 	leaf = sk_X509_shift(chain);
 	if ((pub = X509_get_pubkey(leaf)) == NULL) {

@@ -180,6 +180,29 @@ static int set_own_cert(struct eng_ctx *e, struct meng_own *o)
 
 static int install_own(ussl_ctx *ctx, struct meng_own *o);
 
+/* A new own-chain holder with cert parsed into it, or NULL (error set).
+   A new holder each time: contexts sharing the old one (copies made by
+   ussl_ctx_dup) keep it. */
+static struct meng_own *new_own(ussl_ctx *ctx, const unsigned char *cert,
+    size_t cert_len)
+{
+	struct meng_own *o = USSL_CALLOC(1, sizeof(*o));
+
+	if (o == NULL) {
+		ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	o->refs = 1;
+	mbedtls_x509_crt_init(&o->chain);
+	mbedtls_pk_init(&o->key);
+	if (parse_certs(&ctx->err, &o->chain, cert, cert_len,
+	    "certificate") != USSL_OK) {
+		meng_own_release(o);
+		return NULL;
+	}
+	return o;
+}
+
 int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
     size_t cert_len, const unsigned char *key, size_t key_len,
     const char *password)
@@ -191,17 +214,8 @@ int eng_ctx_use_cert_chain(ussl_ctx *ctx, const unsigned char *cert,
 	size_t in_len, pwlen = password ? strlen(password) : 0;
 	int ret;
 
-	/* Parsed into a new holder: contexts sharing the old one (copies
-	   made by ussl_ctx_dup) keep it. */
-	o = USSL_CALLOC(1, sizeof(*o));
-	if (o == NULL)
-		return ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
-	o->refs = 1;
-	mbedtls_x509_crt_init(&o->chain);
-	mbedtls_pk_init(&o->key);
-	if (parse_certs(&ctx->err, &o->chain, cert, cert_len,
-	    "certificate") != USSL_OK)
-		goto fail;
+	if ((o = new_own(ctx, cert, cert_len)) == NULL)
+		return USSL_ERROR;
 	/* Without a separate key, the key is in the certificate data. */
 	if (key == NULL) {
 		key = cert;
@@ -269,15 +283,8 @@ int eng_ctx_use_cert_signer(ussl_ctx *ctx, const unsigned char *cert,
 	struct meng_own *o;
 	int ret;
 
-	o = USSL_CALLOC(1, sizeof(*o));
-	if (o == NULL)
-		return ussl_err_set(&ctx->err, USSL_E_NOMEM, "out of memory");
-	o->refs = 1;
-	mbedtls_x509_crt_init(&o->chain);
-	mbedtls_pk_init(&o->key);
-	if (parse_certs(&ctx->err, &o->chain, cert, cert_len,
-	    "certificate") != USSL_OK)
-		goto fail;
+	if ((o = new_own(ctx, cert, cert_len)) == NULL)
+		return USSL_ERROR;
 	/* The leaf's public key, parsed again: the key the callback signs
 	   for, with a table of our own. */
 	ret = mbedtls_pk_parse_public_key(&o->key,
