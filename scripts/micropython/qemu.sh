@@ -38,8 +38,8 @@
 # TLS 1.2 ECDHE-ECDSA P-256, client and server in the one firmware over an
 # in-memory pipe, the same DER certificates for ours and stock; null for
 # none or when the benchmark failed.  resumed_insns: the same for a
-# resumed handshake, null while the firmware's `tls` module has no session
-# API (neither module has one in MicroPython).
+# resumed TLS 1.2 handshake (tls.SSLSession; null for the stock module,
+# which has no session API, and when a handshake did not resume).
 # The firmware's entropy is a TEST-ONLY PRNG (micropython/ports/qemu/
 # qemuport/test_rng.c): these machines have no RNG.
 #
@@ -273,7 +273,7 @@ if [ "$bench" = 1 ]; then
 else
 	tls_kinds=ours
 fi
-declare -A bench_hs bench_heap bench_cipher
+declare -A bench_hs bench_res bench_heap bench_cipher
 step_t=$(date +%s)
 for board in $boards; do
 	echo "== $board"
@@ -322,6 +322,9 @@ for board in $boards; do
 		fi
 		bench_hs[$board-$kind]=$(awk '/^BENCH handshake_insns/ {
 		    print $3 }' "$log" | sort -n | sed -n 3p)
+		bench_res[$board-$kind]=$(awk '/^BENCH resumed_insns/ {
+		    print $3 }' "$log" | sort -n | sed -n 3p)
+		case ${bench_res[$board-$kind]} in ''|-1) bench_res[$board-$kind]=null ;; esac
 		bench_heap[$board-$kind]=$(awk '/^BENCH heap_pair_bytes/ { print $3 }' "$log")
 		bench_cipher[$board-$kind]=$(awk '/^BENCH cipher/ { print $3 }' "$log")
 	done
@@ -356,7 +359,7 @@ echo "  flash = .text + .data; static RAM = .data + .bss, which holds the $heap-
 if [ "$bench" = 1 ]; then
 	echo "== handshake benchmark (-icount shift=0; median of 5; both ends in one firmware)"
 	for k in "${!bench_hs[@]}"; do
-		echo "  $k: ${bench_hs[$k]} instructions per full handshake (${bench_cipher[$k]}), connected pair keeps ${bench_heap[$k]} bytes of heap"
+		echo "  $k: ${bench_hs[$k]} instructions per full handshake (${bench_cipher[$k]}), ${bench_res[$k]} per resumed one, connected pair keeps ${bench_heap[$k]} bytes of heap"
 	done | sort
 	# bench.json: see the header.
 	{
@@ -369,9 +372,10 @@ if [ "$bench" = 1 ]; then
 			for kind in $kinds; do
 				[ -n "${sizes[$board-$kind]:-}" ] || continue
 				read -r text data bss <<<"${sizes[$board-$kind]}"
-				printf '%s    "%s": {"text": %d, "data": %d, "bss": %d, "handshake_insns": %s, "resumed_insns": null}\n' \
+				printf '%s    "%s": {"text": %d, "data": %d, "bss": %d, "handshake_insns": %s, "resumed_insns": %s}\n' \
 				    "$ksep" "$kind" "$text" "$data" "$bss" \
-				    "${bench_hs[$board-$kind]:-null}"
+				    "${bench_hs[$board-$kind]:-null}" \
+				    "${bench_res[$board-$kind]:-null}"
 				ksep=","
 			done
 			echo "  }"
