@@ -55,6 +55,9 @@ $(B)/obj/ussl/%.o: $(TOP)/src/%.c $(USSL_H) $(CONFIG) $(TOP)/fuzz/fuzz.mk
 	$(CC) $(CFLAGS) $(SAN) -fsanitize=fuzzer-no-link -Wall -Wextra \
 	    -DUSSL_ENGINE_MBEDTLS=1 -I$(TOP)/include -I$(TOP)/src -c $< -o $@
 
+# The sign callback's key table is declared in mbedTLS's library/pk_wrap.h.
+$(B)/obj/ussl/mbedtls_sign.o: CFLAGS += -I$(MBEDTLS_SRC)/library
+
 FU_H     := $(TOP)/fuzz/fuzzutil.h $(TOP)/tests/c/memtransport.h \
             $(TOP)/include/ussl.h
 FU_O     := $(B)/obj/fuzz/fuzzutil.o $(B)/obj/fuzz/memtransport.o
