@@ -129,7 +129,7 @@ def main():
                     rows.append(("%s %s over no-TLS firmware" % (board, label),
                                  cell(do), cell(ds), ratio(do, ds)))
             for label, names in (("instructions per full handshake",
-                                  ("full",)),
+                                  ("handshake", "insns")),
                                  ("instructions per resumed handshake",
                                   ("resum",))):
                 o, s = get("ours", *names), get("stock", *names)
