@@ -68,14 +68,7 @@ int cat_dgram_listen(const char *host, const char *port,
 {
 	int fd = dgram_socket(host, port, 1);
 
-	if (fd >= 0 && port_file != NULL &&
-	    cat_write_port_file(port_file, fd) < 0) {
-		fprintf(stderr, "usslcat: --port-file %s: %s\n", port_file,
-		    strerror(errno));
-		close(fd);
-		return -CAT_EXIT_CONFIG;
-	}
-	return fd;
+	return fd < 0 ? fd : cat_publish_port(fd, port_file);
 }
 
 int cat_dgram_accept(int fd)

@@ -195,6 +195,11 @@ int cat_listen(const char *host, const char *port, const char *port_file)
 		    port, strerror(err));
 		return -CAT_EXIT_NET;
 	}
+	return cat_publish_port(fd, port_file);
+}
+
+int cat_publish_port(int fd, const char *port_file)
+{
 	if (port_file != NULL && cat_write_port_file(port_file, fd) < 0) {
 		fprintf(stderr, "usslcat: --port-file %s: %s\n", port_file,
 		    strerror(errno));

@@ -60,6 +60,9 @@ int cat_listen(const char *host, const char *port, const char *port_file);
 int cat_accept(int lfd);
 /* Write the bound port of fd to path. */
 int cat_write_port_file(const char *path, int fd);
+/* Write fd's port to port_file (when not NULL): fd, or -CAT_EXIT_CONFIG
+   with fd closed and the reason printed. */
+int cat_publish_port(int fd, const char *port_file);
 /* dgram.c (--dtls): a connected UDP socket; a bound one; that one
    connected to the first client that sends (its datagram stays queued).
    fd, or -exit code. */
