@@ -346,6 +346,9 @@ static SSL_CTX *new_ssl_ctx(ussl_ctx *ctx)
 	SSL_CTX_set_cert_verify_callback(s, app_verify, NULL);
 	if (server)
 		SSL_CTX_set_alpn_select_cb(s, alpn_select, ctx);
+	/* TLS 1.3 traffic secrets, for parking (openssl_record.c). */
+	if (!ctx->dtls)
+		SSL_CTX_set_keylog_callback(s, oeng_keylog);
 	if (SSL_CTX_set1_groups_list(s, groups) != 1 ||
 	    SSL_CTX_set_cipher_list(s, e->suites12 ? e->suites12 :
 	    default_suites12) != 1 ||
@@ -943,11 +946,12 @@ int eng_ctx_cipher_name(const ussl_ctx *ctx, size_t i, char *buf,
 /* Connection                                                              */
 
 /*
- * Watches record headers during the handshake.  OpenSSL skips up to 32
- * empty records in a row and then waits for more; TLS forbids sending
+ * Watches records until the connection is parked.  OpenSSL skips up to
+ * 32 empty records in a row and then waits for more; TLS forbids sending
  * empty handshake, alert and change_cipher_spec records (RFC 5246 6.2.1,
  * RFC 8446 5.1), and mbedTLS refuses them at once, so a peer sending
- * them is refused here too rather than waited for.
+ * them is refused here too rather than waited for.  The record counts
+ * and key changes are what parking needs (oeng_rec_watch).
  */
 static void watch_records(int write_p, int version, int content_type,
     const void *buf, size_t len, SSL *ssl, void *arg)
@@ -957,11 +961,11 @@ static void watch_records(int write_p, int version, int content_type,
 
 	size_t at = conn->ctx->dtls ? 11 : 3;   /* the length field */
 
-	(void)version;
 	(void)ssl;
 	if (!write_p && content_type == SSL3_RT_HEADER && len >= at + 2 &&
 	    h[at] == 0 && h[at + 1] == 0 && h[0] != SSL3_RT_APPLICATION_DATA)
 		conn->eng->empty_record = 1;
+	oeng_rec_watch(conn->eng, write_p, version, content_type, h, len);
 }
 
 int eng_conn_init(ussl_conn *conn)
@@ -1022,7 +1026,9 @@ void eng_conn_free(ussl_conn *conn)
 	if (e == NULL)
 		return;
 	SSL_free(e->ssl);
+	oeng_rec_free(e);
 	USSL_FREE(e->peer_der);
+	USSL_FREE(e->alpn);
 	ussl_wipe(e, sizeof(*e));
 	USSL_FREE(e);
 	conn->eng = NULL;
@@ -1167,6 +1173,10 @@ int eng_handshake(ussl_conn *conn)
 	unsigned int n;
 	int ret;
 
+	/* Done, and parked, while the core still had its last flight to
+	   send. */
+	if (e->rec != NULL)
+		return USSL_OK;
 	begin(e);
 	if (conn->ctx->dtls && (ret = oeng_dtls_before_handshake(conn)) !=
 	    USSL_OK)
@@ -1176,14 +1186,14 @@ int eng_handshake(ussl_conn *conn)
 	ussl_sign_leave();
 	if (ret != 1 || e->empty_record)
 		return fail(conn, ret, "handshake");
-	/* Nothing to watch on the data path. */
-	SSL_set_msg_callback(e->ssl, NULL);
 	idle_buffers(e);
 	/* Kept here so the getters neither copy nor allocate later. */
 	SSL_get0_alpn_selected(e->ssl, &p, &n);
-	if (n > 0 && n < sizeof(e->alpn)) {
+	if (n > 0 && e->alpn == NULL) {
+		if ((e->alpn = USSL_CALLOC(1, n + 1)) == NULL)
+			return ussl_err_set(&conn->err, USSL_E_NOMEM,
+			    "out of memory");
 		memcpy(e->alpn, p, n);
-		e->alpn[n] = '\0';
 	}
 	/* A resumed session was verified when it was made; its result
 	   travels with it. */
@@ -1192,6 +1202,7 @@ int eng_handshake(ussl_conn *conn)
 	    (SSL_session_reused(e->ssl) ?
 	    SSL_get_verify_result(e->ssl) == X509_V_OK :
 	    e->verified && conn->verify_flags == 0);
+	(void)oeng_park(conn);
 	return USSL_OK;
 }
 
@@ -1200,13 +1211,17 @@ long eng_read(ussl_conn *conn, unsigned char *buf, size_t len)
 	struct eng_conn *e = conn->eng;
 	int ret;
 
+	if (e->rec != NULL)
+		return oeng_rec_read(conn, buf, len);
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
 	begin(e);
 	/* TLS 1.3 tickets and key updates are handled inside. */
 	ret = SSL_read(e->ssl, buf, (int)len);
 	if (ret > 0) {
+		e->got_data = 1;
 		idle_buffers(e);
+		(void)oeng_park(conn);
 		return ret;
 	}
 	/* 0 only for the peer's close_notify; a bare end of stream is
@@ -1234,11 +1249,16 @@ long eng_write(ussl_conn *conn, const unsigned char *buf, size_t len)
 	struct eng_conn *e = conn->eng;
 	int ret;
 
+	if (e->rec != NULL)
+		return oeng_rec_write(conn, buf, len);
 	begin(e);
 	if (len > 0x7fffffff)
 		len = 0x7fffffff;
 	ret = SSL_write(e->ssl, buf, (int)len);
-	return ret > 0 ? ret : fail(conn, ret, "write");
+	if (ret <= 0)
+		return fail(conn, ret, "write");
+	(void)oeng_park(conn);
+	return ret;
 }
 
 int eng_close_notify(ussl_conn *conn)
@@ -1246,6 +1266,8 @@ int eng_close_notify(ussl_conn *conn)
 	struct eng_conn *e = conn->eng;
 	int ret;
 
+	if (e->rec != NULL)
+		return oeng_rec_close_notify(conn);
 	begin(e);
 	/* 0: ours sent, the peer's not seen (not waited for); 1: both.
 	   After a would-block the next call only flushes the alert. */
@@ -1259,33 +1281,46 @@ int eng_close_notify(ussl_conn *conn)
 
 size_t eng_pending(const ussl_conn *conn)
 {
-	int n = SSL_pending(conn->eng->ssl);
+	int n;
+
+	if (conn->eng->rec != NULL)
+		return oeng_rec_pending(conn->eng);
+	n = SSL_pending(conn->eng->ssl);
 
 	return n > 0 ? (size_t)n : 0;
 }
 
 const char *eng_conn_version(const ussl_conn *conn)
 {
+	if (conn->eng->rec != NULL)
+		return oeng_rec_version(conn->eng);
 	return SSL_get_version(conn->eng->ssl);
+}
+
+static const SSL_CIPHER *suite_of(const ussl_conn *conn)
+{
+	if (conn->eng->rec != NULL)
+		return oeng_rec_suite(conn->eng);
+	return SSL_get_current_cipher(conn->eng->ssl);
 }
 
 const char *eng_conn_cipher(const ussl_conn *conn)
 {
-	const SSL_CIPHER *c = SSL_get_current_cipher(conn->eng->ssl);
+	const SSL_CIPHER *c = suite_of(conn);
 
 	return c != NULL ? SSL_CIPHER_standard_name(c) : NULL;
 }
 
 int eng_conn_cipher_bits(const ussl_conn *conn)
 {
-	const SSL_CIPHER *c = SSL_get_current_cipher(conn->eng->ssl);
+	const SSL_CIPHER *c = suite_of(conn);
 
 	return c != NULL ? SSL_CIPHER_get_bits(c, NULL) : 0;
 }
 
 const char *eng_conn_alpn(const ussl_conn *conn)
 {
-	return conn->eng->alpn[0] != '\0' ? conn->eng->alpn : NULL;
+	return conn->eng->alpn;
 }
 
 int eng_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
@@ -1297,6 +1332,8 @@ int eng_conn_peer_cert(const ussl_conn *conn, const unsigned char **der,
 	int n;
 
 	if (e->peer_der == NULL) {
+		if (e->ssl == NULL)
+			return -1;      /* parked: none was sent */
 		x = SSL_get0_peer_certificate(e->ssl);
 		if (x == NULL || (n = i2d_X509(x, NULL)) <= 0)
 			return -1;

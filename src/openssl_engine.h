@@ -1,8 +1,9 @@
 /*
  * openssl_engine.h - what the files of the OpenSSL engine share:
  * engine_openssl.c (contexts, connections, transport, errors),
- * openssl_x509.c (certificate and key parsing, chain verification) and
- * openssl_session.c (session tickets and resumption).
+ * openssl_x509.c (certificate and key parsing, chain verification),
+ * openssl_session.c (session tickets and resumption) and
+ * openssl_record.c (the record layer of parked connections).
  * Nothing here is public; the names are hidden like the rest of the core.
  */
 #ifndef USSL_OPENSSL_ENGINE_H
@@ -32,8 +33,22 @@ struct eng_ctx {
 	struct oeng_memo *memo;         /* client: sessions lately handed out */
 };
 
+/* What parking needs to know of a connection still on OpenSSL
+   (openssl_record.c): TLS 1.3 traffic secrets (client, server) and, per
+   direction (read, write), records since the last key change and TLS 1.3
+   key updates. */
+struct oeng_pre {
+	unsigned char sec[2][48];
+	unsigned char seclen[2];
+	uint64_t count[2];
+	unsigned updates[2];
+	unsigned tickets;      /* TLS 1.3 NewSessionTickets received */
+};
+
 struct eng_conn {
-	SSL *ssl;
+	SSL *ssl;              /* NULL once parked */
+	struct oeng_rec *rec;  /* parked: our record layer, else NULL */
+	struct oeng_pre pre;
 	ussl_vstate vs;
 	/* What the transport did during the current engine call: OpenSSL
 	   reports both as SSL_ERROR_SYSCALL, the core needs them apart. */
@@ -43,7 +58,8 @@ struct eng_conn {
 	unsigned char *peer_der;
 	size_t peer_der_len;
 	int hvr_sent, listened; /* DTLS server: cookie sent / accepted */
-	char alpn[256];
+	int got_data;          /* application data was read */
+	char *alpn;            /* the protocol agreed, or NULL */
 };
 
 /* Chains longer than this many intermediates are refused (mbedTLS's
@@ -99,7 +115,38 @@ int oeng_sign_wrap(ussl_errstate *err, EVP_PKEY *pk, int keyless,
    signatures only). */
 int oeng_sign_is_rsa(const EVP_PKEY *pk);
 
+/* openssl_record.c */
+
+/* The key-log callback of every SSL_CTX: keeps TLS 1.3 traffic secrets. */
+void oeng_keylog(const SSL *ssl, const char *line);
+/* The message callback's part: counts records, notes key changes. */
+void oeng_rec_watch(struct eng_conn *e, int write_p, int version,
+    int content_type, const unsigned char *buf, size_t len);
+/* Leave OpenSSL if conn can now (see openssl_record.c): 1 if it did. */
+int oeng_park(ussl_conn *conn);
+void oeng_rec_free(struct eng_conn *e);
+/* eng_read/eng_write/eng_close_notify/eng_pending of a parked
+   connection. */
+long oeng_rec_read(ussl_conn *conn, unsigned char *buf, size_t len);
+long oeng_rec_write(ussl_conn *conn, const unsigned char *buf, size_t len);
+int oeng_rec_close_notify(ussl_conn *conn);
+size_t oeng_rec_pending(const struct eng_conn *e);
+/* Send a TLS 1.3 KeyUpdate (request: ask the peer for one too), parked
+   or not (then with OpenSSL's next record); USSL_OK or USSL_ERROR. */
+int oeng_key_update(ussl_conn *conn, int request);
+/* Getters of a parked connection. */
+const char *oeng_rec_version(const struct eng_conn *e);
+const SSL_CIPHER *oeng_rec_suite(const struct eng_conn *e);
+int oeng_rec_reused(const struct eng_conn *e);
+/* eng_conn_get_session of a parked connection. */
+int oeng_rec_session(const struct eng_conn *e, unsigned char *buf,
+    size_t *len);
+
 /* openssl_session.c */
+
+/* The session data of conn (client) in a new buffer, *out NULL when the
+   session cannot be resumed; 0, or -1 when out of memory. */
+int oeng_session_copy(ussl_conn *conn, unsigned char **out, size_t *len);
 
 /* Apply the context's ticket settings to ssl (a server's); 0 on failure. */
 int oeng_tickets_apply(ussl_ctx *ctx, SSL_CTX *ssl);

@@ -292,9 +292,13 @@ int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
     size_t *len)
 {
 	SSL *ssl = conn->eng->ssl;
-	SSL_SESSION *s = SSL_get0_session(ssl);
+	SSL_SESSION *s;
 	unsigned char *p = buf;
 	int n;
+
+	if (conn->eng->rec != NULL)
+		return oeng_rec_session(conn->eng, buf, len);
+	s = SSL_get0_session(ssl);
 
 	/* A TLS 1.3 session becomes resumable once its ticket was read. */
 	if (!SSL_is_init_finished(ssl) || s == NULL ||
@@ -310,6 +314,25 @@ int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
 	*len = (size_t)i2d_SSL_SESSION(s, &p);
 	memo_put(conn->ctx->eng->memo, buf, *len, s);
 	ERR_clear_error();
+	return 0;
+}
+
+int oeng_session_copy(ussl_conn *conn, unsigned char **out, size_t *len)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (eng_conn_get_session(conn, NULL, &n) == 0 || n == 0)
+		return 0;       /* nothing resumable */
+	if ((*out = USSL_CALLOC(1, n)) == NULL)
+		return -1;
+	if (eng_conn_get_session(conn, *out, &n) != 0) {
+		USSL_FREE(*out);
+		*out = NULL;
+		return 0;
+	}
+	*len = n;
 	return 0;
 }
 
@@ -349,6 +372,8 @@ int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
 
 int eng_conn_session_reused(const ussl_conn *conn)
 {
+	if (conn->eng->rec != NULL)
+		return oeng_rec_reused(conn->eng);
 	return SSL_session_reused(conn->eng->ssl);
 }
 

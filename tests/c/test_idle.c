@@ -106,8 +106,7 @@ static int open_pair(pair *p, int tls13)
    own); it goes out with that end's next record. */
 static int key_update(ussl_conn *conn)
 {
-	return SSL_key_update(conn->eng->ssl, SSL_KEY_UPDATE_REQUESTED) == 1 ?
-	    0 : -1;
+	return oeng_key_update(conn, 1) == USSL_OK ? 0 : -1;
 }
 #endif
 
