@@ -131,6 +131,11 @@ long oeng_rec_read(ussl_conn *conn, unsigned char *buf, size_t len);
 long oeng_rec_write(ussl_conn *conn, const unsigned char *buf, size_t len);
 int oeng_rec_close_notify(ussl_conn *conn);
 size_t oeng_rec_pending(const struct eng_conn *e);
+/* Seal n bytes of p as one record of the given content type and send
+   it (the tests use it to send what the engine itself never would);
+   USSL_OK or USSL_ERROR. */
+int oeng_rec_send(ussl_conn *conn, int type, const unsigned char *p,
+    size_t n, const char *during);
 /* Send a TLS 1.3 KeyUpdate (request: ask the peer for one too), parked
    or not (then with OpenSSL's next record); USSL_OK or USSL_ERROR. */
 int oeng_key_update(ussl_conn *conn, int request);

@@ -557,7 +557,7 @@ static int open_record(struct oeng_rec *r, int *type, size_t *off,
 }
 
 /* Seal and send one record; USSL_OK or USSL_ERROR (conn->err set). */
-static int send_record(ussl_conn *conn, int type, const unsigned char *p,
+int oeng_rec_send(ussl_conn *conn, int type, const unsigned char *p,
     size_t n, const char *during)
 {
 	struct oeng_rec *r = conn->eng->rec;
@@ -599,7 +599,7 @@ static void send_alert(ussl_conn *conn, int level, int desc)
 	a[0] = (unsigned char)level;
 	a[1] = (unsigned char)desc;
 	/* Best effort: the failure that made the alert is what counts. */
-	if (send_record(conn, SSL3_RT_ALERT, a, 2, "alert") != USSL_OK)
+	if (oeng_rec_send(conn, SSL3_RT_ALERT, a, 2, "alert") != USSL_OK)
 		conn->err = keep;
 }
 
@@ -768,7 +768,7 @@ static long on_handshake13(ussl_conn *conn, const unsigned char *p,
 				static const unsigned char msg[5] = {
 				    SSL3_MT_KEY_UPDATE, 0, 0, 1, 0 };
 
-				if (send_record(conn, SSL3_RT_HANDSHAKE, msg,
+				if (oeng_rec_send(conn, SSL3_RT_HANDSHAKE, msg,
 				    sizeof(msg), "read") != USSL_OK)
 					return USSL_ERROR;
 				if (update13(r, WR) != 0)
@@ -864,7 +864,7 @@ long oeng_rec_write(ussl_conn *conn, const unsigned char *buf, size_t len)
 
 	if (r->failed)
 		return USSL_ERROR;
-	if (send_record(conn, SSL3_RT_APPLICATION_DATA, buf, n, "write") !=
+	if (oeng_rec_send(conn, SSL3_RT_APPLICATION_DATA, buf, n, "write") !=
 	    USSL_OK) {
 		r->failed = 1;
 		return USSL_ERROR;
@@ -884,7 +884,7 @@ int oeng_rec_close_notify(ussl_conn *conn)
 	if (r->close_sent)
 		return USSL_OK;
 	r->close_sent = 1;
-	return send_record(conn, SSL3_RT_ALERT, a, 2, "close");
+	return oeng_rec_send(conn, SSL3_RT_ALERT, a, 2, "close");
 }
 
 int oeng_key_update(ussl_conn *conn, int request)
@@ -899,7 +899,7 @@ int oeng_key_update(ussl_conn *conn, int request)
 	if (!r->tls13 || r->failed || r->close_sent)
 		return USSL_ERROR;
 	msg[4] = request ? 1 : 0;
-	if (send_record(conn, SSL3_RT_HANDSHAKE, msg, sizeof(msg),
+	if (oeng_rec_send(conn, SSL3_RT_HANDSHAKE, msg, sizeof(msg),
 	    "write") != USSL_OK)
 		return USSL_ERROR;
 	if (update13(r, WR) != 0) {

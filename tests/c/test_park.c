@@ -7,7 +7,9 @@
  * close with close_notify.  And what must fail does: every bit flipped in
  * a record, a replayed, reordered, dropped or cut record, a flood of
  * empty records; the reader reports it and the writer hears
- * bad_record_mac.  On the mbedTLS engine there is nothing to test: the
+ * bad_record_mac; random sequences of records of every kind, against a
+ * model of what the reader must make of them (USSL_PARK_SEQUENCES, 300
+ * by default).  On the mbedTLS engine there is nothing to test: the
  * program says so and is counted as skipped (77).
  */
 #include <string.h>
@@ -15,6 +17,146 @@
 #include "testutil.h"
 
 #ifndef USSL_ENGINE_OPENSSL
+/*
+ * Random record sequences from a parked client to a parked server, with
+ * what the server must make of them worked out beside (the model):
+ * data in order up to the first record that ends the stream, and that
+ * end: close_notify, the peer's fatal alert, or our refusal (a bad
+ * alert, an unexpected or malformed handshake message, an unknown type,
+ * too many records without data).  Key updates are real ones
+ * (oeng_key_update); the server's answers (its own key updates, TLS 1.2
+ * no_renegotiation warnings) must not disturb the client, which reads a
+ * last message if the stream did not end.
+ */
+enum { END_NONE, END_EOF, END_ALERT, END_PROTOCOL };
+
+static void random_sequence(const char *suite, int tls13)
+{
+	static unsigned char want[200000], got[200000];
+	unsigned char b[4000];
+	size_t wn = 0, gn = 0, n;
+	int steps, i, k, idle = 0, end = END_NONE, alert = 0;
+	ussl_ctx *cc = client_ctx(suite, 1);
+	long r;
+	pair p;
+
+	CHECK(parked_pair_with_record(&p, cc, (const unsigned char *)"x",
+	    1) == 0);
+	want[wn++] = 'x';
+	steps = 1 + (int)(rnd() % 60);
+	for (i = 0; i < steps && end == END_NONE; i++) {
+		k = (int)(rnd() % 100);
+		if (k < 40) {                   /* data, sometimes empty */
+			n = rnd() % 5 == 0 ? 0 : 1 + rnd() % sizeof(b);
+			fill(b, n);
+			CHECK(oeng_rec_send(p.c, SSL3_RT_APPLICATION_DATA, b, n,
+			    "write") == USSL_OK);
+			memcpy(want + wn, b, n);
+			wn += n;
+			idle = n > 0 ? 0 : idle + 1;
+		} else if (k < 60) {            /* an alert */
+			b[0] = (unsigned char)(rnd() % 3 == 0 ? 2 : 1);
+			b[1] = (unsigned char)(rnd() % 4 == 0 ? 0 : rnd() % 3 ==
+			    0 ? 90 : rnd() % 120);
+			n = rnd() % 10 == 0 ? 1 + rnd() % 3 : 2;
+			CHECK(oeng_rec_send(p.c, SSL3_RT_ALERT, b, n, "write") ==
+			    USSL_OK);
+			if (n != 2)
+				end = END_PROTOCOL;
+			else if (b[1] == 0)
+				end = END_EOF;
+			else if (tls13 ? b[1] == 90 : b[0] == 1)
+				idle++;
+			else
+				end = END_ALERT, alert = b[1];
+		} else if (k < 75 && tls13) {   /* a real key update */
+			CHECK(oeng_key_update(p.c, (int)(rnd() % 2)) == USSL_OK);
+			idle++;
+		} else if (k < 90) {            /* handshake bytes */
+			n = rnd() % 8 == 0 ? 0 : 1 + rnd() % 40;
+			fill(b, n);
+			if (n >= 4 && tls13) {  /* a whole message */
+				b[1] = 0;
+				b[2] = 0;
+				b[3] = (unsigned char)(n - 4);
+				if (b[0] == SSL3_MT_KEY_UPDATE && n == 5)
+					b[4] = (unsigned char)(2 + rnd() % 200);
+			}
+			CHECK(oeng_rec_send(p.c, SSL3_RT_HANDSHAKE, b, n,
+			    "write") == USSL_OK);
+			/* TLS 1.3: nothing a client may send after its
+			   Finished but a (valid) KeyUpdate, and half a
+			   message is refused with the next record, which
+			   is data; TLS 1.2: refused renegotiation. */
+			if (n == 0) {
+				end = END_PROTOCOL;
+			} else if (tls13 && n < 4) {
+				CHECK(oeng_rec_send(p.c,
+				    SSL3_RT_APPLICATION_DATA, b, 1, "write")
+				    == USSL_OK);
+				end = END_PROTOCOL;
+			} else if (tls13) {
+				end = END_PROTOCOL;
+			} else {
+				idle++;
+			}
+		} else {                        /* a type nobody uses */
+			b[0] = 1;
+			CHECK(oeng_rec_send(p.c, rnd() % 2 ? 20 : 24 + (int)(rnd()
+			    % 200), b, 1, "write") == USSL_OK);
+			end = END_PROTOCOL;
+		}
+		if (end == END_NONE && idle > 32)
+			end = END_PROTOCOL;
+	}
+	/* The server reads all of it. */
+	for (i = 0; i < 100000; i++) {
+		r = ussl_read(p.s, got + gn, sizeof(got) - gn);
+		if (r <= 0)
+			break;
+		gn += (size_t)r;
+	}
+	CHECK(gn == wn && memcmp(got, want, wn) == 0);
+	switch (end) {
+	case END_NONE:
+		CHECK(r == USSL_WANT_READ);
+		break;
+	case END_EOF:
+		CHECK(r == 0);
+		break;
+	case END_ALERT:
+		CHECK(r == USSL_ERROR &&
+		    ussl_conn_error(p.s)->code == USSL_E_PEER_ALERT &&
+		    ussl_conn_error(p.s)->alert == alert);
+		break;
+	default:
+		CHECK(r == USSL_ERROR &&
+		    ussl_conn_error(p.s)->code == USSL_E_PROTOCOL);
+		break;
+	}
+	if (end == END_NONE) {
+		CHECK(ussl_write(p.s, "done", 4) == 4);
+		r = ussl_read(p.c, b, sizeof(b));
+		CHECK(r == 4 && memcmp(b, "done", 4) == 0);
+	}
+	if (tu_failures > 0 && end != END_NONE)
+		fprintf(stderr, "%s: end %d alert %d r %ld: %s\n", suite, end,
+		    alert, r, ussl_conn_error(p.s)->msg);
+	close_pair(&p);
+	ussl_ctx_free(cc);
+}
+
+static void test_random_records(void)
+{
+	const char *env = getenv("USSL_PARK_SEQUENCES");
+	int i, n = env != NULL ? atoi(env) : 300, v;
+
+	for (i = 0; i < n && tu_failures == 0; i++) {
+		v = (int)(rnd() % N_SUITES);
+		random_sequence(suites[v], v < 3);
+	}
+}
+
 int main(void)
 {
 	printf("test_park: OpenSSL engine only (skipped)\n");
@@ -380,6 +522,146 @@ static void test_empty_records(void)
 	ussl_ctx_free(cc);
 }
 
+/*
+ * Random record sequences from a parked client to a parked server, with
+ * what the server must make of them worked out beside (the model):
+ * data in order up to the first record that ends the stream, and that
+ * end: close_notify, the peer's fatal alert, or our refusal (a bad
+ * alert, an unexpected or malformed handshake message, an unknown type,
+ * too many records without data).  Key updates are real ones
+ * (oeng_key_update); the server's answers (its own key updates, TLS 1.2
+ * no_renegotiation warnings) must not disturb the client, which reads a
+ * last message if the stream did not end.
+ */
+enum { END_NONE, END_EOF, END_ALERT, END_PROTOCOL };
+
+static void random_sequence(const char *suite, int tls13)
+{
+	static unsigned char want[200000], got[200000];
+	unsigned char b[4000];
+	size_t wn = 0, gn = 0, n;
+	int steps, i, k, idle = 0, end = END_NONE, alert = 0;
+	ussl_ctx *cc = client_ctx(suite, 1);
+	long r;
+	pair p;
+
+	CHECK(parked_pair_with_record(&p, cc, (const unsigned char *)"x",
+	    1) == 0);
+	want[wn++] = 'x';
+	steps = 1 + (int)(rnd() % 60);
+	for (i = 0; i < steps && end == END_NONE; i++) {
+		k = (int)(rnd() % 100);
+		if (k < 40) {                   /* data, sometimes empty */
+			n = rnd() % 5 == 0 ? 0 : 1 + rnd() % sizeof(b);
+			fill(b, n);
+			CHECK(oeng_rec_send(p.c, SSL3_RT_APPLICATION_DATA, b, n,
+			    "write") == USSL_OK);
+			memcpy(want + wn, b, n);
+			wn += n;
+			idle = n > 0 ? 0 : idle + 1;
+		} else if (k < 60) {            /* an alert */
+			b[0] = (unsigned char)(rnd() % 3 == 0 ? 2 : 1);
+			b[1] = (unsigned char)(rnd() % 4 == 0 ? 0 : rnd() % 3 ==
+			    0 ? 90 : rnd() % 120);
+			n = rnd() % 10 == 0 ? 1 + rnd() % 3 : 2;
+			CHECK(oeng_rec_send(p.c, SSL3_RT_ALERT, b, n, "write") ==
+			    USSL_OK);
+			if (n != 2)
+				end = END_PROTOCOL;
+			else if (b[1] == 0)
+				end = END_EOF;
+			else if (tls13 ? b[1] == 90 : b[0] == 1)
+				idle++;
+			else
+				end = END_ALERT, alert = b[1];
+		} else if (k < 75 && tls13) {   /* a real key update */
+			CHECK(oeng_key_update(p.c, (int)(rnd() % 2)) == USSL_OK);
+			idle++;
+		} else if (k < 90) {            /* handshake bytes */
+			n = rnd() % 8 == 0 ? 0 : 1 + rnd() % 40;
+			fill(b, n);
+			if (n >= 4 && tls13) {  /* a whole message */
+				b[1] = 0;
+				b[2] = 0;
+				b[3] = (unsigned char)(n - 4);
+				if (b[0] == SSL3_MT_KEY_UPDATE && n == 5)
+					b[4] = (unsigned char)(2 + rnd() % 200);
+			}
+			CHECK(oeng_rec_send(p.c, SSL3_RT_HANDSHAKE, b, n,
+			    "write") == USSL_OK);
+			/* TLS 1.3: nothing a client may send after its
+			   Finished but a (valid) KeyUpdate, and half a
+			   message is refused with the next record, which
+			   is data; TLS 1.2: refused renegotiation. */
+			if (n == 0) {
+				end = END_PROTOCOL;
+			} else if (tls13 && n < 4) {
+				CHECK(oeng_rec_send(p.c,
+				    SSL3_RT_APPLICATION_DATA, b, 1, "write")
+				    == USSL_OK);
+				end = END_PROTOCOL;
+			} else if (tls13) {
+				end = END_PROTOCOL;
+			} else {
+				idle++;
+			}
+		} else {                        /* a type nobody uses */
+			b[0] = 1;
+			CHECK(oeng_rec_send(p.c, rnd() % 2 ? 20 : 24 + (int)(rnd()
+			    % 200), b, 1, "write") == USSL_OK);
+			end = END_PROTOCOL;
+		}
+		if (end == END_NONE && idle > 32)
+			end = END_PROTOCOL;
+	}
+	/* The server reads all of it. */
+	for (i = 0; i < 100000; i++) {
+		r = ussl_read(p.s, got + gn, sizeof(got) - gn);
+		if (r <= 0)
+			break;
+		gn += (size_t)r;
+	}
+	CHECK(gn == wn && memcmp(got, want, wn) == 0);
+	switch (end) {
+	case END_NONE:
+		CHECK(r == USSL_WANT_READ);
+		break;
+	case END_EOF:
+		CHECK(r == 0);
+		break;
+	case END_ALERT:
+		CHECK(r == USSL_ERROR &&
+		    ussl_conn_error(p.s)->code == USSL_E_PEER_ALERT &&
+		    ussl_conn_error(p.s)->alert == alert);
+		break;
+	default:
+		CHECK(r == USSL_ERROR &&
+		    ussl_conn_error(p.s)->code == USSL_E_PROTOCOL);
+		break;
+	}
+	if (end == END_NONE) {
+		CHECK(ussl_write(p.s, "done", 4) == 4);
+		r = ussl_read(p.c, b, sizeof(b));
+		CHECK(r == 4 && memcmp(b, "done", 4) == 0);
+	}
+	if (tu_failures > 0 && end != END_NONE)
+		fprintf(stderr, "%s: end %d alert %d r %ld: %s\n", suite, end,
+		    alert, r, ussl_conn_error(p.s)->msg);
+	close_pair(&p);
+	ussl_ctx_free(cc);
+}
+
+static void test_random_records(void)
+{
+	const char *env = getenv("USSL_PARK_SEQUENCES");
+	int i, n = env != NULL ? atoi(env) : 300, v;
+
+	for (i = 0; i < n && tu_failures == 0; i++) {
+		v = (int)(rnd() % N_SUITES);
+		random_sequence(suites[v], v < 3);
+	}
+}
+
 int main(void)
 {
 	sctx = tu_server_ctx("server-ec-chain.pem", "server-ec.key",
@@ -388,6 +670,7 @@ int main(void)
 	test_update_before_park();
 	test_tamper();
 	test_empty_records();
+	test_random_records();
 	ussl_ctx_free(sctx);
 	return tu_report("test_park");
 }
