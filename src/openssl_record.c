@@ -327,8 +327,12 @@ static const EVP_CIPHER *parkable(ussl_conn *conn, int *tls13)
 	SSL_SESSION *s;
 	int v;
 
+	/* Half a record read (its header, the body not yet come) is
+	   nothing SSL_has_pending() reports: the record layer's state
+	   says it ("RH": at a record boundary). */
 	if (conn->ctx->dtls || !SSL_is_init_finished(ssl) ||
 	    SSL_has_pending(ssl) || SSL_get_shutdown(ssl) != 0 ||
+	    strcmp(SSL_rstate_string(ssl), "RH") != 0 ||
 	    SSL_want(ssl) != SSL_NOTHING ||
 	    (c = SSL_get_current_cipher(ssl)) == NULL ||
 	    (s = SSL_get_session(ssl)) == NULL)
