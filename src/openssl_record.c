@@ -58,7 +58,8 @@ struct oeng_rec {
 	const EVP_CIPHER *cipher;
 	unsigned char tls13, gcm12;    /* gcm12: explicit nonce */
 	unsigned char peer_closed, failed, close_sent;
-	size_t keylen, secretlen, maxfrag;
+	size_t keylen, secretlen;
+	size_t maxfrag;                /* plaintext per record, both ways */
 	unsigned idle_records;
 	/* Reading: a header, then the record's body, which keeps its
 	   plaintext until it is taken. */
@@ -524,7 +525,7 @@ static int open_record(struct oeng_rec *r, int *type, size_t *off,
 	if (r->tls13) {
 		memcpy(aad, r->hdr, 5);
 	} else {
-		if (n > PLAIN_MAX)
+		if (n > r->maxfrag)
 			return SSL_AD_RECORD_OVERFLOW;
 		put64(aad, r->seq[RD]);
 		aad[8] = r->hdr[0];
@@ -550,7 +551,7 @@ static int open_record(struct oeng_rec *r, int *type, size_t *off,
 		if (n == 0)
 			return SSL_AD_UNEXPECTED_MESSAGE;
 		*type = b[--n];
-		if (n > PLAIN_MAX)
+		if (n > r->maxfrag)
 			return SSL_AD_RECORD_OVERFLOW;
 	} else {
 		*type = r->hdr[0];
@@ -844,9 +845,11 @@ long oeng_rec_read(ussl_conn *conn, unsigned char *buf, size_t len)
 		} else if (type == SSL3_RT_HANDSHAKE && r->tls13) {
 			ret = on_handshake13(conn, r->body + off, n);
 		} else if (type == SSL3_RT_HANDSHAKE) {
-			/* TLS 1.2 renegotiation: refused, not fatal. */
-			send_alert(conn, SSL3_AL_WARNING,
-			    SSL_AD_NO_RENEGOTIATION);
+			/* TLS 1.2 renegotiation: refused, not fatal (and
+			   after our close_notify, nothing more is sent). */
+			if (!r->close_sent)
+				send_alert(conn, SSL3_AL_WARNING,
+				    SSL_AD_NO_RENEGOTIATION);
 			ret = 1;
 		} else {
 			ret = local_fatal(conn, SSL_AD_UNEXPECTED_MESSAGE,

@@ -394,6 +394,51 @@ static void test_park_mid_record(void)
 	ussl_ctx_free(cc);
 }
 
+/*
+ * A negotiated max_fragment_length (RFC 6066) binds the peer too: a
+ * longer record is refused with record_overflow, as OpenSSL does before
+ * parking.  And after its close_notify a parked TLS 1.2 end sends
+ * nothing more, not even the no_renegotiation warning.
+ */
+static void test_mfl_and_closed(void)
+{
+	unsigned char big[2000], b[64];
+	ussl_ctx *cc;
+	size_t i;
+	pair p;
+
+	fill(big, sizeof(big));
+	for (i = 0; i < N_SUITES; i += 3) {
+		cc = client_ctx(suites[i], 1);
+		CHECK(ussl_ctx_set_max_fragment(cc, 512) == USSL_OK);
+		CHECK(parked_pair_with_record(&p, cc,
+		    (const unsigned char *)"x", 1) == 0);
+		CHECK(ussl_write(p.s, big, sizeof(big)) == sizeof(big));
+		CHECK(move(p.s, p.c, big, sizeof(big), sizeof(big), 100) == 0);
+		CHECK(oeng_rec_send(p.c, SSL3_RT_APPLICATION_DATA, big, 513,
+		    "write") == USSL_OK);
+		CHECK(ussl_read(p.s, b, sizeof(b)) == 1 && b[0] == 'x');
+		CHECK(ussl_read(p.s, b, sizeof(b)) == USSL_ERROR &&
+		    ussl_conn_error(p.s)->code == USSL_E_PROTOCOL);
+		close_pair(&p);
+		ussl_ctx_free(cc);
+	}
+	cc = client_ctx(suites[3], 1);
+	CHECK(parked_pair_with_record(&p, cc, (const unsigned char *)"x",
+	    1) == 0);
+	CHECK(ussl_read(p.s, b, sizeof(b)) == 1);
+	CHECK(ussl_close(p.s) == USSL_OK);
+	CHECK(ussl_read(p.c, b, sizeof(b)) == 0);
+	/* A HelloRequest to the server, which has closed. */
+	memset(b, 0, 4);
+	CHECK(oeng_rec_send(p.c, SSL3_RT_HANDSHAKE, b, 4, "write") ==
+	    USSL_OK);
+	CHECK(ussl_read(p.s, b, sizeof(b)) == USSL_WANT_READ);
+	CHECK(p.l.s2c.len == 0);
+	close_pair(&p);
+	ussl_ctx_free(cc);
+}
+
 /* Empty records are allowed, a flood of them is not. */
 static void test_empty_records(void)
 {
@@ -566,6 +611,7 @@ int main(void)
 	test_tamper();
 	test_empty_records();
 	test_park_mid_record();
+	test_mfl_and_closed();
 	test_random_records();
 	ussl_ctx_free(sctx);
 	return tu_report("test_park");
