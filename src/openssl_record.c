@@ -58,6 +58,7 @@ struct oeng_rec {
 	const EVP_CIPHER *cipher;
 	unsigned char tls13, gcm12;    /* gcm12: explicit nonce */
 	unsigned char peer_closed, failed, close_sent;
+	unsigned char update_owed;     /* the peer asked for a key update */
 	size_t keylen, secretlen;
 	size_t maxfrag;                /* plaintext per record, both ways */
 	unsigned idle_records;
@@ -608,6 +609,14 @@ static void send_alert(ussl_conn *conn, int level, int desc)
 		conn->err = keep;
 }
 
+/* Our earlier output still waits for the transport: what we would send
+   unasked (answers to the peer's requests) waits too, or is dropped,
+   rather than piling up while the peer does not read. */
+static int out_busy(const ussl_conn *conn)
+{
+	return conn->out_len > conn->out_off;
+}
+
 /* A fatal failure found here: the alert goes to the peer. */
 static long local_fatal(ussl_conn *conn, int alert, const char *during)
 {
@@ -627,6 +636,32 @@ static long local_fatal(ussl_conn *conn, int alert, const char *during)
 	    alert == SSL_AD_INTERNAL_ERROR ? "key update failed" :
 	    "unexpected message");
 	return ussl_fail(&conn->err, &f, during, 0);
+}
+
+/* The key update the peer asked for (RFC 8446 4.6.3: before our next
+   application data; one answers any number of requests); USSL_OK or
+   USSL_ERROR. */
+static int send_owed_update(ussl_conn *conn, const char *during)
+{
+	static const unsigned char msg[5] = { SSL3_MT_KEY_UPDATE, 0, 0, 1,
+	    0 };
+	struct oeng_rec *r = conn->eng->rec;
+
+	if (!r->update_owed)
+		return USSL_OK;
+	r->update_owed = 0;
+	if (r->close_sent)
+		return USSL_OK;
+	if (oeng_rec_send(conn, SSL3_RT_HANDSHAKE, msg, sizeof(msg),
+	    during) != USSL_OK) {
+		r->failed = 1;
+		return USSL_ERROR;
+	}
+	if (update13(r, WR) != 0) {
+		(void)local_fatal(conn, SSL_AD_INTERNAL_ERROR, during);
+		return USSL_ERROR;
+	}
+	return USSL_OK;
 }
 
 /* What the transport said (0: end of stream, < 0: its code). */
@@ -768,18 +803,13 @@ static long on_handshake13(ussl_conn *conn, const unsigned char *p,
 			if (update13(r, RD) != 0)
 				return local_fatal(conn,
 				    SSL_AD_INTERNAL_ERROR, "read");
-			/* Asked to update ours: say so, then do. */
-			if (ku == 1 && !r->close_sent) {
-				static const unsigned char msg[5] = {
-				    SSL3_MT_KEY_UPDATE, 0, 0, 1, 0 };
-
-				if (oeng_rec_send(conn, SSL3_RT_HANDSHAKE, msg,
-				    sizeof(msg), "read") != USSL_OK)
-					return USSL_ERROR;
-				if (update13(r, WR) != 0)
-					return local_fatal(conn,
-					    SSL_AD_INTERNAL_ERROR, "read");
-			}
+			/* Asked to update ours: say so, then do (at once,
+			   or once our output has left). */
+			if (ku == 1 && !r->close_sent)
+				r->update_owed = 1;
+			if (r->update_owed && !out_busy(conn) &&
+			    send_owed_update(conn, "read") != USSL_OK)
+				return USSL_ERROR;
 		} else {
 			return local_fatal(conn, SSL_AD_UNEXPECTED_MESSAGE,
 			    "read");
@@ -802,6 +832,9 @@ long oeng_rec_read(ussl_conn *conn, unsigned char *buf, size_t len)
 	int type, alert;
 
 	if (r->failed)
+		return USSL_ERROR;
+	if (r->update_owed && !out_busy(conn) &&
+	    send_owed_update(conn, "read") != USSL_OK)
 		return USSL_ERROR;
 	for (;;) {
 		if (r->pt_len > 0) {
@@ -847,7 +880,7 @@ long oeng_rec_read(ussl_conn *conn, unsigned char *buf, size_t len)
 		} else if (type == SSL3_RT_HANDSHAKE) {
 			/* TLS 1.2 renegotiation: refused, not fatal (and
 			   after our close_notify, nothing more is sent). */
-			if (!r->close_sent)
+			if (!r->close_sent && !out_busy(conn))
 				send_alert(conn, SSL3_AL_WARNING,
 				    SSL_AD_NO_RENEGOTIATION);
 			ret = 1;
@@ -869,7 +902,7 @@ long oeng_rec_write(ussl_conn *conn, const unsigned char *buf, size_t len)
 	struct oeng_rec *r = conn->eng->rec;
 	size_t n = len < r->maxfrag ? len : r->maxfrag;
 
-	if (r->failed)
+	if (r->failed || send_owed_update(conn, "write") != USSL_OK)
 		return USSL_ERROR;
 	if (oeng_rec_send(conn, SSL3_RT_APPLICATION_DATA, buf, n, "write") !=
 	    USSL_OK) {
@@ -905,6 +938,8 @@ int oeng_key_update(ussl_conn *conn, int request)
 		    1 ? USSL_OK : USSL_ERROR;
 	if (!r->tls13 || r->failed || r->close_sent)
 		return USSL_ERROR;
+	/* This one answers a request too. */
+	r->update_owed = 0;
 	msg[4] = request ? 1 : 0;
 	if (oeng_rec_send(conn, SSL3_RT_HANDSHAKE, msg, sizeof(msg),
 	    "write") != USSL_OK)

@@ -439,6 +439,50 @@ static void test_mfl_and_closed(void)
 	ussl_ctx_free(cc);
 }
 
+/*
+ * A peer that asks for key updates (TLS 1.3) or renegotiation (TLS 1.2)
+ * between bytes of data and never reads: the answers cannot leave, and
+ * what waits for the transport must not grow with every request (OpenSSL
+ * owes one key update at a time).  Once the way is free the answer goes,
+ * and both ends still agree on the keys.
+ */
+static void test_answers_backlog(void)
+{
+	unsigned char b[64], hr[4] = { 0, 0, 0, 0 };
+	ussl_ctx *cc;
+	size_t i, k;
+	pair p;
+
+	for (i = 0; i < N_SUITES; i += 3) {
+		cc = client_ctx(suites[i], 1);
+		CHECK(parked_pair_with_record(&p, cc,
+		    (const unsigned char *)"x", 1) == 0);
+		p.l.budget_server = 0;
+		for (k = 0; k < 2000; k++) {
+			if (i < 3)
+				CHECK(oeng_key_update(p.c, 1) == USSL_OK);
+			else
+				CHECK(oeng_rec_send(p.c, SSL3_RT_HANDSHAKE, hr, 4,
+				    "write") == USSL_OK);
+			CHECK(ussl_write(p.c, "a", 1) == 1);
+			CHECK(ussl_read(p.s, b, sizeof(b)) > 0);
+			if (p.s->out_len - p.s->out_off > 1024)
+				break;
+		}
+		CHECK(p.s->out_len - p.s->out_off <= 1024);
+		while (ussl_read(p.s, b, sizeof(b)) > 0)
+			;
+		p.l.budget_server = MT_UNLIMITED;
+		CHECK(ussl_write(p.s, "done", 4) == 4);
+		CHECK(ussl_read(p.c, b, sizeof(b)) == 4 &&
+		    memcmp(b, "done", 4) == 0);
+		CHECK(move(p.c, p.s, b, 10, 10, 10) == 0);
+		CHECK(move(p.s, p.c, b, 10, 10, 10) == 0);
+		close_pair(&p);
+		ussl_ctx_free(cc);
+	}
+}
+
 /* Empty records are allowed, a flood of them is not. */
 static void test_empty_records(void)
 {
@@ -612,6 +656,7 @@ int main(void)
 	test_empty_records();
 	test_park_mid_record();
 	test_mfl_and_closed();
+	test_answers_backlog();
 	test_random_records();
 	ussl_ctx_free(sctx);
 	return tu_report("test_park");
