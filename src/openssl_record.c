@@ -609,6 +609,20 @@ static void send_alert(ussl_conn *conn, int level, int desc)
 		conn->err = keep;
 }
 
+/* The connection ended badly (a fatal alert, either way, or cut short):
+   its session must not be resumed (RFC 5246 7.2.2; OpenSSL marks it
+   unresumable), so the kept copy goes. */
+static void rec_fatal(struct oeng_rec *r)
+{
+	r->failed = 1;
+	if (r->sess != NULL) {
+		ussl_wipe(r->sess, r->sess_len);
+		USSL_FREE(r->sess);
+		r->sess = NULL;
+		r->sess_len = 0;
+	}
+}
+
 /* Our earlier output still waits for the transport: what we would send
    unasked (answers to the peer's requests) waits too, or is dropped,
    rather than piling up while the peer does not read. */
@@ -625,7 +639,7 @@ static long local_fatal(ussl_conn *conn, int alert, const char *during)
 
 	if (!r->close_sent)
 		send_alert(conn, SSL3_AL_FATAL, alert);
-	r->failed = 1;
+	rec_fatal(r);
 	ussl_failure_init(&f, USSL_E_PROTOCOL);
 	snprintf(f.detail, sizeof(f.detail), "record layer: %s",
 	    alert == SSL_AD_BAD_RECORD_MAC ? "decryption failed or bad "
@@ -672,6 +686,7 @@ static long io_result(ussl_conn *conn, long n)
 	if (n == USSL_WANT_READ || n == USSL_WANT_WRITE)
 		return n;
 	if (n == 0) {
+		rec_fatal(conn->eng->rec);
 		ussl_failure_init(&f, USSL_E_TRUNCATED);
 	} else {
 		ussl_failure_init(&f, conn->out_nomem ? USSL_E_NOMEM :
@@ -749,7 +764,7 @@ static long on_alert(ussl_conn *conn, const unsigned char *p, size_t n)
 	if (r->tls13 ? p[1] == SSL_AD_USER_CANCELLED :
 	    p[0] == SSL3_AL_WARNING)
 		return 1;
-	r->failed = 1;
+	rec_fatal(r);
 	ussl_failure_init(&f, USSL_E_PEER_ALERT);
 	f.alert = p[1];
 	return ussl_fail(&conn->err, &f, "read", 0);

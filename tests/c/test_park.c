@@ -483,6 +483,51 @@ static void test_answers_backlog(void)
 	}
 }
 
+/*
+ * A connection that ended with a fatal alert (ours or the peer's) or cut
+ * short gives no session to resume (RFC 5246 7.2.2), as OpenSSL marks
+ * it unresumable; a parked client's kept copy goes too.
+ */
+static void test_no_session_after_failure(void)
+{
+	unsigned char b[64];
+	ussl_ctx *cc;
+	size_t i, sl;
+	int how;
+	pair p;
+
+	for (i = 0; i < N_SUITES; i++) {
+		for (how = 0; how < 3; how++) {
+			cc = client_ctx(suites[i], 1);
+			CHECK(open_pair(&p, cc, sctx) == 0);
+			CHECK(move(p.s, p.c, b, 10, 10, 10) == 0);
+			CHECK(parked(p.c));
+			sl = 0;
+			(void)ussl_conn_get_session(p.c, NULL, &sl);
+			CHECK(sl > 0);
+			CHECK(ussl_write(p.s, "y", 1) == 1);
+			if (how == 0) {         /* damaged: bad_record_mac */
+				p.l.s2c.buf[p.l.s2c.len - 1] ^= 1;
+			} else if (how == 1) {  /* the peer's fatal alert */
+				p.l.s2c.len = 0;
+				b[0] = 2;
+				b[1] = 40;
+				CHECK(oeng_rec_send(p.s, SSL3_RT_ALERT, b, 2,
+				    "write") == USSL_OK);
+			} else {                /* cut */
+				p.l.s2c.len -= 3;
+				p.l.eof_to_client = 1;
+			}
+			CHECK(ussl_read(p.c, b, sizeof(b)) == USSL_ERROR);
+			sl = 0;
+			CHECK(ussl_conn_get_session(p.c, NULL, &sl) == -1 &&
+			    sl == 0);
+			close_pair(&p);
+			ussl_ctx_free(cc);
+		}
+	}
+}
+
 /* Empty records are allowed, a flood of them is not. */
 static void test_empty_records(void)
 {
@@ -657,6 +702,7 @@ int main(void)
 	test_park_mid_record();
 	test_mfl_and_closed();
 	test_answers_backlog();
+	test_no_session_after_failure();
 	test_random_records();
 	ussl_ctx_free(sctx);
 	return tu_report("test_park");
