@@ -528,6 +528,69 @@ static void test_no_session_after_failure(void)
 	}
 }
 
+/*
+ * Handshakes of other shapes, where the record counts at parking come
+ * out differently: a HelloRetryRequest (with its change_cipher_spec),
+ * resumed sessions (TLS 1.3 PSK, TLS 1.2 abbreviated: the server's
+ * Finished first), every transport cut.  Data and key updates both
+ * ways after both parked prove the counts and keys.
+ */
+static void test_handshake_shapes(void)
+{
+	static unsigned char sess[8192];
+	unsigned char d[3000];
+	ussl_error err;
+	ussl_ctx *cc;
+	size_t i, sl;
+	int round, chunk;
+	pair p;
+
+	fill(d, sizeof(d));
+	for (i = 0; i < N_SUITES; i++) {
+		cc = client_ctx(suites[i], 1);
+		sl = 0;
+		for (round = 0; round < 3; round++) {
+			chunk = round == 2 ? 1 : 0;
+			mt_link_init(&p.l);
+			p.l.chunk = (size_t)chunk;
+			p.c = ussl_conn_new(cc, "localhost", &err);
+			p.s = ussl_conn_new(sctx, NULL, &err);
+			CHECK(p.c != NULL && p.s != NULL);
+			mt_attach(p.c, &p.l, 1);
+			mt_attach(p.s, &p.l, 0);
+			if (round == 0 && i < 3) {
+				/* The client's key share is for a group the
+				   server does not take: HelloRetryRequest. */
+				CHECK(SSL_set1_groups_list(p.c->eng->ssl,
+				    "P-256:X25519") == 1);
+				CHECK(SSL_set1_groups_list(p.s->eng->ssl,
+				    "X25519") == 1);
+			}
+			if (round > 0)
+				CHECK(ussl_conn_set_session(p.c, sess, sl) ==
+				    USSL_OK);
+			CHECK(mt_handshake_pair(p.c, p.s, 100000) == 0);
+			CHECK(ussl_conn_session_reused(p.c) == (round > 0));
+			CHECK(move(p.s, p.c, d, 10, 10, 10) == 0);
+			CHECK(parked(p.c) && parked(p.s));
+			if (round == 0) {
+				sl = sizeof(sess);
+				CHECK(ussl_conn_get_session(p.c, sess, &sl) ==
+				    USSL_OK);
+			}
+			CHECK(move(p.c, p.s, d, sizeof(d), 1000, 700) == 0);
+			CHECK(move(p.s, p.c, d, sizeof(d), 700, 1000) == 0);
+			if (i < 3) {
+				CHECK(oeng_key_update(p.c, 1) == USSL_OK);
+				CHECK(move(p.c, p.s, d, 100, 100, 100) == 0);
+				CHECK(move(p.s, p.c, d, 100, 100, 100) == 0);
+			}
+			close_pair(&p);
+		}
+		ussl_ctx_free(cc);
+	}
+}
+
 /* Empty records are allowed, a flood of them is not. */
 static void test_empty_records(void)
 {
@@ -703,6 +766,7 @@ int main(void)
 	test_mfl_and_closed();
 	test_answers_backlog();
 	test_no_session_after_failure();
+	test_handshake_shapes();
 	test_random_records();
 	ussl_ctx_free(sctx);
 	return tu_report("test_park");
