@@ -57,6 +57,9 @@ static int bio_write(BIO *b, const char *buf, int len)
 	BIO_clear_retry_flags(b);
 	if (len <= 0)
 		return 0;
+	if (!conn->ctx->dtls && conn->eng->rec == NULL)
+		oeng_rec_wrote(conn->eng, (const unsigned char *)buf,
+		    (size_t)len);
 	/* The core takes the whole record (and sends it, or keeps what the
 	   transport does not take): OpenSSL never holds a half-sent one. */
 	r = eng_io_send(conn, (const unsigned char *)buf, (size_t)len);

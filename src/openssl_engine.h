@@ -43,6 +43,11 @@ struct oeng_pre {
 	uint64_t count[2];
 	unsigned updates[2];
 	unsigned tickets;      /* TLS 1.3 NewSessionTickets received */
+	/* TLS 1.2: the explicit nonce of the last record written after
+	   our change_cipher_spec (OpenSSL's GCM nonces count from a random
+	   start; parking goes on from there). */
+	unsigned char explicit_nonce[8];
+	unsigned char ccs_written, have_explicit;
 };
 
 struct eng_conn {
@@ -122,6 +127,8 @@ void oeng_keylog(const SSL *ssl, const char *line);
 /* The message callback's part: counts records, notes key changes. */
 void oeng_rec_watch(struct eng_conn *e, int write_p, int version,
     int content_type, const unsigned char *buf, size_t len);
+/* The bytes OpenSSL writes (whole records), for the explicit nonce. */
+void oeng_rec_wrote(struct eng_conn *e, const unsigned char *p, size_t n);
 /* Leave OpenSSL if conn can now (see openssl_record.c): 1 if it did. */
 int oeng_park(ussl_conn *conn);
 void oeng_rec_free(struct eng_conn *e);

@@ -429,8 +429,9 @@ static void test_mfl_and_closed(void)
 	CHECK(ussl_read(p.s, b, sizeof(b)) == 1);
 	CHECK(ussl_close(p.s) == USSL_OK);
 	CHECK(ussl_read(p.c, b, sizeof(b)) == 0);
-	/* A HelloRequest to the server, which has closed. */
+	/* A ClientHello (renegotiation) to the server, which has closed. */
 	memset(b, 0, 4);
+	b[0] = SSL3_MT_CLIENT_HELLO;
 	CHECK(oeng_rec_send(p.c, SSL3_RT_HANDSHAKE, b, 4, "write") ==
 	    USSL_OK);
 	CHECK(ussl_read(p.s, b, sizeof(b)) == USSL_WANT_READ);
@@ -448,7 +449,7 @@ static void test_mfl_and_closed(void)
  */
 static void test_answers_backlog(void)
 {
-	unsigned char b[64], hr[4] = { 0, 0, 0, 0 };
+	unsigned char b[64], hr[4] = { SSL3_MT_CLIENT_HELLO, 0, 0, 0 };
 	ussl_ctx *cc;
 	size_t i, k;
 	pair p;
@@ -614,6 +615,96 @@ static void test_empty_records(void)
 	ussl_ctx_free(cc);
 }
 
+/* TLS 1.2 alerts: a few warnings in a row are let pass, six are not;
+   a fatal close_notify is fatal (as in OpenSSL). */
+static void test_alert_levels(void)
+{
+	ussl_ctx *cc = client_ctx(suites[3], 1);
+	unsigned char b[16] = { 0 }, warn[2] = { 1, 90 };
+	pair p;
+	int i;
+
+	CHECK(parked_pair_with_record(&p, cc, (const unsigned char *)"x",
+	    1) == 0);
+	for (i = 0; i < 5; i++)
+		CHECK(oeng_rec_send(p.c, SSL3_RT_ALERT, warn, 2, "w") == USSL_OK);
+	CHECK(ussl_write(p.c, "y", 1) == 1);
+	for (i = 0; i < 5; i++)
+		CHECK(oeng_rec_send(p.c, SSL3_RT_ALERT, warn, 2, "w") == USSL_OK);
+	CHECK(ussl_write(p.c, "z", 1) == 1);
+	CHECK(ussl_read(p.s, b, sizeof(b)) == 1 && b[0] == 'x');
+	CHECK(ussl_read(p.s, b, sizeof(b)) == 1 && b[0] == 'y');
+	CHECK(ussl_read(p.s, b, sizeof(b)) == 1 && b[0] == 'z');
+	for (i = 0; i < 6; i++)
+		CHECK(oeng_rec_send(p.c, SSL3_RT_ALERT, warn, 2, "w") == USSL_OK);
+	CHECK(ussl_read(p.s, b, sizeof(b)) == USSL_ERROR &&
+	    ussl_conn_error(p.s)->code == USSL_E_PROTOCOL);
+	close_pair(&p);
+	CHECK(parked_pair_with_record(&p, cc, (const unsigned char *)"x",
+	    1) == 0);
+	warn[0] = 2;
+	warn[1] = 0;
+	CHECK(oeng_rec_send(p.c, SSL3_RT_ALERT, warn, 2, "w") == USSL_OK);
+	CHECK(ussl_read(p.s, b, sizeof(b)) == 1);
+	CHECK(ussl_read(p.s, b, sizeof(b)) == USSL_ERROR &&
+	    ussl_conn_error(p.s)->code == USSL_E_PEER_ALERT &&
+	    ussl_conn_error(p.s)->alert == 0);
+	close_pair(&p);
+	ussl_ctx_free(cc);
+}
+
+/* TLS 1.2 GCM: OpenSSL's explicit nonces count from a random start; the
+   first record sealed after parking carries the next one after the last
+   record OpenSSL sealed (its Finished), so none can repeat. */
+static void test_explicit_nonce(void)
+{
+	static const char *const gcm12[] = {
+	    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+	    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384" };
+	unsigned char b[16] = "x", last[8], first[8];
+	const unsigned char *q;
+	ussl_error err;
+	ussl_ctx *cc;
+	size_t i, n, len = 0, at = 0, ccs;
+	int k;
+	pair p;
+
+	for (k = 0; k < 2; k++) {
+		cc = client_ctx(gcm12[k], 1);
+		mt_link_init(&p.l);
+		p.l.logging = 1;
+		p.c = ussl_conn_new(cc, "localhost", &err);
+		p.s = ussl_conn_new(sctx, NULL, &err);
+		mt_attach(p.c, &p.l, 1);
+		mt_attach(p.s, &p.l, 0);
+		CHECK(mt_handshake_pair(p.c, p.s, 1000) == 0);
+		CHECK(parked(p.c));
+		/* The client's records so far: the last is its Finished. */
+		q = p.l.log_c2s.buf;
+		n = p.l.log_c2s.len;
+		ccs = 0;
+		for (i = 0; i + 5 <= n; i += 5 + len) {
+			len = (size_t)q[i + 3] << 8 | q[i + 4];
+			if (q[i] == SSL3_RT_CHANGE_CIPHER_SPEC)
+				ccs = 1;
+			at = i;
+		}
+		CHECK(ccs && i == n && q[at] == SSL3_RT_HANDSHAKE);
+		memcpy(last, q + at + 5, 8);
+		CHECK(ussl_write(p.c, b, 1) == 1);
+		CHECK(p.l.log_c2s.len > n + 13);
+		memcpy(first, p.l.log_c2s.buf + n + 5, 8);
+		/* first == last + 1 (64-bit, big-endian) */
+		for (i = 8; i-- > 0;)
+			if (++last[i] != 0)
+				break;
+		CHECK(memcmp(first, last, 8) == 0);
+		CHECK(ussl_read(p.s, b, sizeof(b)) == 1 && b[0] == 'x');
+		close_pair(&p);
+		ussl_ctx_free(cc);
+	}
+}
+
 /*
  * Random record sequences from a parked client to a parked server, with
  * what the server must make of them worked out beside (the model):
@@ -632,7 +723,7 @@ static void random_sequence(const char *suite, int tls13)
 	static unsigned char want[200000], got[200000];
 	unsigned char b[4000];
 	size_t wn = 0, gn = 0, n;
-	int steps, i, k, idle = 0, end = END_NONE, alert = 0;
+	int steps, i, k, idle = 0, warn = 0, end = END_NONE, alert = 0;
 	ussl_ctx *cc = client_ctx(suite, 1);
 	long r;
 	pair p;
@@ -660,10 +751,10 @@ static void random_sequence(const char *suite, int tls13)
 			    USSL_OK);
 			if (n != 2)
 				end = END_PROTOCOL;
-			else if (b[1] == 0)
+			else if (b[1] == 0 && (tls13 || b[0] == 1))
 				end = END_EOF;
 			else if (tls13 ? b[1] == 90 : b[0] == 1)
-				idle++;
+				idle++, end = ++warn > 5 ? END_PROTOCOL : end;
 			else
 				end = END_ALERT, alert = b[1];
 		} else if (k < 75 && tls13) {   /* a real key update */
@@ -679,12 +770,15 @@ static void random_sequence(const char *suite, int tls13)
 				if (b[0] == SSL3_MT_KEY_UPDATE && n == 5)
 					b[4] = (unsigned char)(2 + rnd() % 200);
 			}
+			if (!tls13 && n > 0 && rnd() % 2)
+				b[0] = SSL3_MT_CLIENT_HELLO;
 			CHECK(oeng_rec_send(p.c, SSL3_RT_HANDSHAKE, b, n,
 			    "write") == USSL_OK);
 			/* TLS 1.3: nothing a client may send after its
 			   Finished but a (valid) KeyUpdate, and half a
 			   message is refused with the next record, which
-			   is data; TLS 1.2: refused renegotiation. */
+			   is data; TLS 1.2: a ClientHello is refused
+			   renegotiation, anything else unexpected. */
 			if (n == 0) {
 				end = END_PROTOCOL;
 			} else if (tls13 && n < 4) {
@@ -692,7 +786,7 @@ static void random_sequence(const char *suite, int tls13)
 				    SSL3_RT_APPLICATION_DATA, b, 1, "write")
 				    == USSL_OK);
 				end = END_PROTOCOL;
-			} else if (tls13) {
+			} else if (tls13 || b[0] != SSL3_MT_CLIENT_HELLO) {
 				end = END_PROTOCOL;
 			} else {
 				idle++;
@@ -703,6 +797,8 @@ static void random_sequence(const char *suite, int tls13)
 			    % 200), b, 1, "write") == USSL_OK);
 			end = END_PROTOCOL;
 		}
+		if (k >= 60 || k < 40)
+			warn = 0;       /* any other record */
 		if (end == END_NONE && idle > 32)
 			end = END_PROTOCOL;
 	}
@@ -767,6 +863,8 @@ int main(void)
 	test_answers_backlog();
 	test_no_session_after_failure();
 	test_handshake_shapes();
+	test_alert_levels();
+	test_explicit_nonce();
 	test_random_records();
 	ussl_ctx_free(sctx);
 	return tu_report("test_park");
