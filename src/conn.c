@@ -173,7 +173,7 @@ static int out_keep(ussl_conn *conn, const unsigned char *buf, size_t len)
 		if (conn->out_gather > 0 && cap < conn->out_gather + 1024)
 			cap = conn->out_gather + 1024;
 		cap = (cap + 255) & ~(size_t)255;
-		nb = USSL_CALLOC(1, cap);
+		nb = USSL_MALLOC(cap);
 		if (nb == NULL)
 			return -1;
 		if (conn->out_len > 0)

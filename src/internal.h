@@ -17,6 +17,12 @@
 #ifndef USSL_CALLOC
 #define USSL_CALLOC(n, size) calloc((n), (size))
 #define USSL_FREE(p) free(p)
+#define USSL_MALLOC(size) malloc(size)
+#endif
+/* Memory the caller fills at once (record buffers): not zeroed, unless
+   the host routes allocations to its own heap (then USSL_CALLOC). */
+#ifndef USSL_MALLOC
+#define USSL_MALLOC(size) USSL_CALLOC(1, (size))
 #endif
 
 #define USSL_ERRMSG_MAX 256

@@ -152,7 +152,7 @@ int oeng_rec_send(ussl_conn *conn, int type, const unsigned char *p,
 	ussl_failure f;
 	long s;
 
-	if (need > sizeof(small) && (out = USSL_CALLOC(1, need)) == NULL) {
+	if (need > sizeof(small) && (out = USSL_MALLOC(need)) == NULL) {
 		ussl_failure_init(&f, USSL_E_NOMEM);
 		return ussl_fail(&conn->err, &f, during, 0);
 	}
@@ -303,7 +303,7 @@ static long fetch(ussl_conn *conn)
 		    r->hdr[0] > SSL3_RT_APPLICATION_DATA)
 			return local_fatal(conn, SSL_AD_UNEXPECTED_MESSAGE,
 			    "read");
-		if ((r->body = USSL_CALLOC(1, r->body_len + 1)) == NULL) {
+		if ((r->body = USSL_MALLOC(r->body_len + 1)) == NULL) {
 			ussl_failure f;
 
 			ussl_failure_init(&f, USSL_E_NOMEM);
@@ -366,7 +366,7 @@ static long on_handshake13(ussl_conn *conn, const unsigned char *p,
 
 	if (r->hs_len + n > HS_MAX)
 		return local_fatal(conn, SSL_AD_UNEXPECTED_MESSAGE, "read");
-	if ((h = USSL_CALLOC(1, r->hs_len + n)) == NULL) {
+	if ((h = USSL_MALLOC(r->hs_len + n)) == NULL) {
 		ussl_failure f;
 
 		ussl_failure_init(&f, USSL_E_NOMEM);
