@@ -372,13 +372,12 @@ int eng_conn_init(ussl_conn *conn)
 		eng_conn_free(conn);
 		return USSL_ERROR;
 	}
-	e->vs.ctx = conn->ctx;
-	e->vs.role = conn->role;
-	e->vs.name = conn->role == USSL_CLIENT ? &conn->name : NULL;
-	e->vs.at_time = 0;
-	e->vs.flags = &conn->verify_flags;
-	e->vs.why = &conn->vwhy;
-	e->vr.vs = &e->vs;
+	e->vr.vs.ctx = conn->ctx;
+	e->vr.vs.role = conn->role;
+	e->vr.vs.name = conn->role == USSL_CLIENT ? &conn->name : NULL;
+	e->vr.vs.at_time = 0;
+	e->vr.vs.flags = &conn->verify_flags;
+	e->vr.vs.why = &conn->vwhy;
 	e->vr.e = e;
 	mbedtls_ssl_set_verify(&e->ssl, meng_verify_cb, &e->vr);
 	mbedtls_ssl_set_bio(&e->ssl, conn, bio_send, bio_recv, NULL);
@@ -596,6 +595,13 @@ int eng_handshake(ussl_conn *conn)
 	conn->peer_verified = conn->ctx->verify != USSL_VERIFY_NONE &&
 	    meng_peer_der(e, &len) != NULL && conn->verify_flags == 0 &&
 	    mbedtls_ssl_get_verify_result(&e->ssl) == 0;
+	/* mbedTLS's copy of the server's name served SNI and its name
+	   check; below TLS 1.3 (whose tickets, arriving later, carry it)
+	   nothing uses it again (no renegotiation), and a held connection
+	   need not keep it. */
+	if (conn->role == USSL_CLIENT &&
+	    strcmp(mbedtls_ssl_get_version(&e->ssl), "TLSv1.3") != 0)
+		(void)mbedtls_ssl_set_hostname(&e->ssl, NULL);
 	return USSL_OK;
 }
 

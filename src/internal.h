@@ -132,10 +132,12 @@ struct ussl_conn {
 	ussl_peer_name name;
 	ussl_transport tr;
 	int tr_errno;            /* errno of the last transport failure */
-	int tr_timeout;          /* the transport reported a timeout */
-	int tr_eof;              /* the transport reported end of stream */
-	int tr_blocked;          /* a receive said "would block" (set by
-	                            conn.c, cleared by the engine) */
+	/* Flags are unsigned char where a connection keeps several: the
+	   structure is held for the connection's life. */
+	unsigned char tr_timeout;   /* the transport reported a timeout */
+	unsigned char tr_eof;       /* the transport reported end of stream */
+	unsigned char tr_blocked;   /* a receive said "would block" (set by
+	                               conn.c, cleared by the engine) */
 	/* Session binding and cache use (session.c), NULL until needed. */
 	struct ussl_sess_conn *sess;
 	/*
@@ -154,9 +156,9 @@ struct ussl_conn {
 	/* A send failed for good: what the engine sends from then on is
 	   dropped, and the peer's last words (a fatal alert) are looked for
 	   before the transport error is reported. */
-	int send_failed;
+	unsigned char send_failed;
+	unsigned char out_nomem; /* output could not be kept: no memory */
 	int send_errno;
-	int out_nomem;           /* output could not be kept: no memory */
 	unsigned char *psk_id;   /* PSK identity the handshake used (psk.c) */
 	size_t psk_id_len;
 	/* DTLS (dtls.c): the client's transport address (server), and the

@@ -68,10 +68,10 @@ struct eng_ctx {
 };
 
 /* What the verification callback works on: the state to judge against
-   and the chain mbedTLS shows it, root first, for the policy's chain
-   rules at the leaf. */
+   (a copy: a connection's is its own) and the chain mbedTLS shows it,
+   root first, for the policy's chain rules at the leaf. */
 struct vrun {
-	const ussl_vstate *vs;
+	ussl_vstate vs;
 	ussl_chain *chain;        /* a connection's lives only while the
 	                             certificates are being verified */
 	struct eng_conn *e;       /* the connection verified, NULL if none */
@@ -79,24 +79,26 @@ struct vrun {
 
 #define CIPHER_NAME_MAX 64
 
+/* Held for the connection's life: the pointers first, then the 32-bit
+   lengths (certificates and session data are far below 4 GB), so that
+   no padding is kept. */
 struct eng_conn {
 	mbedtls_ssl_context ssl;
-	ussl_vstate vs;
 	struct vrun vr;
-	unsigned char *session;   /* last serialized session (client) */
-	size_t session_len;
+	unsigned char *session;   /* a TLS 1.3 client's last ticket,
+	                             serialized (TLS 1.2: none kept, see
+	                             mbedtls_session.c) */
 	/* The peer's leaf certificate (DER), kept by us so that a client
 	   need not keep mbedTLS's parsed copy of the peer's chain for the
 	   connection's life (about 2 KB per certificate). */
 	unsigned char *peer;
-	size_t peer_len;
 	/* The leaf saved with a session given to ussl_conn_set_session:
 	   becomes peer if the handshake resumes that session. */
 	unsigned char *resume_peer;
-	size_t resume_peer_len;
+	char *cipher;             /* IANA suite name, made when asked for */
+	uint32_t session_len, peer_len, resume_peer_len;
 	int saw_cert_state;       /* the handshake went through the
 	                             server-certificate step: no resumption */
-	char *cipher;             /* IANA suite name, made when asked for */
 };
 
 /* engine_mbedtls.c */

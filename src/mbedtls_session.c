@@ -64,8 +64,7 @@ static unsigned char *serialize_session(const struct eng_conn *e,
 }
 
 /* Keep the current session, serialized (mbedTLS gives each session out
-   once): TLS 1.3 when a ticket arrives, TLS 1.2 when first asked for, so
-   that a connection nobody asks holds no copy. */
+   once): a TLS 1.3 ticket, when it arrives. */
 void meng_keep_session(struct eng_conn *e)
 {
 	unsigned char *buf;
@@ -78,7 +77,37 @@ void meng_keep_session(struct eng_conn *e)
 		USSL_FREE(e->session);
 	}
 	e->session = buf;
-	e->session_len = len;
+	e->session_len = (uint32_t)len;
+}
+
+/*
+ * A TLS 1.2 client's session, serialized straight from mbedTLS's own
+ * each time it is asked for (mbedtls_ssl_get_session() would give it out
+ * only once): the connection keeps no copy of it, its ticket included,
+ * beside the one mbedTLS keeps anyway.  Into buf (*len bytes), or only
+ * its length when buf is NULL or too small; 0 when written.
+ */
+static int save_tls12(const struct eng_conn *e, unsigned char *buf,
+    size_t *len)
+{
+	const mbedtls_ssl_session *s = e->ssl.COMPAT_PRIV(session);
+	size_t need = 0;
+
+	if (s == NULL || mbedtls_ssl_session_save(s, NULL, 0, &need) !=
+	    MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL || need == 0) {
+		*len = 0;
+		return -1;
+	}
+	if (buf == NULL || *len < need) {
+		*len = need;
+		return -1;
+	}
+	if (mbedtls_ssl_session_save(s, buf, *len, len) != 0) {
+		ussl_wipe(buf, need);
+		*len = 0;
+		return -1;
+	}
+	return 0;
 }
 
 /* The engine's part of the session data: mbedTLS's serialized session
@@ -91,7 +120,7 @@ int eng_conn_get_session(const ussl_conn *conn, unsigned char *buf,
 	if (e->session == NULL && conn->role == USSL_CLIENT &&
 	    conn->hs_complete &&
 	    strcmp(mbedtls_ssl_get_version(&e->ssl), "TLSv1.2") == 0)
-		meng_keep_session(e);
+		return save_tls12(e, buf, len);
 	if (e->session == NULL || buf == NULL || *len < e->session_len) {
 		*len = e->session != NULL ? e->session_len : 0;
 		return -1;
@@ -129,7 +158,7 @@ int eng_conn_set_session(ussl_conn *conn, const unsigned char *buf,
 	}
 	USSL_FREE(e->resume_peer);
 	e->resume_peer = copy;
-	e->resume_peer_len = leaf_len;
+	e->resume_peer_len = (uint32_t)leaf_len;
 	return USSL_OK;
 }
 

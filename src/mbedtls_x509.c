@@ -423,7 +423,7 @@ void meng_set_peer(struct eng_conn *e, unsigned char *der, size_t len)
 {
 	USSL_FREE(e->peer);
 	e->peer = der;
-	e->peer_len = len;
+	e->peer_len = (uint32_t)len;
 }
 
 /* The peer's leaf (DER), NULL if none. */
@@ -500,7 +500,7 @@ int meng_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth,
     uint32_t *flags)
 {
 	struct vrun *vr = arg;
-	const ussl_vstate *vs = vr->vs;
+	const ussl_vstate *vs = &vr->vs;
 	unsigned ours, uf, added;
 
 	/* mbedTLS may call back for an empty certificate (a peer that sent
@@ -644,7 +644,7 @@ int eng_verify_chain(const ussl_vstate *vs, const unsigned char *const *certs,
 	memset(&vr, 0, sizeof(vr));
 	memset(&chain_view, 0, sizeof(chain_view));
 	vr.chain = &chain_view;
-	vr.vs = vs;
+	vr.vs = *vs;
 	ret = mbedtls_x509_crt_verify_with_profile(&chain,
 	    ec->ca != NULL ? &ec->ca->crt : NULL, NULL,
 	    &mbedtls_x509_crt_profile_default, NULL, &flags,

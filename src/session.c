@@ -511,6 +511,13 @@ int ussl_conn_set_cache_key(ussl_conn *conn, const char *host,
 	return USSL_OK;
 }
 
+static int is_tls13(const ussl_conn *conn)
+{
+	const char *v = eng_conn_version(conn);
+
+	return v != NULL && strcmp(v, "TLSv1.3") == 0;
+}
+
 /* Put conn's session in the cache (a TLS 1.3 ticket that was offered
    is not made again, see reoffer()). */
 static void store(ussl_conn *conn)
@@ -539,15 +546,23 @@ void ussl_sess_handshake_done(ussl_conn *conn)
 	if (reused)
 		conn->peer_verified = s != NULL && s->offered &&
 		    s->offered_verified;
-	if (s == NULL || !s->use_cache)
+	if (s == NULL)
 		return;
-	if (s->from_cache) {
-		ussl_scache_count(conn->ctx, reused ? USSL_SCACHE_HIT :
-		    USSL_SCACHE_MISS);
-		if (!reused)
-			ussl_scache_drop(conn->ctx, s->key_host, s->port);
+	if (s->use_cache) {
+		if (s->from_cache) {
+			ussl_scache_count(conn->ctx, reused ? USSL_SCACHE_HIT :
+			    USSL_SCACHE_MISS);
+			if (!reused)
+				ussl_scache_drop(conn->ctx, s->key_host,
+				    s->port);
+		}
+		store(conn);    /* TLS 1.2: the session is known now */
 	}
-	store(conn);    /* TLS 1.2: the session is known now */
+	/* Without TLS 1.3 tickets to come, the state is spent once the
+	   session is in the cache (or none goes there): a held connection
+	   does not keep it. */
+	if ((!s->use_cache || s->stored) && !is_tls13(conn))
+		ussl_sess_conn_free(conn);
 }
 
 void ussl_sess_conn_end(ussl_conn *conn)

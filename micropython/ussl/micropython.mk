@@ -19,7 +19,7 @@
 #   the server agreed to (full size if it ignored the request), the output
 #   buffer to USSL_OUT_RECORD.  0: fixed 16 KB + 4 KB buffers.
 # USSL_OUT_RECORD=N: with variable buffers, the largest record we send
-#   once the handshake is over (default 512; 4096 = the handshake's).
+#   once the handshake is over (default 256; 4096 = the handshake's).
 # USSL_USE_PSA=1: TLS 1.2 record keys in PSA key slots instead of
 #   mbedTLS's cipher contexts: about 1.6 KB less RAM per connection, but
 #   about 20 KB more flash, 40 bytes of static RAM per slot and a fixed
@@ -47,7 +47,7 @@ USSL_ROOT := $(abspath $(USSL_MP_DIR)/../..)
 USSL_MBEDTLS ?= bundled
 USSL_TLS13 ?= 0
 USSL_VARIABLE_BUFFERS ?= 1
-USSL_OUT_RECORD ?= 512
+USSL_OUT_RECORD ?= 256
 USSL_USE_PSA ?= 0
 USSL_PSA_KEY_SLOTS ?=
 USSL_PROFILE ?= default

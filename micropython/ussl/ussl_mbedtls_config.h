@@ -71,6 +71,16 @@
 /* Ask for smaller records as a client, honour a client's request as a
    server (RFC 6066). */
 #define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
+/*
+ * GCM (and CCM) on mbedTLS's block cipher layer instead of its generic
+ * cipher layer (which mbedTLS 3.6 picks whenever MBEDTLS_CIPHER_C is
+ * on): each direction's GCM context then holds its AES key schedule
+ * itself rather than in a second allocation made through the cipher
+ * layer.  One allocation less per direction: 256 bytes less per TLS 1.2
+ * connection in the unix port (32-byte heap blocks, 16-byte tracked
+ * headers).  Same code paths otherwise (the legacy AES).
+ */
+#define MBEDTLS_BLOCK_CIPHER_C
 /* ---- end of ussl: record buffers ------------------------------------- */
 
 /*

@@ -264,6 +264,26 @@ check("cache: second resumed without session=",
 close(c, s)
 st = cached.session_stats()
 check("cache: one hit", st["hits"] >= 1 and st["number"] >= 1, repr(st))
+# Held connections of a caching context keep no copy of their session
+# (the engine's own state gives it): each still gives its session when
+# asked late, after another connection replaced the cache's entry, as
+# often as asked, and it resumes elsewhere.
+c1, s1 = connect(cached, SRV)
+c2, s2 = connect(cached, SRV)
+late1, late2 = c1.session, c2.session
+check("cache: held connections give their session late",
+      late1 is not None and late2 is not None
+      and bytes(c1.session) == bytes(late1)
+      and bytes(c2.session) == bytes(late2), repr((late1, late2)))
+for i, late in enumerate((late1, late2)):
+    c, s = connect(client_ctx(), SRV, session=late)
+    check("cache: late session %d resumes in another context" % (i + 1),
+          ok(c, s) and c.session_reused
+          and c.getpeercert(True) is not None)
+    check("cache: a resumed connection gives its session too",
+          c.session is not None)
+    close(c, s)
+close(c1, s1, c2, s2)
 c, s = connect(cached, SRV, host="127.0.0.1")
 check("cache: another name: full", ok(c, s) and not c.session_reused)
 close(c, s)
