@@ -37,8 +37,9 @@
 #   ssl API over `tls`, for firmware without micropython-lib's ssl.py).
 
 # USSL_PROFILE=small: the smallest firmware (TLS 1.2, ECDSA P-256 only,
-#   see ussl_mbedtls_profile.h); leaves the `ussl` and `ssl` modules out
-#   unless USSL_SEED_MODULE / USSL_SSL_MODULE say otherwise.
+#   see ussl_mbedtls_profile.h); leaves the `ussl` and `ssl` modules and
+#   every feature below (DTLS too) out unless USSL_SEED_MODULE,
+#   USSL_SSL_MODULE or the feature's own variable say otherwise.
 # USSL_NIST_OPTIM=0: no fast NIST-prime reduction (about 2.7 KB less
 #   flash on Cortex-M3, about ten times the instructions per handshake).
 
@@ -55,6 +56,9 @@ USSL_NIST_OPTIM ?= 1
 ifeq ($(USSL_PROFILE),small)
 USSL_SEED_MODULE ?= 0
 USSL_SSL_MODULE ?= 0
+# None of the features below either, unless asked for one by one.
+USSL_FEATURES ?= stock
+USSL_DTLS ?= 0
 USSL_MP_PROFILE_SMALL := 1
 else ifeq ($(USSL_PROFILE),default)
 USSL_MP_PROFILE_SMALL := 0
