@@ -21,6 +21,9 @@
 #   - ussl's no-network test scripts (tests/micropython: test_memio,
 #     test_errors, test_policy) and the port's own (frozen/test_port.py) in
 #     the firmware with ussl;
+#   - frozen/test_features.py in ours, ours_stockfeat and ours_small: the
+#     optional features each was built with, all there or all absent,
+#     and verification working in every one;
 #   - MicroPython's test runner (tests/run-tests.py) on its no-network
 #     ssl/tls tests (extmod/ssl_*, extmod/tls_*) with ours and with
 #     ours_stockfeat;
@@ -206,11 +209,13 @@ qemu_argv() { # BOARD FIRMWARE SERIAL [EXTRA...] -> QEMU command line
 }
 
 # --- running ------------------------------------------------------------------
-run_script() { # BOARD KIND NAME: a frozen test script through qemu_env
-	local board=$1 kind=$2 name=$3 log=$out/$1-$2-$3.out rc p f end
+run_script() { # BOARD KIND NAME [FEATURES]: a frozen test script through
+	# qemu_env; FEATURES, if given, is its USSL_EXPECT_FEATURES
+	local board=$1 kind=$2 name=$3 log=$out/$1-$2-$3.out rc p f end env=""
+	[ $# -ge 4 ] && env="qemu_env.ENV['USSL_EXPECT_FEATURES'] = '$4'"
 	# shellcheck disable=SC2046
-	printf 'import qemuport\nqemuport.settime(%s)\nimport qemu_env\nqemu_env.run(%s)\n' \
-	    "$(date +%s)" "'$name'" |
+	printf 'import qemuport\nqemuport.settime(%s)\nimport qemu_env\n%s\nqemu_env.run(%s)\n' \
+	    "$(date +%s)" "$env" "'$name'" |
 	    $py "$runner" exec --timeout 300 -- \
 	    $(qemu_argv "$board" "$out/$board-$kind/firmware.elf" stdio) \
 	    >"$log" 2>&1
@@ -313,6 +318,16 @@ for board in $boards; do
 		done
 		step "$board test scripts"
 	fi
+	# The features each firmware was built with (micropython.mk).
+	for kind in ours ours_stockfeat ours_small; do
+		[ -f "$out/$board-$kind/firmware.elf" ] || continue
+		case $kind in
+		ours) want="psk sessions alpn signcb pem dtls" ;;
+		ours_stockfeat) want="dtls" ;;
+		*) want="" ;;
+		esac
+		run_script "$board" "$kind" test_features "$want"
+	done
 	for kind in $tls_kinds; do
 		[ -f "$out/$board-$kind/firmware.elf" ] || continue
 		# shellcheck disable=SC2046
