@@ -198,36 +198,46 @@ void ussl_vfy_describe(unsigned flags, char *buf, size_t size)
 	ussl_vfy_explain(flags, NULL, buf, size);
 }
 
-/* Name of a TLS alert description (RFC 8446, 6.2), for messages. */
+/*
+ * Names of TLS alert descriptions (RFC 8446, 6.2), for messages: each
+ * entry is the alert's number (one byte, never 0), its name and a NUL; an
+ * empty entry ends the list.  Packed rather than a switch, whose jump
+ * table of pointers took more flash than the names.
+ */
+static const char alert_names[] =
+	"\x0a" "unexpected_message\0"
+	"\x14" "bad_record_mac\0"
+	"\x28" "handshake_failure\0"
+	"\x2a" "bad_certificate\0"
+	"\x2b" "unsupported_certificate\0"
+	"\x2c" "certificate_revoked\0"
+	"\x2d" "certificate_expired\0"
+	"\x2e" "certificate_unknown\0"
+	"\x2f" "illegal_parameter\0"
+	"\x30" "unknown_ca\0"
+	"\x31" "access_denied\0"
+	"\x32" "decode_error\0"
+	"\x33" "decrypt_error\0"
+	"\x46" "protocol_version\0"
+	"\x47" "insufficient_security\0"
+	"\x50" "internal_error\0"
+	"\x56" "inappropriate_fallback\0"
+	"\x5a" "user_canceled\0"
+	"\x6d" "missing_extension\0"
+	"\x6e" "unsupported_extension\0"
+	"\x70" "unrecognized_name\0"
+	"\x73" "unknown_psk_identity\0"
+	"\x74" "certificate_required\0"
+	"\x78" "no_application_protocol\0";
+
 const char *ussl_alert_name(int a)
 {
-	switch (a) {
-	case 10: return "unexpected_message";
-	case 20: return "bad_record_mac";
-	case 40: return "handshake_failure";
-	case 42: return "bad_certificate";
-	case 43: return "unsupported_certificate";
-	case 44: return "certificate_revoked";
-	case 45: return "certificate_expired";
-	case 46: return "certificate_unknown";
-	case 47: return "illegal_parameter";
-	case 48: return "unknown_ca";
-	case 49: return "access_denied";
-	case 50: return "decode_error";
-	case 51: return "decrypt_error";
-	case 70: return "protocol_version";
-	case 71: return "insufficient_security";
-	case 80: return "internal_error";
-	case 86: return "inappropriate_fallback";
-	case 90: return "user_canceled";
-	case 109: return "missing_extension";
-	case 110: return "unsupported_extension";
-	case 112: return "unrecognized_name";
-	case 115: return "unknown_psk_identity";
-	case 116: return "certificate_required";
-	case 120: return "no_application_protocol";
-	default: return "alert";
-	}
+	const char *p = alert_names;
+
+	for (; *p != '\0'; p += strlen(p + 1) + 2)
+		if ((unsigned char)*p == a)
+			return p + 1;
+	return "alert";
 }
 
 void ussl_wipe(void *p, size_t n)

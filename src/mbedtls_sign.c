@@ -129,6 +129,14 @@ int meng_sign_wrap(ussl_errstate *err, struct meng_own *o, int keyless)
 	const mbedtls_pk_info_t *orig = o->key.COMPAT_PRIV(pk_info);
 	struct meng_sign *ms;
 
+#if defined(USSL_NO_SIGN_CB)
+	/* A build without signing callbacks (MicroPython's USSL_SIGNCB=0):
+	   the loaded key signs, never wrapped. */
+	(void)orig;
+	(void)ms;
+	return keyless ? ussl_err_set(err, USSL_E_CONFIG,
+	    "no signing callbacks in this build") : USSL_OK;
+#endif
 	if (orig == NULL || (orig->type != MBEDTLS_PK_ECKEY &&
 	    orig->type != MBEDTLS_PK_RSA))
 		return keyless ? ussl_err_set(err, USSL_E_BADCERT,

@@ -75,6 +75,12 @@ static int policy_ext(void *arg, mbedtls_x509_crt const *crt,
 static int crt_parse(mbedtls_x509_crt *crt, const unsigned char *buf,
     size_t len)
 {
+#if !defined(MBEDTLS_PEM_PARSE_C)
+	/* A configuration without PEM (MicroPython's USSL_PEM=0): DER
+	   only; PEM text then fails to parse as DER. */
+	return mbedtls_x509_crt_parse_der_with_ext_cb(crt, buf, len, 1,
+	    policy_ext, NULL);
+#else
 	static const char begin[] = "-----BEGIN CERTIFICATE-----";
 	static const char end[] = "-----END CERTIFICATE-----";
 	mbedtls_pem_context pem;
@@ -115,6 +121,7 @@ static int crt_parse(mbedtls_x509_crt *crt, const unsigned char *buf,
 	if (good > 0)
 		return failed;
 	return first ? first : MBEDTLS_ERR_X509_CERT_UNKNOWN_FORMAT;
+#endif
 }
 
 /* Parse certificates into crt; a partial failure is a failure. */

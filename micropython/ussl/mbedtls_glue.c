@@ -25,7 +25,7 @@
  * ussl_mbedtls_config.h puts it back): say so here rather than fail at
  * run time on every PEM input.
  */
-#if MBEDTLS_VERSION_MAJOR >= 3 && \
+#if USSL_MP_PEM && MBEDTLS_VERSION_MAJOR >= 3 && \
 	(!defined(MBEDTLS_PEM_PARSE_C) || !defined(MBEDTLS_BASE64_C))
 #error "ussl needs MBEDTLS_PEM_PARSE_C and MBEDTLS_BASE64_C in the mbedTLS configuration (micropython/ussl/ussl_mbedtls_config.h has them)"
 #endif

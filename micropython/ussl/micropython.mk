@@ -37,8 +37,9 @@
 #   ssl API over `tls`, for firmware without micropython-lib's ssl.py).
 
 # USSL_PROFILE=small: the smallest firmware (TLS 1.2, ECDSA P-256 only,
-#   see ussl_mbedtls_profile.h); leaves the `ussl` and `ssl` modules out
-#   unless USSL_SEED_MODULE / USSL_SSL_MODULE say otherwise.
+#   see ussl_mbedtls_profile.h); leaves the `ussl` and `ssl` modules and
+#   every feature below (DTLS too) out unless USSL_SEED_MODULE,
+#   USSL_SSL_MODULE or the feature's own variable say otherwise.
 # USSL_NIST_OPTIM=0: no fast NIST-prime reduction (about 2.7 KB less
 #   flash on Cortex-M3, about ten times the instructions per handshake).
 
@@ -55,24 +56,71 @@ USSL_NIST_OPTIM ?= 1
 ifeq ($(USSL_PROFILE),small)
 USSL_SEED_MODULE ?= 0
 USSL_SSL_MODULE ?= 0
+# None of the features below either, unless asked for one by one.
+USSL_FEATURES ?= stock
+USSL_DTLS ?= 0
 USSL_MP_PROFILE_SMALL := 1
 else ifeq ($(USSL_PROFILE),default)
 USSL_MP_PROFILE_SMALL := 0
 else
 $(error USSL_PROFILE must be "default" or "small")
 endif
+
+# Features beyond the stock module's, each 1 (default) or 0; 0 leaves out
+# both the binding's code and the mbedTLS options it needs (see
+# ussl_mbedtls_config.h; figures in docs/micropython.md):
+# USSL_PSK=0: no pre-shared keys (SSLContext.psk_identity, psk_key,
+#   server_psk_keys; mbedTLS's PSK and ECDHE-PSK key exchanges).
+# USSL_SESSIONS=0: no session resumption (tls.SSLSession, wrap_socket's
+#   session=, SSLSocket.session/session_reused, the client's session
+#   cache and session_stats(), a server's session tickets).
+# USSL_ALPN=0: no ALPN (set_alpn_protocols, selected_alpn_protocol).
+# USSL_SIGNCB=0: no signing callbacks (ecdsa_sign_callback,
+#   sign_callback, a chain loaded without its key).
+# USSL_PEM=0: DER certificates and keys only (mbedTLS's PEM and base64
+#   left out), as the stock module in MicroPython 1.26's configuration.
+# USSL_DTLS=0: no DTLS (PROTOCOL_DTLS_CLIENT/SERVER), which the stock
+#   module has on ports of the "extra features" level (ports/qemu).
+# USSL_FEATURES=stock: the stock module's feature set, i.e. all of the
+#   above 0 except USSL_DTLS, and neither the `ussl` nor the `ssl`
+#   module; variables given explicitly still win.
+USSL_FEATURES ?= all
+ifeq ($(USSL_FEATURES),stock)
+USSL_FEATURE_DEFAULT := 0
+USSL_SEED_MODULE ?= 0
+USSL_SSL_MODULE ?= 0
+else ifeq ($(USSL_FEATURES),all)
+USSL_FEATURE_DEFAULT := 1
+else
+$(error USSL_FEATURES must be "all" or "stock")
+endif
+USSL_PSK ?= $(USSL_FEATURE_DEFAULT)
+USSL_SESSIONS ?= $(USSL_FEATURE_DEFAULT)
+USSL_ALPN ?= $(USSL_FEATURE_DEFAULT)
+USSL_SIGNCB ?= $(USSL_FEATURE_DEFAULT)
+USSL_PEM ?= $(USSL_FEATURE_DEFAULT)
+USSL_DTLS ?= 1
 USSL_SEED_MODULE ?= 1
 USSL_SSL_MODULE ?= 1
 
 # The binding (scanned for qstrs).
 SRC_USERMOD_C += $(addprefix $(USSL_MP_DIR)/,\
 	mod_tls.c \
-	mod_tls_psk.c \
 	sslsocket.c \
-	sslsession.c \
 	errors.c \
-	signcb.c \
 	)
+ifeq ($(USSL_PSK),1)
+SRC_USERMOD_C += $(USSL_MP_DIR)/mod_tls_psk.c
+endif
+ifneq ($(USSL_SESSIONS)$(USSL_ALPN),00)
+SRC_USERMOD_C += $(USSL_MP_DIR)/sslsession.c
+endif
+ifeq ($(USSL_SIGNCB),1)
+SRC_USERMOD_C += $(USSL_MP_DIR)/signcb.c
+else
+# The core then never wraps a key for a callback (mbedtls_sign.c).
+CFLAGS_USERMOD += -DUSSL_NO_SIGN_CB
+endif
 ifeq ($(USSL_SEED_MODULE),1)
 SRC_USERMOD_C += $(USSL_MP_DIR)/mod_ussl.c
 endif
@@ -100,13 +148,26 @@ USSL_CORE_C := $(addprefix $(USSL_ROOT)/src/,\
 	mbedtls_dtls.c \
 	mbedtls_sign.c \
 	sign.c \
+	)
+# Without sessions (USSL_SESSIONS=0) the core's session code is left out
+# too: session_none.c has the hooks the rest of the core calls.
+ifeq ($(USSL_SESSIONS),1)
+USSL_CORE_C += $(addprefix $(USSL_ROOT)/src/,\
 	session.c \
 	session_cache.c \
 	session_leaf.c \
 	)
+else
+USSL_CORE_C += $(USSL_ROOT)/src/session_none.c
+CFLAGS_USERMOD += -DUSSL_NO_SESSIONS
+endif
 SRC_USERMOD_LIB_C += $(USSL_CORE_C) $(USSL_MP_DIR)/mbedtls_glue.c
 
 CFLAGS_USERMOD += -I$(USSL_ROOT)/include -I$(USSL_MP_DIR) -DUSSL_STATIC
+# The feature switches, for the binding and the mbedTLS configuration.
+CFLAGS_USERMOD += -DUSSL_MP_PSK=$(USSL_PSK) -DUSSL_MP_SESSIONS=$(USSL_SESSIONS) \
+	-DUSSL_MP_ALPN=$(USSL_ALPN) -DUSSL_MP_SIGNCB=$(USSL_SIGNCB) \
+	-DUSSL_MP_PEM=$(USSL_PEM) -DUSSL_MP_DTLS=$(USSL_DTLS)
 # DTLS timers run on the port's millisecond clock (mbedtls_glue.c).
 CFLAGS_USERMOD += -DUSSL_CLOCK_MS=ussl_mp_ticks_ms
 ifneq ($(USSL_SESSION_CACHE),)

@@ -188,7 +188,9 @@ static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_wrap_socket_obj, 1, ssl_wrap_socket);
 static const mp_rom_map_elem_t ssl_globals_table[] = {
 	{ MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_ssl) },
 	{ MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&ssl_context_type) },
+	#if USSL_MP_SESSIONS
 	{ MP_ROM_QSTR(MP_QSTR_SSLSession), MP_ROM_PTR(&ussl_mp_session_type) },
+	#endif
 	{ MP_ROM_QSTR(MP_QSTR_wrap_socket), MP_ROM_PTR(&ssl_wrap_socket_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_MBEDTLS_VERSION),
 	  MP_ROM_PTR(&ussl_mp_engine_version_obj) },

@@ -179,7 +179,8 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
 
 	mp_arg_check_num(n_args, n_kw, 1, 1, false);
 	protocol = mp_obj_get_int(args[0]);
-	if (protocol < PROTOCOL_TLS_CLIENT || protocol > PROTOCOL_DTLS_SERVER)
+	if (protocol < PROTOCOL_TLS_CLIENT || protocol > (USSL_MP_DTLS ?
+	    PROTOCOL_DTLS_SERVER : PROTOCOL_TLS_SERVER))
 		mp_raise_ValueError(MP_ERROR_TEXT("protocol"));
 	#if MICROPY_PY_SSL_FINALISER
 	self = mp_obj_malloc_with_finaliser(ussl_mp_context_t, type);
@@ -192,7 +193,9 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
 	self->sign_cb = mp_const_none;
 	self->max_frag = 0;
 	self->relax = USSL_MP_RELAX_DEFAULT;
+	#if USSL_MP_PSK
 	ussl_mp_psk_init(self);
+	#endif
 	self->ctx = ussl_ctx_new(((protocol & 1) ? USSL_SERVER : USSL_CLIENT) |
 	    ((protocol & PROTOCOL_DTLS_CLIENT) ? USSL_DTLS : 0));
 	if (self->ctx == NULL)
@@ -201,9 +204,13 @@ static mp_obj_t ssl_context_make_new(const mp_obj_type_t *type,
 	ussl_mp_live_ctxs++;
 	#endif
 	(void)ussl_ctx_set_verify_relax(self->ctx, self->relax);
+	#if USSL_MP_SIGNCB
 	(void)ussl_ctx_set_sign_cb(self->ctx, ussl_mp_sign_cb,
 	    ussl_mp_hide(self));
+	#endif
+	#if USSL_MP_SESSIONS
 	ussl_mp_session_cache_init(self->ctx);
+	#endif
 	/* The core's verify callback is installed only while verify_callback
 	   is set: a session made under a callback resumes only in the
 	   context and process that made it (the core cannot know that
@@ -258,18 +265,22 @@ static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 	ussl_mp_context_t *self = MP_OBJ_TO_PTR(self_in);
 	struct attr_arg a;
 
+	#if USSL_MP_PSK
 	if (ussl_mp_psk_attr(self_in, attr, dest))
 		return;
+	#endif
 	if (dest[0] == MP_OBJ_NULL) {
 		if (attr == MP_QSTR_verify_mode)
 			dest[0] = MP_OBJ_NEW_SMALL_INT(
 			    ussl_ctx_verify(get_ctx(self_in)->ctx));
 		else if (attr == MP_QSTR_verify_callback)
 			dest[0] = self->verify_cb;
+		#if USSL_MP_SIGNCB
 		else if (attr == MP_QSTR_ecdsa_sign_callback)
 			dest[0] = self->ecdsa_sign_cb;
 		else if (attr == MP_QSTR_sign_callback)
 			dest[0] = self->sign_cb;
+		#endif
 		else if (attr == MP_QSTR_verify_relax)
 			dest[0] = MP_OBJ_NEW_SMALL_INT(self->relax);
 		else if (attr == MP_QSTR_max_fragment_length)
@@ -289,6 +300,7 @@ static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 		dest[0] = MP_OBJ_NULL;
 		return;
 	}
+	#if USSL_MP_SIGNCB
 	/* signcb.c: read at each signature. */
 	if (attr == MP_QSTR_ecdsa_sign_callback ||
 	    attr == MP_QSTR_sign_callback) {
@@ -297,6 +309,7 @@ static void ssl_context_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 		dest[0] = MP_OBJ_NULL;
 		return;
 	}
+	#endif
 	if (attr != MP_QSTR_verify_mode && attr != MP_QSTR_verify_relax &&
 	    attr != MP_QSTR_max_fragment_length)
 		return;
@@ -382,14 +395,17 @@ static MP_DEFINE_CONST_FUN_OBJ_2(ssl_context_set_ciphers_obj,
 static void load_chain(ussl_ctx *ctx, void *arg)
 {
 	mp_obj_t *a = arg;
+	#if USSL_MP_SIGNCB
 	ussl_mp_context_t *self = MP_OBJ_TO_PTR(a[2]);
 
 	/* No key and a sign_callback: the callback signs (signcb.c). */
-	if (a[1] == mp_const_none && self->sign_cb != mp_const_none)
+	if (a[1] == mp_const_none && self->sign_cb != mp_const_none) {
 		ussl_mp_load_signer(ctx, a[0], ussl_mp_hide(self),
 		    USSL_MP_COMPAT);
-	else
-		ussl_mp_load_chain(ctx, a[0], a[1], USSL_MP_COMPAT);
+		return;
+	}
+	#endif
+	ussl_mp_load_chain(ctx, a[0], a[1], USSL_MP_COMPAT);
 }
 
 static mp_obj_t ssl_context_load_cert_chain(mp_obj_t self_in, mp_obj_t cert,
@@ -420,8 +436,17 @@ static MP_DEFINE_CONST_FUN_OBJ_2(ssl_context_load_verify_locations_obj,
 static mp_obj_t ssl_context_wrap_socket(size_t n_args,
     const mp_obj_t *pos_args, mp_map_t *kw_args)
 {
+	/* client_id (DTLS) and session (USSL_MP_SESSIONS) exist in builds
+	   with the feature. */
 	enum { ARG_server_side, ARG_do_handshake_on_connect,
-	       ARG_server_hostname, ARG_client_id, ARG_session };
+	       ARG_server_hostname,
+	       #if USSL_MP_DTLS
+	       ARG_client_id,
+	       #endif
+	       #if USSL_MP_SESSIONS
+	       ARG_session,
+	       #endif
+	};
 	static const mp_arg_t allowed[] = {
 		{ MP_QSTR_server_side, MP_ARG_KW_ONLY | MP_ARG_BOOL,
 		  { .u_bool = false } },
@@ -429,16 +454,27 @@ static mp_obj_t ssl_context_wrap_socket(size_t n_args,
 		  MP_ARG_BOOL, { .u_bool = true } },
 		{ MP_QSTR_server_hostname, MP_ARG_KW_ONLY | MP_ARG_OBJ,
 		  { .u_rom_obj = MP_ROM_NONE } },
+		#if USSL_MP_DTLS
 		{ MP_QSTR_client_id, MP_ARG_KW_ONLY | MP_ARG_OBJ,
 		  { .u_rom_obj = MP_ROM_NONE } },
+		#endif
+		#if USSL_MP_SESSIONS
 		{ MP_QSTR_session, MP_ARG_KW_ONLY | MP_ARG_OBJ,
 		  { .u_rom_obj = MP_ROM_NONE } },
+		#endif
 	};
 	mp_arg_val_t args[MP_ARRAY_SIZE(allowed)];
 	ussl_mp_context_t *self = get_ctx(pos_args[0]);
 	const char *host = NULL;
 	bool hs;
+	#if USSL_MP_SESSIONS
+	mp_obj_t session;
+	#else
+	const mp_obj_t session = MP_OBJ_NULL;
+	#endif
+	#if USSL_MP_DTLS
 	mp_obj_t s;
+	#endif
 
 	mp_arg_parse_all(n_args - 2, pos_args + 2, kw_args,
 	    MP_ARRAY_SIZE(allowed), allowed, args);
@@ -451,17 +487,22 @@ static mp_obj_t ssl_context_wrap_socket(size_t n_args,
 		    MP_ERROR_TEXT("CERT_REQUIRED requires server_hostname"));
 	self->cb_exc = MP_OBJ_NULL;
 	hs = args[ARG_do_handshake_on_connect].u_bool;
-	if (!ussl_ctx_dtls(self->ctx) ||
-	    ussl_ctx_role(self->ctx) != USSL_SERVER)
-		return ussl_mp_wrap(self->ctx, MP_OBJ_FROM_PTR(self),
-		    pos_args[1], host, hs, USSL_MP_COMPAT,
-		    args[ARG_session].u_obj);
-	/* A DTLS server binds its cookies to the client's address: set
-	   before the handshake. */
-	s = ussl_mp_wrap(self->ctx, MP_OBJ_FROM_PTR(self), pos_args[1], host,
-	    false, USSL_MP_COMPAT, args[ARG_session].u_obj);
-	ussl_mp_dtls_server_start(s, args[ARG_client_id].u_obj, hs);
-	return s;
+	#if USSL_MP_SESSIONS
+	session = args[ARG_session].u_obj;
+	#endif
+	#if USSL_MP_DTLS
+	if (ussl_ctx_dtls(self->ctx) &&
+	    ussl_ctx_role(self->ctx) == USSL_SERVER) {
+		/* A DTLS server binds its cookies to the client's address:
+		   set before the handshake. */
+		s = ussl_mp_wrap(self->ctx, MP_OBJ_FROM_PTR(self),
+		    pos_args[1], host, false, USSL_MP_COMPAT, session);
+		ussl_mp_dtls_server_start(s, args[ARG_client_id].u_obj, hs);
+		return s;
+	}
+	#endif
+	return ussl_mp_wrap(self->ctx, MP_OBJ_FROM_PTR(self), pos_args[1],
+	    host, hs, USSL_MP_COMPAT, session);
 }
 static MP_DEFINE_CONST_FUN_OBJ_KW(ssl_context_wrap_socket_obj, 2,
     ssl_context_wrap_socket);
@@ -480,10 +521,14 @@ static const mp_rom_map_elem_t ssl_context_locals_table[] = {
 	  MP_ROM_PTR(&ssl_context_load_verify_locations_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_wrap_socket),
 	  MP_ROM_PTR(&ssl_context_wrap_socket_obj) },
+	#if USSL_MP_ALPN
 	{ MP_ROM_QSTR(MP_QSTR_set_alpn_protocols),
 	  MP_ROM_PTR(&ussl_mp_set_alpn_protocols_obj) },
+	#endif
+	#if USSL_MP_SESSIONS
 	{ MP_ROM_QSTR(MP_QSTR_session_stats),
 	  MP_ROM_PTR(&ussl_mp_session_stats_obj) },
+	#endif
 };
 static MP_DEFINE_CONST_DICT(ssl_context_locals_dict, ssl_context_locals_table);
 
@@ -502,17 +547,21 @@ MP_DEFINE_CONST_OBJ_TYPE(
 static const mp_rom_map_elem_t tls_globals_table[] = {
 	{ MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tls) },
 	{ MP_ROM_QSTR(MP_QSTR_SSLContext), MP_ROM_PTR(&ssl_context_type) },
+	#if USSL_MP_SESSIONS
 	{ MP_ROM_QSTR(MP_QSTR_SSLSession), MP_ROM_PTR(&ussl_mp_session_type) },
+	#endif
 	{ MP_ROM_QSTR(MP_QSTR_MBEDTLS_VERSION),
 	  MP_ROM_PTR(&ussl_mp_engine_version_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_CLIENT),
 	  MP_ROM_INT(PROTOCOL_TLS_CLIENT) },
 	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_TLS_SERVER),
 	  MP_ROM_INT(PROTOCOL_TLS_SERVER) },
+	#if USSL_MP_DTLS
 	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_CLIENT),
 	  MP_ROM_INT(PROTOCOL_DTLS_CLIENT) },
 	{ MP_ROM_QSTR(MP_QSTR_PROTOCOL_DTLS_SERVER),
 	  MP_ROM_INT(PROTOCOL_DTLS_SERVER) },
+	#endif
 	{ MP_ROM_QSTR(MP_QSTR_CERT_NONE), MP_ROM_INT(USSL_VERIFY_NONE) },
 	{ MP_ROM_QSTR(MP_QSTR_CERT_OPTIONAL), MP_ROM_INT(USSL_VERIFY_OPTIONAL) },
 	{ MP_ROM_QSTR(MP_QSTR_CERT_REQUIRED), MP_ROM_INT(USSL_VERIFY_REQUIRED) },

@@ -49,8 +49,10 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args,
 		  { .u_rom_obj = MP_ROM_NONE } },
 		{ MP_QSTR_verify_relax, MP_ARG_KW_ONLY | MP_ARG_INT,
 		  { .u_int = USSL_MP_RELAX_DEFAULT } },
+		#if USSL_MP_SESSIONS
 		{ MP_QSTR_session, MP_ARG_KW_ONLY | MP_ARG_OBJ,
 		  { .u_rom_obj = MP_ROM_NONE } },
+		#endif
 	};
 	mp_arg_val_t a[MP_ARRAY_SIZE(allowed)];
 	const char *host = NULL;
@@ -74,7 +76,13 @@ static mp_obj_t ussl_wrap_socket(size_t n_args, const mp_obj_t *pos_args,
 	}
 	configure(ctx, a);
 	s = ussl_mp_wrap(ctx, MP_OBJ_NULL, a[ARG_sock].u_obj, host,
-	    a[ARG_do_handshake].u_bool, USSL_MP_NATIVE, a[ARG_session].u_obj);
+	    a[ARG_do_handshake].u_bool, USSL_MP_NATIVE,
+	    #if USSL_MP_SESSIONS
+	    a[ARG_session].u_obj
+	    #else
+	    MP_OBJ_NULL
+	    #endif
+	    );
 	nlr_pop();
 	ussl_ctx_free(ctx);
 	return s;

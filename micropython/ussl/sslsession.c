@@ -15,6 +15,10 @@
 
 #include "ussl_mp.h"
 
+/* Sessions (USSL_MP_SESSIONS) and ALPN (USSL_MP_ALPN) are each a build
+   option (micropython.mk); this file is compiled when either is on. */
+#if USSL_MP_SESSIONS
+
 /* ---------------------------------------------------------------------- */
 /* SSLSession                                                             */
 
@@ -202,6 +206,9 @@ void ussl_mp_socket_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest)
 	dest[0] = MP_OBJ_NULL;
 }
 
+#endif /* USSL_MP_SESSIONS */
+#if USSL_MP_ALPN
+
 /* The protocol the handshake agreed on (str), or None. */
 static mp_obj_t sock_selected_alpn_protocol(mp_obj_t self_in)
 {
@@ -264,6 +271,9 @@ static mp_obj_t ctx_set_alpn_protocols(mp_obj_t self_in, mp_obj_t protos)
 MP_DEFINE_CONST_FUN_OBJ_2(ussl_mp_set_alpn_protocols_obj,
     ctx_set_alpn_protocols);
 
+#endif /* USSL_MP_ALPN */
+#if USSL_MP_SESSIONS
+
 /*
  * session_stats(): the client session cache, as the CPython binding
  * reports it: {'number': entries, 'hits': ..., 'misses': ...} and the
@@ -296,3 +306,5 @@ void ussl_mp_session_cache_init(ussl_ctx *ctx)
 	if (ussl_ctx_role(ctx) == USSL_CLIENT)
 		(void)ussl_ctx_set_session_cache(ctx, USSL_MP_SESSION_CACHE);
 }
+
+#endif /* USSL_MP_SESSIONS */

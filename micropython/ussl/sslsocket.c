@@ -409,11 +409,15 @@ static const mp_rom_map_elem_t sock_locals_table[] = {
 	#endif
 	{ MP_ROM_QSTR(MP_QSTR_getpeercert), MP_ROM_PTR(&sock_getpeercert_obj) },
 	{ MP_ROM_QSTR(MP_QSTR_cipher), MP_ROM_PTR(&sock_cipher_obj) },
+	#if USSL_MP_ALPN
 	{ MP_ROM_QSTR(MP_QSTR_selected_alpn_protocol),
 	  MP_ROM_PTR(&ussl_mp_selected_alpn_protocol_obj) },
+	#endif
 };
 static MP_DEFINE_CONST_DICT(sock_locals_dict, sock_locals_table);
 
+/* session and session_reused (sslsession.c) are attributes. */
+#if USSL_MP_SESSIONS
 MP_DEFINE_CONST_OBJ_TYPE(
 	ussl_mp_socket_type,
 	MP_QSTR_SSLSocket,
@@ -422,6 +426,15 @@ MP_DEFINE_CONST_OBJ_TYPE(
 	attr, ussl_mp_socket_attr,
 	locals_dict, &sock_locals_dict
 	);
+#else
+MP_DEFINE_CONST_OBJ_TYPE(
+	ussl_mp_socket_type,
+	MP_QSTR_SSLSocket,
+	MP_TYPE_FLAG_NONE,
+	protocol, &sock_stream_p,
+	locals_dict, &sock_locals_dict
+	);
+#endif
 
 /* ---------------------------------------------------------------------- */
 /* Creating a socket                                                      */
@@ -488,7 +501,11 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 
 	mp_get_stream_raise(sock, MP_STREAM_OP_READ | MP_STREAM_OP_WRITE |
 	    MP_STREAM_OP_IOCTL);
+	#if USSL_MP_SESSIONS
 	ussl_mp_session_check_arg(session);
+	#else
+	(void)session;
+	#endif
 	#if MICROPY_PY_SSL_FINALISER
 	self = mp_obj_malloc_with_finaliser(ussl_mp_socket_t,
 	    &ussl_mp_socket_type);
@@ -565,6 +582,7 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 	tr.send = tr_send;
 	tr.recv = tr_recv;
 	ussl_conn_set_transport(self->conn, &tr);
+	#if USSL_MP_SESSIONS
 	/* A session given, or the context's cache.  A session the core
 	   refuses (damaged, or offered by a server) is a ValueError with
 	   its message, in both modules (the stock module has none). */
@@ -573,11 +591,13 @@ mp_obj_t ussl_mp_wrap(ussl_ctx *ctx, mp_obj_t context, mp_obj_t sock,
 		self->style = USSL_MP_NATIVE;
 		fail_new(self);
 	}
+	#endif
 	if (do_handshake)
 		handshake_now(self);
 	return MP_OBJ_FROM_PTR(self);
 }
 
+#if USSL_MP_DTLS
 void ussl_mp_dtls_server_start(mp_obj_t sock, mp_obj_t client_id,
     bool do_handshake)
 {
@@ -601,3 +621,4 @@ void ussl_mp_dtls_server_start(mp_obj_t sock, mp_obj_t client_id,
 	if (do_handshake && self->conn != NULL)
 		handshake_now(self);
 }
+#endif /* USSL_MP_DTLS */

@@ -30,6 +30,11 @@
 #ifndef USSL_MP_USE_PSA
 #define USSL_MP_USE_PSA 0
 #endif
+/* The binding's features (micropython.mk: USSL_PSK, USSL_SESSIONS,
+   USSL_ALPN, USSL_PEM, USSL_DTLS; 1 unless set), each with the mbedTLS
+   options only it needs.  The signing callback (USSL_SIGNCB) needs
+   none. */
+#include "ussl_mp_features.h"
 
 /* ---- ussl: record buffers (RAM per connection) -------------------
  * Kept in this one block: the rest of the file is about features and
@@ -118,9 +123,13 @@
 /* Session tickets (tls.SSLSession, the context's session cache, a
    server's tickets with rotating keys) and ALPN
    (SSLContext.set_alpn_protocols()). */
+#if USSL_MP_SESSIONS
 #define MBEDTLS_SSL_SESSION_TICKETS
 #define MBEDTLS_SSL_TICKET_C
+#endif
+#if USSL_MP_ALPN
 #define MBEDTLS_SSL_ALPN
+#endif
 
 /*
  * PSA crypto: TLS 1.3 runs on it, and with MBEDTLS_USE_PSA_CRYPTO
@@ -169,24 +178,40 @@
 
 /* PEM certificates and keys, which both modules accept (the core tells
    PEM from DER); MicroPython 1.26's base configuration leaves PEM out. */
+#if USSL_MP_PEM
 #define MBEDTLS_BASE64_C
 #define MBEDTLS_PEM_PARSE_C
+#else
+#undef MBEDTLS_BASE64_C
+#undef MBEDTLS_PEM_PARSE_C
+#endif
 
 /* Pre-shared keys (SSLContext.psk_identity, psk_key, server_psk_keys):
    plain PSK, as the stock module has, and ECDHE-PSK; keys up to 48
    bytes, as the core takes. */
+#if USSL_MP_PSK
 #define MBEDTLS_KEY_EXCHANGE_PSK_ENABLED
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_PSK_ENABLED
 #undef MBEDTLS_PSK_MAX_LEN
 #define MBEDTLS_PSK_MAX_LEN 48
+#else
+#undef MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ENABLED
+#undef MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED
+#endif
 
 /* Renegotiation stays off (mbedTLS default).  DTLS 1.2 is on, with
    replay protection and the server's cookies (made by the ussl core,
    so mbedTLS's cookie module is not needed). */
 #undef MBEDTLS_SSL_RENEGOTIATION
+#if USSL_MP_DTLS
 #define MBEDTLS_SSL_PROTO_DTLS
 #define MBEDTLS_SSL_DTLS_ANTI_REPLAY
 #define MBEDTLS_SSL_DTLS_HELLO_VERIFY
+#else
+#undef MBEDTLS_SSL_PROTO_DTLS
+#undef MBEDTLS_SSL_DTLS_ANTI_REPLAY
+#undef MBEDTLS_SSL_DTLS_HELLO_VERIFY
+#endif
 #undef MBEDTLS_SSL_COOKIE_C
 
 /* No threads inside mbedTLS: MicroPython serialises calls (GIL). */

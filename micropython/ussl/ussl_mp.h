@@ -8,6 +8,7 @@
 #include "py/obj.h"
 #include "py/objstr.h"
 #include "ussl.h"
+#include "ussl_mp_features.h"
 
 /*
  * Two exception styles.  The `tls` module mimics MicroPython's stock

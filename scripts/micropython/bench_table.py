@@ -6,8 +6,11 @@ Usage: bench_table.py RAM.json QEMU.json
   RAM.json   written by bench_ram_run.py (unix port, this run)
   QEMU.json  build-micropython/qemu/bench.json, written by qemu.sh with
              USSL_QEMU_BENCH=1: per board and firmware (ours, stock,
-             none) text, data and bss, and instructions per full and
-             resumed handshake (null when unavailable).  Read tolerantly:
+             none, and ours built other ways: ours_stockfeat, the stock
+             module's features; ours_small, the smallest profile;
+             ours_no_FEATURE, the default less one feature) text, data
+             and bss, and instructions per full and resumed handshake
+             (null when unavailable).  Read tolerantly:
              a mapping board -> firmware -> fields, or a list of records
              with "board" and "firmware" keys, possibly under a top-level
              key; field names are matched by what they contain.  When the
@@ -19,6 +22,21 @@ import os
 import sys
 
 FIRMWARES = ("ours", "stock", "none")
+# ours built other ways (qemu.sh): label and firmware name.
+VARIANTS = (("stock features (USSL_FEATURES=stock)", "ours_stockfeat"),
+            ("small profile (USSL_PROFILE=small)", "ours_small"))
+# What each feature of the default costs: the default less the firmware
+# built without it (qemu.sh's ours_no_FEATURE).
+FEATURES = (("pre-shared keys (USSL_PSK)", "psk"),
+            ("sessions and tickets (USSL_SESSIONS)", "sessions"),
+            ("ALPN (USSL_ALPN)", "alpn"),
+            ("signing callbacks (USSL_SIGNCB)", "signcb"),
+            ("PEM input (USSL_PEM)", "pem"),
+            ("DTLS (USSL_DTLS)", "dtls"),
+            ("the ssl module (USSL_SSL_MODULE)", "ssl"),
+            ("the ussl module (USSL_SEED_MODULE)", "ussl"))
+KNOWN = FIRMWARES + tuple(v for _, v in VARIANTS) + \
+    tuple("ours_no_" + f for _, f in FEATURES)
 
 
 def ratio(a, b):
@@ -45,10 +63,10 @@ def qemu_records(data):
                     any("handshake" in k or "insn" in k for k in node):
                 if fw is None:
                     fw = next((p for p in reversed(path)
-                               if p in FIRMWARES), None)
+                               if p in KNOWN), None)
                 if board is None:
                     board = next((p for p in reversed(path)
-                                  if p not in FIRMWARES and
+                                  if p not in KNOWN and
                                   p not in ("boards", "results")), None)
                 out.append((board or "?", fw or "?", node))
                 return
@@ -128,6 +146,22 @@ def main():
                     ds = s - z if s is not None else None
                     rows.append(("%s %s over no-TLS firmware" % (board, label),
                                  cell(do), cell(ds), ratio(do, ds)))
+                    if fn is not flash:
+                        continue
+                    for vlabel, v in VARIANTS:
+                        f = fn(v)
+                        if f is None:
+                            continue
+                        rows.append(("%s flash over no-TLS, ours with %s" %
+                                     (board, vlabel), cell(f - z),
+                                     cell(ds), ratio(f - z, ds)))
+                    for flabel, feat in FEATURES:
+                        f = fn("ours_no_" + feat)
+                        if f is None or o is None:
+                            continue
+                        rows.append(("%s flash cost of %s in ours" %
+                                     (board, flabel), cell(o - f), "",
+                                     ""))
             for label, names in (("instructions per full handshake",
                                   ("handshake", "insns")),
                                  ("instructions per resumed handshake",

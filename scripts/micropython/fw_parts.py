@@ -54,7 +54,9 @@ def parse(path):
 
 def part(obj):
     base = re.sub(r"\.o$", "", obj.rsplit("/", 1)[-1])
-    if "/lib/mbedtls/library/" in obj:
+    # mbedTLS's library, and micropython.mk's patched copies of two of
+    # its files (ussl-mbedtls/, see mbedtls_patch.py).
+    if "/lib/mbedtls/library/" in obj or "/ussl-mbedtls/" in obj:
         return "mbedTLS"
     if base in STOCK:
         return "stock tls module"

@@ -4,18 +4,29 @@
 #
 # Builds MicroPython's ports/qemu firmware for the boards MPS2_AN385
 # (Cortex-M3, qemu-system-arm) and VIRT_RV32 (RISC-V, qemu-system-riscv32)
-# from Debian's MicroPython source (scripts/micropython/prepare.sh), up to
-# three ways each, with the port glue of micropython/ports/qemu:
-#   ours   with the ussl module (MICROPY_PY_SSL=0)
+# from Debian's MicroPython source (scripts/micropython/prepare.sh), in
+# several ways each, with the port glue of micropython/ports/qemu:
+#   ours   with the ussl module (MICROPY_PY_SSL=0), every feature
 #   stock  with MicroPython's own `tls` module (MICROPY_PY_SSL=1
 #          MICROPY_SSL_MBEDTLS=1) on the same mbedTLS and port configuration
 #   none   without TLS
+#   ours_stockfeat  ussl with the stock module's features only
+#          (USSL_FEATURES=stock: no PSK, sessions, ALPN, signing
+#          callback, PEM, `ssl` or `ussl` module; DTLS kept)
+#   ours_small      ussl's smallest profile (USSL_PROFILE=small)
+#   ours_no_FEATURE (USSL_QEMU_BENCH=1, MPS2_AN385 only) the default less
+#          one feature, for what each costs: psk, sessions, alpn, signcb,
+#          pem, dtls, ssl (the `ssl` module), ussl (the `ussl` module)
 # then, under QEMU (every run bounded by a timeout, QEMU stopped by PID):
 #   - ussl's no-network test scripts (tests/micropython: test_memio,
 #     test_errors, test_policy) and the port's own (frozen/test_port.py) in
 #     the firmware with ussl;
+#   - frozen/test_features.py in ours, ours_stockfeat and ours_small: the
+#     optional features each was built with, all there or all absent,
+#     and verification working in every one;
 #   - MicroPython's test runner (tests/run-tests.py) on its no-network
-#     ssl/tls tests (extmod/ssl_*, extmod/tls_*) with ours;
+#     ssl/tls tests (extmod/ssl_*, extmod/tls_*) with ours and with
+#     ours_stockfeat;
 # and prints flash (.text + .data) and static RAM (.data + .bss) of each
 # firmware.  That is the check (USSL_QEMU_BENCH=0, the default): the
 # stock and no-TLS firmware are built there only for the size comparison.
@@ -31,8 +42,8 @@
 # bench.json (USSL_QEMU_BENCH=1), one object:
 #   {"boards": {BOARD: {KIND: {"text": N, "data": N, "bss": N,
 #     "handshake_insns": N|null, "resumed_insns": N|null}}}}
-# BOARD: MPS2_AN385, VIRT_RV32; KIND: ours, stock, none (each present when
-# it was built).  text/data/bss: bytes, Berkeley `size` of firmware.elf
+# BOARD: MPS2_AN385, VIRT_RV32; KIND: ours, stock, none, ours_stockfeat,
+# ours_small, ours_no_FEATURE (each present when it was built).  text/data/bss: bytes, Berkeley `size` of firmware.elf
 # (.text includes .rodata).  handshake_insns: guest instructions per full
 # handshake (QEMU -icount shift=0, median of 5, repeatable to the tick):
 # TLS 1.2 ECDHE-ECDSA P-256, client and server in the one firmware over an
@@ -44,7 +55,8 @@
 # qemuport/test_rng.c): these machines have no RNG.
 #
 # Environment: JOBS (default 2), USSL_QEMU_BOARDS (default
-# "MPS2_AN385 VIRT_RV32"), USSL_QEMU_BENCH (default 0, see above).
+# "MPS2_AN385 VIRT_RV32"), USSL_QEMU_BENCH (default 0, see above),
+# USSL_QEMU_KINDS (default "ours stock none ours_stockfeat ours_small").
 # Output in build-micropython/qemu/ (logs, firmware, results).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -147,6 +159,12 @@ kind_args() { # KIND -> make variables
 	ours) echo "MICROPY_PY_SSL=0" ;;
 	stock) echo "USSL_MODULE=0 MICROPY_PY_SSL=1 MICROPY_SSL_MBEDTLS=1" ;;
 	none) echo "USSL_MODULE=0 MICROPY_PY_SSL=0" ;;
+	ours_stockfeat) echo "MICROPY_PY_SSL=0 USSL_FEATURES=stock" ;;
+	ours_small) echo "MICROPY_PY_SSL=0 USSL_PROFILE=small" ;;
+	ours_no_ssl) echo "MICROPY_PY_SSL=0 USSL_SSL_MODULE=0" ;;
+	ours_no_ussl) echo "MICROPY_PY_SSL=0 USSL_SEED_MODULE=0" ;;
+	ours_no_*) echo "MICROPY_PY_SSL=0 USSL_$(echo "${1#ours_no_}" |
+	    tr a-z A-Z)=0" ;;
 	esac
 }
 
@@ -191,11 +209,13 @@ qemu_argv() { # BOARD FIRMWARE SERIAL [EXTRA...] -> QEMU command line
 }
 
 # --- running ------------------------------------------------------------------
-run_script() { # BOARD KIND NAME: a frozen test script through qemu_env
-	local board=$1 kind=$2 name=$3 log=$out/$1-$2-$3.out rc p f end
+run_script() { # BOARD KIND NAME [FEATURES]: a frozen test script through
+	# qemu_env; FEATURES, if given, is its USSL_EXPECT_FEATURES
+	local board=$1 kind=$2 name=$3 log=$out/$1-$2-$3.out rc p f end env=""
+	[ $# -ge 4 ] && env="qemu_env.ENV['USSL_EXPECT_FEATURES'] = '$4'"
 	# shellcheck disable=SC2046
-	printf 'import qemuport\nqemuport.settime(%s)\nimport qemu_env\nqemu_env.run(%s)\n' \
-	    "$(date +%s)" "'$name'" |
+	printf 'import qemuport\nqemuport.settime(%s)\nimport qemu_env\n%s\nqemu_env.run(%s)\n' \
+	    "$(date +%s)" "$env" "'$name'" |
 	    $py "$runner" exec --timeout 300 -- \
 	    $(qemu_argv "$board" "$out/$board-$kind/firmware.elf" stdio) \
 	    >"$log" 2>&1
@@ -267,11 +287,15 @@ step() { # print the seconds the previous step took
 # The check tests the firmware with ussl and builds the others for their
 # sizes; the benchmark runs them too (ssl/tls and sanity tests,
 # handshakes).
-kinds="ours stock none"
+kinds=${USSL_QEMU_KINDS:-ours stock none ours_stockfeat ours_small}
+feature_kinds=""
+[ "$bench" = 1 ] && feature_kinds="ours_no_psk ours_no_sessions
+	ours_no_alpn ours_no_signcb ours_no_pem ours_no_dtls ours_no_ssl
+	ours_no_ussl"
 if [ "$bench" = 1 ]; then
-	tls_kinds="ours stock"
+	tls_kinds="ours ours_stockfeat stock"
 else
-	tls_kinds=ours
+	tls_kinds="ours ours_stockfeat"
 fi
 declare -A bench_hs bench_res bench_heap bench_cipher
 step_t=$(date +%s)
@@ -281,7 +305,9 @@ for board in $boards; do
 		skip "$board: cannot be built from Debian's packages here: $rv_why"
 		continue
 	fi
-	for kind in $kinds; do
+	board_kinds=$kinds
+	[ "$board" = MPS2_AN385 ] && board_kinds="$kinds $feature_kinds"
+	for kind in $board_kinds; do
 		build "$board" "$kind"
 		step "build $board $kind"
 	done
@@ -292,6 +318,16 @@ for board in $boards; do
 		done
 		step "$board test scripts"
 	fi
+	# The features each firmware was built with (micropython.mk).
+	for kind in ours ours_stockfeat ours_small; do
+		[ -f "$out/$board-$kind/firmware.elf" ] || continue
+		case $kind in
+		ours) want="psk sessions alpn signcb pem dtls" ;;
+		ours_stockfeat) want="dtls" ;;
+		*) want="" ;;
+		esac
+		run_script "$board" "$kind" test_features "$want"
+	done
 	for kind in $tls_kinds; do
 		[ -f "$out/$board-$kind/firmware.elf" ] || continue
 		# shellcheck disable=SC2046
@@ -334,19 +370,19 @@ done
 # --- sizes --------------------------------------------------------------------
 declare -A sizes
 echo "== firmware size (bytes; frozen test payload included alike in each)"
-printf '%-11s %-6s %9s %7s %8s %9s %10s %12s\n' board tls text data bss \
+printf '%-11s %-16s %9s %7s %8s %9s %10s %12s\n' board tls text data bss \
 	flash "static RAM" "RAM - heap"
 for board in $boards; do
 	case $board in
 	MPS2_AN385) size=arm-none-eabi-size ;;
 	*) size=riscv64-unknown-elf-size ;;
 	esac
-	for kind in $kinds; do
+	for kind in $kinds $feature_kinds; do
 		fw=$out/$board-$kind/firmware.elf
 		[ -f "$fw" ] || continue
 		read -r text data bss _ < <($size "$fw" | tail -n 1)
 		sizes[$board-$kind]="$text $data $bss"
-		printf '%-11s %-6s %9d %7d %8d %9d %10d %12d\n' "$board" "$kind" \
+		printf '%-11s %-16s %9d %7d %8d %9d %10d %12d\n' "$board" "$kind" \
 		    "$text" "$data" "$bss" $((text + data)) $((data + bss)) \
 		    $((data + bss - heap))
 	done
@@ -369,7 +405,7 @@ if [ "$bench" = 1 ]; then
 			echo "$bsep  \"$board\": {"
 			bsep=","
 			ksep=""
-			for kind in $kinds; do
+			for kind in $kinds $feature_kinds; do
 				[ -n "${sizes[$board-$kind]:-}" ] || continue
 				read -r text data bss <<<"${sizes[$board-$kind]}"
 				printf '%s    "%s": {"text": %d, "data": %d, "bss": %d, "handshake_insns": %s, "resumed_insns": %s}\n' \

@@ -12,5 +12,6 @@ import os
 
 freeze("../../../tests/micropython",
        ("mptest.py", "test_memio.py", "test_errors.py", "test_policy.py"))
-freeze("frozen", ("qemu_env.py", "test_port.py", "bench_handshake.py"))
+freeze("frozen", ("qemu_env.py", "test_port.py", "test_features.py",
+                  "bench_handshake.py"))
 freeze(os.environ["USSL_QEMU_FILES_DIR"], "qemu_files.py")
