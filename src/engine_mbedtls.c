@@ -6,15 +6,23 @@
  */
 #include "mbedtls_engine.h"
 
-/* Modern suites only: AEAD with forward secrecy. */
+/* Modern suites only: AEAD with forward secrecy.  USSL_PREFER_CHACHA
+   (MicroPython builds for chips without AES instructions): ChaCha20 first,
+   where it is faster and its state smaller. */
 static const int ciphersuites[] = {
 	COMPAT_TLS13_SUITES
+#if defined(USSL_PREFER_CHACHA) && defined(MBEDTLS_CHACHAPOLY_C)
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+#endif
 	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
 	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
 	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+#if !defined(USSL_PREFER_CHACHA) || !defined(MBEDTLS_CHACHAPOLY_C)
 	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
 	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+#endif
 	0
 };
 const int *const meng_default_suites = ciphersuites;

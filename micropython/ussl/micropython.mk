@@ -42,6 +42,10 @@
 #   USSL_SSL_MODULE or the feature's own variable say otherwise.
 # USSL_NIST_OPTIM=0: no fast NIST-prime reduction (about 2.7 KB less
 #   flash on Cortex-M3, about ten times the instructions per handshake).
+# USSL_CHACHA=0: no ChaCha20-Poly1305 suites (on by default, and preferred:
+#   faster than software AES-GCM and 768 bytes less RAM per connection;
+#   off in USSL_PROFILE=small unless asked for).  Chips with AES
+#   instructions the port's mbedTLS uses may prefer USSL_CHACHA=0.
 
 USSL_MP_DIR := $(USERMOD_DIR)
 USSL_ROOT := $(abspath $(USSL_MP_DIR)/../..)
@@ -54,6 +58,7 @@ USSL_PSA_KEY_SLOTS ?=
 USSL_PROFILE ?= default
 USSL_NIST_OPTIM ?= 1
 ifeq ($(USSL_PROFILE),small)
+USSL_CHACHA ?= 0
 USSL_SEED_MODULE ?= 0
 USSL_SSL_MODULE ?= 0
 # None of the features below either, unless asked for one by one.
@@ -81,6 +86,7 @@ endif
 #   left out), as the stock module in MicroPython 1.26's configuration.
 # USSL_DTLS=0: no DTLS (PROTOCOL_DTLS_CLIENT/SERVER), which the stock
 #   module has on ports of the "extra features" level (ports/qemu).
+# USSL_CHACHA=0: see above (the stock module has no ChaCha20 suites).
 # USSL_FEATURES=stock: the stock module's feature set, i.e. all of the
 #   above 0 except USSL_DTLS, and neither the `ussl` nor the `ssl`
 #   module; variables given explicitly still win.
@@ -100,6 +106,7 @@ USSL_ALPN ?= $(USSL_FEATURE_DEFAULT)
 USSL_SIGNCB ?= $(USSL_FEATURE_DEFAULT)
 USSL_PEM ?= $(USSL_FEATURE_DEFAULT)
 USSL_DTLS ?= 1
+USSL_CHACHA ?= $(USSL_FEATURE_DEFAULT)
 USSL_SEED_MODULE ?= 1
 USSL_SSL_MODULE ?= 1
 
@@ -205,7 +212,8 @@ CFLAGS_USERMOD += -I$(TOP)/$(USSL_MBEDTLS_DIR)/include \
 	-DUSSL_MP_TLS13=$(USSL_TLS13) \
 	-DUSSL_MP_USE_PSA=$(USSL_USE_PSA) \
 	-DUSSL_MP_PROFILE_SMALL=$(USSL_MP_PROFILE_SMALL) \
-	-DUSSL_MP_NIST_OPTIM=$(USSL_NIST_OPTIM)
+	-DUSSL_MP_NIST_OPTIM=$(USSL_NIST_OPTIM) \
+	-DUSSL_MP_CHACHA=$(USSL_CHACHA)
 ifneq ($(USSL_PSA_KEY_SLOTS),)
 CFLAGS_USERMOD += -DMBEDTLS_PSA_KEY_SLOT_COUNT=$(USSL_PSA_KEY_SLOTS)
 endif

@@ -48,6 +48,24 @@
 #endif
 
 /*
+ * ChaCha20-Poly1305 suites, preferred by a client (make USSL_CHACHA=0
+ * leaves them out): a microcontroller without AES instructions runs them
+ * faster than software AES-GCM, and a connection keeps 2 x 256 bytes of
+ * cipher state instead of 2 x 640 (the GCM tables and the AES key
+ * schedule).  Servers that follow the client's order (OpenSSL and Go by
+ * default, nginx's default) pick them; one that prefers AES-GCM gets it.
+ */
+#ifndef USSL_MP_CHACHA
+#define USSL_MP_CHACHA 1
+#endif
+#if USSL_MP_CHACHA
+#define MBEDTLS_CHACHA20_C
+#define MBEDTLS_POLY1305_C
+#define MBEDTLS_CHACHAPOLY_C
+#define USSL_PREFER_CHACHA 1
+#endif
+
+/*
  * The smallest profile (make USSL_PROFILE=small): TLS 1.2, ECDHE-ECDSA
  * with P-256 keys and certificates only, AES-GCM and AES-CBC suites with
  * SHA-256.  No RSA (neither RSA keys nor servers with RSA certificates),
