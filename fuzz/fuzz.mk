@@ -34,7 +34,10 @@ MB_DIR   := $(B)/obj/mbedtls$(if $(filter 1,$(MBEDTLS_COV)),-cov)
 MB_A     := $(B)/libmbedtls-fuzz$(if $(filter 1,$(MBEDTLS_COV)),-cov).a
 MB_C     := $(wildcard $(MBEDTLS_LIB)/*.c)
 MB_O     := $(patsubst $(MBEDTLS_LIB)/%.c,$(MB_DIR)/%.o,$(MB_C))
-USSL_C   := $(filter-out $(TOP)/src/engine_openssl.c $(TOP)/src/openssl_%.c,\
+# session_none.c stands in for the session files in builds without
+# sessions (MicroPython USSL_SESSIONS=0), never beside them.
+USSL_C   := $(filter-out $(TOP)/src/engine_openssl.c $(TOP)/src/openssl_%.c \
+                $(TOP)/src/session_none.c,\
                 $(wildcard $(TOP)/src/*.c))
 USSL_O   := $(patsubst $(TOP)/src/%.c,$(B)/obj/ussl/%.o,$(USSL_C))
 USSL_H   := $(wildcard $(TOP)/src/*.h) $(TOP)/include/ussl.h
