@@ -33,6 +33,7 @@ FEATURES = (("pre-shared keys (USSL_PSK)", "psk"),
             ("signing callbacks (USSL_SIGNCB)", "signcb"),
             ("PEM input (USSL_PEM)", "pem"),
             ("DTLS (USSL_DTLS)", "dtls"),
+            ("ChaCha20-Poly1305 suites (USSL_CHACHA)", "chacha"),
             ("the ssl module (USSL_SSL_MODULE)", "ssl"),
             ("the ussl module (USSL_SEED_MODULE)", "ussl"))
 KNOWN = FIRMWARES + tuple(v for _, v in VARIANTS) + \

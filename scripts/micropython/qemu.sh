@@ -290,8 +290,8 @@ step() { # print the seconds the previous step took
 kinds=${USSL_QEMU_KINDS:-ours stock none ours_stockfeat ours_small}
 feature_kinds=""
 [ "$bench" = 1 ] && feature_kinds="ours_no_psk ours_no_sessions
-	ours_no_alpn ours_no_signcb ours_no_pem ours_no_dtls ours_no_ssl
-	ours_no_ussl"
+	ours_no_alpn ours_no_signcb ours_no_pem ours_no_dtls ours_no_chacha
+	ours_no_ssl ours_no_ussl"
 if [ "$bench" = 1 ]; then
 	tls_kinds="ours ours_stockfeat stock"
 else
