@@ -289,8 +289,10 @@ void oeng_rec_free(struct eng_conn *e)
 	e->rec = NULL;
 }
 
-/* Whether conn may leave OpenSSL now, and with which cipher. */
-static const EVP_CIPHER *parkable(ussl_conn *conn, int *tls13)
+/* Whether conn may leave OpenSSL now, and with which cipher (the
+   suite in *suite). */
+static const EVP_CIPHER *parkable(ussl_conn *conn, int *tls13,
+    const SSL_CIPHER **suite)
 {
 	struct eng_conn *e = conn->eng;
 	SSL *ssl = e->ssl;
@@ -326,6 +328,7 @@ static const EVP_CIPHER *parkable(ussl_conn *conn, int *tls13)
 	} else {
 		return NULL;
 	}
+	*suite = c;
 	switch (SSL_CIPHER_get_cipher_nid(c)) {
 	case NID_aes_128_gcm:
 		return EVP_aes_128_gcm();
@@ -348,9 +351,10 @@ int oeng_park(ussl_conn *conn)
 	unsigned i, code;
 	int tls13 = 0, d, who;
 	const EVP_CIPHER *cipher;
+	const SSL_CIPHER *suite = NULL;
 
 	if (e->rec != NULL || ssl == NULL ||
-	    (cipher = parkable(conn, &tls13)) == NULL)
+	    (cipher = parkable(conn, &tls13, &suite)) == NULL)
 		return 0;
 	if ((r = USSL_CALLOC(1, sizeof(*r))) == NULL)
 		return 0;
@@ -358,8 +362,8 @@ int oeng_park(ussl_conn *conn)
 	r->tls13 = (unsigned char)tls13;
 	r->keylen = (size_t)EVP_CIPHER_get_key_length(cipher);
 	r->gcm12 = !tls13 && EVP_CIPHER_get_mode(cipher) == EVP_CIPH_GCM_MODE;
-	r->md = SSL_CIPHER_get_handshake_digest(SSL_get_current_cipher(ssl));
-	r->suite = SSL_get_current_cipher(ssl);
+	r->md = SSL_CIPHER_get_handshake_digest(suite);
+	r->suite = suite;
 	r->version = SSL_get_version(ssl);
 	r->reused = SSL_session_reused(ssl);
 	code = SSL_SESSION_get_max_fragment_length(SSL_get_session(ssl));

@@ -142,6 +142,17 @@ static int open_record(struct oeng_rec *r, int *type, size_t *off,
 	return 0;
 }
 
+/* The transport failed for good (or keeping our output ran out of
+   memory): USSL_ERROR with the transport's errno. */
+static long io_fail(ussl_conn *conn, const char *during)
+{
+	ussl_failure f;
+
+	ussl_failure_init(&f, conn->out_nomem ? USSL_E_NOMEM : USSL_E_IO);
+	f.sys_errno = conn->tr_errno;
+	return ussl_fail(&conn->err, &f, during, 0);
+}
+
 /* Seal and send one record; USSL_OK or USSL_ERROR (conn->err set). */
 int oeng_rec_send(ussl_conn *conn, int type, const unsigned char *p,
     size_t n, const char *during)
@@ -168,13 +179,7 @@ int oeng_rec_send(ussl_conn *conn, int type, const unsigned char *p,
 		    "failed");
 		return ussl_fail(&conn->err, &f, during, 0);
 	}
-	if (s < 0) {
-		ussl_failure_init(&f, conn->out_nomem ? USSL_E_NOMEM :
-		    USSL_E_IO);
-		f.sys_errno = conn->tr_errno;
-		return ussl_fail(&conn->err, &f, during, 0);
-	}
-	return USSL_OK;
+	return s < 0 ? (int)io_fail(conn, during) : USSL_OK;
 }
 
 static void send_alert(ussl_conn *conn, int level, int desc)
@@ -265,14 +270,10 @@ static long io_result(ussl_conn *conn, long n)
 
 	if (n == USSL_WANT_READ || n == USSL_WANT_WRITE)
 		return n;
-	if (n == 0) {
-		rec_fatal(conn->eng->rec);
-		ussl_failure_init(&f, USSL_E_TRUNCATED);
-	} else {
-		ussl_failure_init(&f, conn->out_nomem ? USSL_E_NOMEM :
-		    USSL_E_IO);
-		f.sys_errno = conn->tr_errno;
-	}
+	if (n != 0)
+		return io_fail(conn, "read");
+	rec_fatal(conn->eng->rec);
+	ussl_failure_init(&f, USSL_E_TRUNCATED);
 	return ussl_fail(&conn->err, &f, "read", 0);
 }
 
